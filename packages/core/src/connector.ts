@@ -1,0 +1,102 @@
+import type { Codec } from './codec.js';
+
+/**
+ * One message as a connector hands it to `fromQueue`, before decoding.
+ *
+ * Connectors may extend it with what their broker needs to settle the message (a delivery tag, a
+ * stream id, an offset); `fromQueue` passes the same object back to the session's settle methods.
+ */
+export interface Delivery {
+  /** Unique within the source: a stream id, a delivery tag, `partition:offset`, a generated id. */
+  readonly id: string;
+  /** The payload as the broker gave it: a string or bytes (memory: the pushed value). */
+  readonly payload: unknown;
+  /** Headers, including those rxq writes (`x-rxq-attempt`, …). @default {} */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** 1 on first delivery, one more per resend or broker-reported redelivery. */
+  readonly attempt: number;
+  /** Queue, list, stream or topic the message came from. */
+  readonly source: string;
+  readonly key?: string;
+  readonly partition?: number;
+  readonly offset?: string;
+  /** Broker timestamp, milliseconds since the epoch. */
+  readonly timestamp?: number;
+}
+
+/** What `fromQueue` asks of a session when a message is resent. */
+export interface ResendRequest {
+  /** The attempt number the copy carries (the delivery's attempt + 1). */
+  readonly attempt: number;
+  /** Delay before the copy becomes visible. 0 means at once. */
+  readonly delayMs: number;
+  /** The error that caused the resend, for a header. */
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/** What `fromQueue` asks of a session when a message is dead-lettered. */
+export interface DeadLetterRequest {
+  /** Why: `max-attempts`, `decode`, `rejected`, `non-retryable` or a user's reason. */
+  readonly reason: string;
+  readonly error?: { readonly name: string; readonly message: string };
+  /** When it was given up, milliseconds since the epoch. */
+  readonly at: number;
+}
+
+/**
+ * One live connection of a connector, opened by `fromQueue` per subscription (and again on each
+ * reconnect). `fromQueue` guarantees it calls exactly one settle method (`ack`, `requeue`,
+ * `resend`, `deadLetter` or `release`) per delivery, and never asks for more than the credit.
+ *
+ * A settle call for a delivery whose connection has died must not throw: the broker redelivers
+ * what it never saw settled.
+ */
+export interface Session<D extends Delivery = Delivery> {
+  /**
+   * Up to `max` deliveries. Resolves with at least one, or with none after a poll interval so that
+   * the caller can look around. Rejects with a retryable error when the connection is lost and a
+   * non-retryable one when it cannot go on (the stream then errors).
+   */
+  receive(max: number): Promise<readonly D[]>;
+  /** Settle as done. May batch, and resolve when the broker has it. */
+  ack(delivery: D): void | Promise<void>;
+  /** Put back for redelivery at once. */
+  requeue(delivery: D): void | Promise<void>;
+  /** Publish a copy with `attempt` after `delayMs`, then settle the original. */
+  resend(delivery: D, request: ResendRequest): Promise<void>;
+  /** Move to the dead-letter destination with the reason, then settle the original. */
+  deadLetter(delivery: D, request: DeadLetterRequest): Promise<void>;
+  /**
+   * Give back deliveries that were never handled (unsubscribe, drain timeout, a receive that
+   * resolved after stop). Unlike `requeue`, it does not count as an attempt.
+   * @default each is requeued
+   */
+  release?(deliveries: readonly D[]): Promise<void>;
+  /** Close the connection: stop any pending `receive`, flush pending settlements. */
+  close(): Promise<void>;
+}
+
+/** Handed to {@link Connector.open}. */
+export interface OpenContext {
+  /** The source's bound on unsettled messages; prefetch or pause by it. */
+  readonly maxInFlight: number;
+  /**
+   * Report a lost connection noticed outside `receive` (a close event, a broker cancel).
+   * `fromQueue` closes the session and reconnects with backoff.
+   */
+  lost(error: unknown): void;
+}
+
+/**
+ * What a broker package implements so that `fromQueue` can consume from it. Keep it to what the
+ * broker makes different: credit, decoding, settlement bookkeeping, reconnect and shutdown live in
+ * `fromQueue`.
+ */
+export interface Connector<D extends Delivery = Delivery> {
+  /** A label for logs, errors and metrics: the queue or topic name. */
+  readonly name: string;
+  /** The codec a source uses when its options name none. @default json */
+  readonly defaultCodec?: Codec<unknown>;
+  /** Open a connection. Rejects with a retryable error to be tried again with backoff. */
+  open(context: OpenContext): Promise<Session<D>>;
+}

@@ -1,0 +1,159 @@
+import { BehaviorSubject, Observable, isObservable, type Subscription } from 'rxjs';
+import { exponential } from './backoff.js';
+import { json, type Codec } from './codec.js';
+import type { Connector } from './connector.js';
+import { InvalidOptionError, type RxqError } from './errors.js';
+import type { Message } from './message.js';
+import { SourceMetrics } from './metrics.js';
+import { Run } from './internal/run.js';
+import { nonNegative, opt, positiveInt } from './internal/validate.js';
+
+/** Where a source stands. */
+export type SourceStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'draining' | 'closed';
+
+/** A change of a source's status, with the error that caused it where there is one. */
+export interface StatusEvent {
+  readonly status: SourceStatus;
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+  /** Why it is reconnecting, or why it closed with an error. */
+  readonly error?: unknown;
+  /** Which reconnect try this is (1-based), while reconnecting. */
+  readonly retry?: number;
+}
+
+/** How a source reconnects after a lost connection. */
+export interface ReconnectOptions {
+  /** First delay. @default 100 */
+  readonly initialMs?: number;
+  /** Largest delay. @default 30_000 */
+  readonly maxMs?: number;
+  /** Tries before the stream errors with `ConnectionGaveUpError`. @default Infinity (never gives up) */
+  readonly maxRetries?: number;
+}
+
+/** Options of {@link fromQueue}. */
+export interface FromQueueOptions<T> {
+  /**
+   * The most messages emitted and not yet settled, per subscription. The connector pulls, pauses
+   * or prefetches by it, so memory stays bounded whatever the backlog.
+   * @default 256
+   */
+  readonly maxInFlight?: number;
+  /** Turns payloads into bodies. @default the connector's default codec, else `json` */
+  readonly codec?: Codec<T>;
+  /** Reconnect policy: exponential backoff with jitter. */
+  readonly reconnect?: ReconnectOptions;
+  /**
+   * Graceful shutdown: when this aborts or emits, the intake stops, in-flight messages get
+   * `drainTimeoutMs` to settle, the rest is released, and the stream completes.
+   */
+  readonly stop?: AbortSignal | Observable<unknown>;
+  /** How long a graceful stop waits for in-flight messages to settle. @default 30_000 */
+  readonly drainTimeoutMs?: number;
+  /** Told of errors that do not end the stream (a settlement the broker refused). @default ignore */
+  readonly onError?: (error: RxqError) => void;
+}
+
+/**
+ * A source of messages: an Observable with the status and metrics of its subscriptions and a
+ * graceful `stop()`.
+ */
+export class QueueObservable<T> extends Observable<Message<T>> {
+  /** Status changes of the source's subscriptions, starting with the current one. */
+  readonly status$: Observable<StatusEvent>;
+  /** Counters and gauges, shared by every subscription. */
+  readonly metrics: SourceMetrics;
+  readonly name: string;
+  private readonly runs = new Set<Run<T>>();
+
+  /** @internal Use {@link fromQueue}. */
+  constructor(connector: Connector, options: FromQueueOptions<T>) {
+    const maxInFlight = opt(options.maxInFlight, 256, (v) => positiveInt('maxInFlight', v));
+    const drainTimeoutMs = opt(options.drainTimeoutMs, 30_000, (v) => nonNegative('drainTimeoutMs', v, true));
+    const reconnect = options.reconnect ?? {};
+    const maxRetries = opt(reconnect.maxRetries, Infinity, (v) => nonNegative('reconnect.maxRetries', v, true));
+    const reconnectBackoff = exponential({
+      initialMs: opt(reconnect.initialMs, 100, (v) => nonNegative('reconnect.initialMs', v)),
+      maxMs: opt(reconnect.maxMs, 30_000, (v) => nonNegative('reconnect.maxMs', v)),
+      jitter: 0.5,
+    });
+    const codec = (options.codec ?? connector.defaultCodec ?? json) as Codec<T>;
+    if (typeof codec?.decode !== 'function') throw new InvalidOptionError('codec', 'a Codec with decode()', codec);
+    const stop = options.stop;
+    if (stop !== undefined && !isObservable(stop) && !(stop instanceof AbortSignal))
+      throw new InvalidOptionError('stop', 'an AbortSignal or an Observable', stop);
+    const onError = options.onError ?? (() => undefined);
+    const metrics = new SourceMetrics();
+    const status = new BehaviorSubject<StatusEvent>({ status: 'idle', at: Date.now() });
+
+    super((subscriber) => {
+      const run: Run<T> = new Run<T>(
+        {
+          connector,
+          codec,
+          maxInFlight,
+          drainTimeoutMs,
+          reconnectBackoff,
+          maxRetries,
+          metrics,
+          status: (event) => status.next(event),
+          onError,
+        },
+        subscriber,
+      );
+      this.runs.add(run);
+      let stopSubscription: Subscription | undefined;
+      const drain = (): void => void run.stop('drain');
+      if (stop instanceof AbortSignal) {
+        if (stop.aborted) drain();
+        else stop.addEventListener('abort', drain, { once: true });
+      } else if (stop) {
+        stopSubscription = stop.subscribe({ next: drain });
+      }
+      return () => {
+        if (stop instanceof AbortSignal) stop.removeEventListener('abort', drain);
+        stopSubscription?.unsubscribe();
+        this.runs.delete(run);
+        void run.stop('now');
+      };
+    });
+    this.name = connector.name;
+    this.metrics = metrics;
+    this.status$ = status.asObservable();
+  }
+
+  /**
+   * Gracefully stops every subscription: no new messages, in-flight ones get `drainTimeoutMs` to
+   * settle, the rest is released, then the streams complete. Resolves when all are closed.
+   */
+  async stop(): Promise<void> {
+    await Promise.all([...this.runs].map((run) => run.stop('drain')));
+  }
+}
+
+/**
+ * Turns a queue into a cold Observable of messages, never holding more than `maxInFlight`
+ * unsettled.
+ *
+ * Subscribing connects; unsubscribing stops the intake and releases every unsettled message back
+ * to the queue (or leaves it for the broker to redeliver). A lost connection is retried with
+ * exponential backoff and jitter, forever by default; `status$` shows it. A body that cannot be
+ * decoded is dead-lettered with reason `decode` and never emitted. The stream errors only for a
+ * non-retryable connector error or after `reconnect.maxRetries`.
+ *
+ * ```
+ * queue:    a b c d e f …           (maxInFlight: 2)
+ * source:   a b - - c - d …         c waits until a settles
+ * ```
+ *
+ * @example
+ * fromQueue(memory(queue), { maxInFlight: 256 })
+ *   .pipe(handle(work, { concurrency: 32 }), retryWithResend({ maxAttempts: 5 }), ack())
+ *   .subscribe();
+ */
+export function fromQueue<T = unknown>(connector: Connector, options: FromQueueOptions<T> = {}): QueueObservable<T> {
+  if (connector === null || typeof connector !== 'object' || typeof connector.open !== 'function')
+    throw new InvalidOptionError('source', 'a Connector (an object with open())', connector);
+  return new QueueObservable<T>(connector, options);
+}

@@ -1,0 +1,39 @@
+export {
+  RxqError,
+  InvalidOptionError,
+  HandlerTimeoutError,
+  DecodeError,
+  ConnectionLostError,
+  ConnectionGaveUpError,
+  isRetryable,
+  errorInfo,
+} from './errors.js';
+export type { RxqErrorCode, RxqErrorOptions } from './errors.js';
+export { isMessage } from './message.js';
+export type { Message, NackOptions, ResendOptions, Settlement } from './message.js';
+export type { Connector, Session, Delivery, OpenContext, ResendRequest, DeadLetterRequest } from './connector.js';
+export { json, text, bytes, identity, codec } from './codec.js';
+export type { Codec } from './codec.js';
+export { exponential, fixed } from './backoff.js';
+export type { Backoff, ExponentialOptions, FixedOptions } from './backoff.js';
+export { fromQueue, QueueObservable } from './fromQueue.js';
+export type { FromQueueOptions, ReconnectOptions, SourceStatus, StatusEvent } from './fromQueue.js';
+export { SourceMetrics } from './metrics.js';
+export type { MetricsSnapshot } from './metrics.js';
+export { messagesOf, PartialFailure } from './outcome.js';
+export type { Batch, Item, Outcome, Success, Failure } from './outcome.js';
+export { handle } from './operators/handle.js';
+export type { Handler, HandlerContext, HandleOptions } from './operators/handle.js';
+export { chunk } from './operators/chunk.js';
+export type { ChunkOptions } from './operators/chunk.js';
+export { retryWithResend } from './operators/retryWithResend.js';
+export type { RetryWithResendOptions } from './operators/retryWithResend.js';
+export { ack } from './operators/ack.js';
+export type { AckOptions, SettlementRecord } from './operators/ack.js';
+export { shutdownSignal } from './shutdown.js';
+export type { ShutdownSignalOptions } from './shutdown.js';
+export { consume } from './consume.js';
+export type { Consumer, ConsumeOptions } from './consume.js';
+export { HEADERS, attemptOf, resendHeaders, deadLetterHeaders } from './headers.js';
+export { batcher } from './batcher.js';
+export type { Batcher, BatcherOptions } from './batcher.js';

@@ -1,0 +1,75 @@
+import type { Delivery, Session } from '../connector.js';
+import type { Message, NackOptions, ResendOptions, Settlement } from '../message.js';
+import type { SourceMetrics } from '../metrics.js';
+
+/** What a message needs from the subscription that emitted it. */
+export interface MessageOwner {
+  readonly metrics: SourceMetrics;
+  settle(message: MessageImpl<unknown>, settlement: Settlement, op: () => void | Promise<void>): Promise<void>;
+  nack(message: MessageImpl<unknown>, options: NackOptions | undefined): Promise<void>;
+  resend(message: MessageImpl<unknown>, options: ResendOptions | undefined): Promise<void>;
+  deadLetter(message: MessageImpl<unknown>, reason: string | Error, error: unknown): Promise<void>;
+}
+
+/** The one implementation of {@link Message}; also a node of its owner's unsettled list. */
+export class MessageImpl<T> implements Message<T> {
+  settlement: Settlement | undefined = undefined;
+  prev: MessageImpl<unknown> | undefined = undefined;
+  next: MessageImpl<unknown> | undefined = undefined;
+
+  constructor(
+    readonly owner: MessageOwner,
+    readonly session: Session,
+    readonly delivery: Delivery,
+    readonly body: T,
+    readonly receivedAt: number,
+  ) {}
+
+  get id(): string {
+    return this.delivery.id;
+  }
+  get raw(): unknown {
+    return this.delivery.payload;
+  }
+  get headers(): Readonly<Record<string, string>> {
+    return this.delivery.headers ?? EMPTY;
+  }
+  get attempt(): number {
+    return this.delivery.attempt;
+  }
+  get source(): string {
+    return this.delivery.source;
+  }
+  get key(): string | undefined {
+    return this.delivery.key;
+  }
+  get partition(): number | undefined {
+    return this.delivery.partition;
+  }
+  get offset(): string | undefined {
+    return this.delivery.offset;
+  }
+  get timestamp(): number | undefined {
+    return this.delivery.timestamp;
+  }
+
+  ack(): Promise<void> {
+    return this.owner.settle(this, 'acked', () => this.session.ack(this.delivery));
+  }
+  nack(options?: NackOptions): Promise<void> {
+    return this.owner.nack(this, options);
+  }
+  resend(options?: ResendOptions): Promise<void> {
+    return this.owner.resend(this, options);
+  }
+  deadLetter(reason: string | Error, error?: unknown): Promise<void> {
+    return this.owner.deadLetter(this, reason, error);
+  }
+}
+
+const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Records a handler's duration on the metrics of the message's source, when it has one. */
+export function recordHandlerDuration(message: unknown, durationMs: number): void {
+  if (message instanceof MessageImpl) message.owner.metrics.recordHandler(durationMs);
+}

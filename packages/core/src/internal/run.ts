@@ -1,0 +1,327 @@
+import type { Subscriber } from 'rxjs';
+import type { Codec } from '../codec.js';
+import type { Connector, Delivery, OpenContext, Session } from '../connector.js';
+import { ConnectionGaveUpError, errorInfo, isRetryable, RxqError } from '../errors.js';
+import type { Message, NackOptions, ResendOptions, Settlement } from '../message.js';
+import type { SourceMetrics } from '../metrics.js';
+import { MessageImpl, type MessageOwner } from './messageImpl.js';
+import type { Backoff } from '../backoff.js';
+import type { StatusEvent, SourceStatus } from '../fromQueue.js';
+
+/** Settings a run takes from `fromQueue`'s validated options. */
+export interface RunSettings<T> {
+  readonly connector: Connector;
+  readonly codec: Codec<T>;
+  readonly maxInFlight: number;
+  readonly drainTimeoutMs: number;
+  readonly reconnectBackoff: Backoff;
+  readonly maxRetries: number;
+  readonly metrics: SourceMetrics;
+  readonly status: (event: StatusEvent) => void;
+  readonly onError: (error: RxqError) => void;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const INTERRUPTED = Symbol('interrupted');
+
+interface Deferred {
+  promise: Promise<typeof INTERRUPTED>;
+  resolve: () => void;
+}
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<typeof INTERRUPTED>((r) => (resolve = () => r(INTERRUPTED)));
+  return { promise, resolve };
+}
+
+/**
+ * One subscription to a source: opens sessions, pulls by credit, emits decoded messages, keeps
+ * the unsettled ones in an intrusive list, reconnects with backoff, and drains on stop.
+ */
+export class Run<T> implements MessageOwner {
+  readonly metrics: SourceMetrics;
+  private inFlight = 0;
+  private head: MessageImpl<unknown> | undefined;
+  private pendingOps = new Set<Promise<void>>();
+  private stopping: 'drain' | 'now' | undefined;
+  private interrupt = deferred();
+  private creditWaiter: (() => void) | undefined;
+  private lostError: unknown;
+  private sessions = new Set<Session>();
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly settings: RunSettings<T>,
+    private readonly subscriber: Subscriber<Message<T>>,
+  ) {
+    this.metrics = settings.metrics;
+    this.done = this.main();
+  }
+
+  /** Stop the intake; with `drain`, let in-flight messages settle first. Resolves when closed. */
+  stop(mode: 'drain' | 'now'): Promise<void> {
+    if (this.stopping !== 'now') this.stopping = mode;
+    this.interrupt.resolve();
+    this.creditWaiter?.();
+    return this.done;
+  }
+
+  private status(status: SourceStatus, error?: unknown, retry?: number): void {
+    const event: { status: SourceStatus; at: number; error?: unknown; retry?: number } = { status, at: Date.now() };
+    if (error !== undefined) event.error = error;
+    if (retry !== undefined) event.retry = retry;
+    this.settings.status(event);
+  }
+
+  private async main(): Promise<void> {
+    const { connector, maxRetries, reconnectBackoff } = this.settings;
+    let retries = 0;
+    let failure: unknown;
+    this.status('connecting');
+    while (!this.stopping) {
+      let session: Session;
+      try {
+        this.lostError = undefined;
+        const context: OpenContext = { maxInFlight: this.settings.maxInFlight, lost: (e) => this.lost(e) };
+        session = await connector.open(context);
+      } catch (error) {
+        if (!isRetryable(error) || retries >= maxRetries) {
+          failure = isRetryable(error) ? new ConnectionGaveUpError(connector.name, retries, error) : error;
+          break;
+        }
+        retries++;
+        this.status('reconnecting', error, retries);
+        await this.sleep(reconnectBackoff(retries));
+        continue;
+      }
+      this.sessions.add(session);
+      if (this.stopping) break;
+      retries = 0;
+      this.status('connected');
+      const lost = await this.pump(session);
+      if (lost === undefined) break;
+      this.sessions.delete(session);
+      void this.closeQuietly(session);
+      if (!isRetryable(lost) || retries >= maxRetries) {
+        failure = isRetryable(lost) ? new ConnectionGaveUpError(connector.name, retries, lost) : lost;
+        break;
+      }
+      retries++;
+      this.status('reconnecting', lost, retries);
+      await this.sleep(reconnectBackoff(retries));
+    }
+    await this.finish(failure);
+  }
+
+  /** Pulls and emits until stopped (returns undefined) or the session is lost (returns the error). */
+  private async pump(session: Session): Promise<unknown> {
+    const { maxInFlight, codec } = this.settings;
+    while (!this.stopping) {
+      if (this.lostError !== undefined) return this.lostError;
+      const credit = maxInFlight - this.inFlight;
+      if (credit <= 0) {
+        await new Promise<void>((resolve) => (this.creditWaiter = resolve));
+        this.creditWaiter = undefined;
+        continue;
+      }
+      let batch: readonly Delivery[] | typeof INTERRUPTED;
+      const receiving = session.receive(credit);
+      try {
+        batch = await Promise.race([receiving, this.interrupt.promise]);
+      } catch (error) {
+        return error;
+      }
+      if (batch === INTERRUPTED || this.stopping) {
+        // The receive may still deliver: give back whatever it brings.
+        const late = batch === INTERRUPTED ? receiving : Promise.resolve(batch);
+        void this.track(
+          late.then(
+            (ds) => (ds.length > 0 ? this.giveBack(session, ds) : undefined),
+            () => undefined,
+          ),
+        );
+        if (this.stopping) return undefined;
+        return this.lostError;
+      }
+      const now = performance.now();
+      for (const delivery of batch) {
+        let body: T;
+        try {
+          body = codec.decode(delivery.payload, delivery.headers ?? {});
+        } catch (error) {
+          this.poison(session, delivery, error);
+          continue;
+        }
+        const message = new MessageImpl<T>(this, session, delivery, body, now);
+        this.link(message);
+        this.subscriber.next(message);
+      }
+    }
+    return undefined;
+  }
+
+  private lost(error: unknown): void {
+    if (this.lostError === undefined)
+      this.lostError = error ?? new RxqError('CONNECTION_LOST', 'connection lost', { retryable: true });
+    this.interrupt.resolve();
+    this.interrupt = deferred();
+    this.creditWaiter?.();
+  }
+
+  private poison(session: Session, delivery: Delivery, error: unknown): void {
+    this.metrics.poison++;
+    this.metrics.deadLettered++;
+    void this.track(session.deadLetter(delivery, { reason: 'decode', error: errorInfo(error), at: Date.now() }));
+  }
+
+  private link(message: MessageImpl<unknown>): void {
+    message.next = this.head;
+    if (this.head) this.head.prev = message;
+    this.head = message;
+    this.metrics.received++;
+    const inFlight = ++this.inFlight;
+    this.metrics.inFlight++;
+    if (inFlight > this.metrics.peakInFlight) this.metrics.peakInFlight = inFlight;
+  }
+
+  private unlink(message: MessageImpl<unknown>): void {
+    const { prev, next } = message;
+    if (prev) prev.next = next;
+    else this.head = next;
+    if (next) next.prev = prev;
+    message.prev = message.next = undefined;
+    this.inFlight--;
+    this.metrics.inFlight--;
+    this.creditWaiter?.();
+  }
+
+  settle(message: MessageImpl<unknown>, settlement: Settlement, op: () => void | Promise<void>): Promise<void> {
+    if (message.settlement !== undefined) return RESOLVED;
+    message.settlement = settlement;
+    this.unlink(message);
+    this.count(settlement);
+    let result: void | Promise<void>;
+    try {
+      result = op();
+    } catch (error) {
+      result = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return result === undefined ? RESOLVED : this.track(result);
+  }
+
+  nack(message: MessageImpl<unknown>, options: NackOptions | undefined): Promise<void> {
+    if (options?.requeue === false) return this.deadLetter(message, 'rejected', undefined);
+    const delayMs = options?.delayMs ?? 0;
+    if (delayMs > 0) return this.resend(message, { delayMs });
+    return this.settle(message, 'requeued', () => message.session.requeue(message.delivery));
+  }
+
+  resend(message: MessageImpl<unknown>, options: ResendOptions | undefined): Promise<void> {
+    const request: { attempt: number; delayMs: number; error?: { name: string; message: string } } = {
+      attempt: message.attempt + 1,
+      delayMs: Math.max(0, options?.delayMs ?? 0),
+    };
+    if (options?.error !== undefined) request.error = errorInfo(options.error);
+    return this.settle(message, 'resent', () => message.session.resend(message.delivery, request));
+  }
+
+  deadLetter(message: MessageImpl<unknown>, reason: string | Error, error: unknown): Promise<void> {
+    const cause = reason instanceof Error ? reason : error;
+    const request: { reason: string; at: number; error?: { name: string; message: string } } = {
+      reason: typeof reason === 'string' ? reason : 'error',
+      at: Date.now(),
+    };
+    if (cause !== undefined) request.error = errorInfo(cause);
+    return this.settle(message, 'dead-lettered', () => message.session.deadLetter(message.delivery, request));
+  }
+
+  private count(settlement: Settlement): void {
+    const m = this.metrics;
+    if (settlement === 'acked') m.acked++;
+    else if (settlement === 'requeued') m.requeued++;
+    else if (settlement === 'resent') m.resent++;
+    else if (settlement === 'dead-lettered') m.deadLettered++;
+    else m.released++;
+  }
+
+  /** Keeps a settlement promise until it ends, so that close waits for it; never rejects. */
+  private track(promise: Promise<void>): Promise<void> {
+    const tracked = promise.then(
+      () => {
+        this.pendingOps.delete(tracked);
+      },
+      (error: unknown) => {
+        this.pendingOps.delete(tracked);
+        this.metrics.settleErrors++;
+        this.settings.onError(
+          error instanceof RxqError
+            ? error
+            : new RxqError('SETTLE_FAILED', 'a settlement failed; the broker will redeliver', {
+                cause: error,
+                retryable: true,
+              }),
+        );
+      },
+    );
+    this.pendingOps.add(tracked);
+    return tracked;
+  }
+
+  private giveBack(session: Session, deliveries: readonly Delivery[]): Promise<void> {
+    this.metrics.released += deliveries.length;
+    if (session.release) return session.release(deliveries);
+    return Promise.all(deliveries.map(async (d) => session.requeue(d))).then(() => undefined);
+  }
+
+  private sleep(ms: number): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const slept = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    return Promise.race([slept, this.interrupt.promise]).finally(() => clearTimeout(timer));
+  }
+
+  private async finish(failure: unknown): Promise<void> {
+    if (this.stopping === 'drain' && failure === undefined && this.inFlight > 0) {
+      this.status('draining');
+      await this.drained();
+    }
+    // Release what did not settle in time, grouped by the session that delivered it.
+    const bySession = new Map<Session, Delivery[]>();
+    for (let m = this.head; m; m = this.head) {
+      m.settlement = 'released';
+      this.unlink(m);
+      const list = bySession.get(m.session) ?? [];
+      list.push(m.delivery);
+      bySession.set(m.session, list);
+    }
+    for (const [session, deliveries] of bySession) void this.track(this.giveBack(session, deliveries));
+    while (this.pendingOps.size > 0) await Promise.all([...this.pendingOps]);
+    await Promise.all(Array.from(this.sessions, (s) => this.closeQuietly(s)));
+    this.sessions.clear();
+    this.status('closed', failure);
+    if (failure !== undefined) this.subscriber.error(failure);
+    else this.subscriber.complete();
+  }
+
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.settings.drainTimeoutMs);
+      const check = (): void => {
+        if (this.inFlight === 0 || this.stopping === 'now') done();
+        else this.creditWaiter = check;
+      };
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      check();
+    });
+  }
+
+  private async closeQuietly(session: Session): Promise<void> {
+    try {
+      await session.close();
+    } catch (error) {
+      this.settings.onError(new RxqError('CLOSE_FAILED', 'closing a session failed', { cause: error }));
+    }
+  }
+}

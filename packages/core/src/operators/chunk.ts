@@ -1,0 +1,68 @@
+import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { nonNegative, opt, positiveInt } from '../internal/validate.js';
+import type { Message } from '../message.js';
+import type { Batch } from '../outcome.js';
+
+/** Options of {@link chunk}. */
+export interface ChunkOptions {
+  /** Messages per batch: a batch is emitted as soon as it has this many. Keep it ≤ the source's `maxInFlight`. @default 100 */
+  readonly size?: number;
+  /**
+   * Longest a message waits in a partial batch, counted from the batch's first message. A source
+   * with `maxInFlight` below `size` relies on it. @default 100
+   */
+  readonly maxWaitMs?: number;
+  /** Scheduler for the wait (tests). @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * Groups messages into batches of `size`, or fewer after `maxWaitMs`, whichever comes first; a
+ * partial batch is flushed when the source completes. It settles nothing: hand the batch to
+ * `handle`, then `ack` settles it message by message (a `PartialFailure` fails only some).
+ *
+ * ```
+ * source:  a b c ---------- d |     (size: 3, maxWaitMs: 5)
+ * chunk:   ----[abc]-------------(d)|  — or [d] after 5 frames without more
+ * ```
+ *
+ * @example
+ * source.pipe(chunk({ size: 100, maxWaitMs: 50 }), handle((batch) => db.insertMany(batch.map((m) => m.body))), ack())
+ */
+export function chunk<T>(options: ChunkOptions = {}): OperatorFunction<Message<T>, Batch<T>> {
+  const size = opt(options.size, 100, (v) => positiveInt('size', v));
+  const maxWaitMs = opt(options.maxWaitMs, 100, (v) => nonNegative('maxWaitMs', v, true));
+  const scheduler = options.scheduler ?? asyncScheduler;
+  return (source) =>
+    new Observable<Batch<T>>((subscriber) => {
+      let batch: Message<T>[] = [];
+      let timer: Subscription | undefined;
+      const flush = (): void => {
+        timer?.unsubscribe();
+        timer = undefined;
+        if (batch.length === 0) return;
+        const full = batch;
+        batch = [];
+        subscriber.next(full);
+      };
+      const subscription = source.subscribe({
+        next(message) {
+          batch.push(message);
+          if (batch.length >= size) flush();
+          else if (batch.length === 1 && maxWaitMs !== Infinity) timer = scheduler.schedule(flush, maxWaitMs);
+        },
+        error(error: unknown) {
+          timer?.unsubscribe();
+          subscriber.error(error);
+        },
+        complete() {
+          flush();
+          subscriber.complete();
+        },
+      });
+      return () => {
+        timer?.unsubscribe();
+        subscription.unsubscribe();
+      };
+    });
+}

@@ -1,0 +1,215 @@
+import {
+  Observable,
+  asyncScheduler,
+  isObservable,
+  type OperatorFunction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
+import { HandlerTimeoutError } from '../errors.js';
+import { recordHandlerDuration } from '../internal/messageImpl.js';
+import { fn as checkFn, nonNegative, opt, positiveInt } from '../internal/validate.js';
+import type { Message } from '../message.js';
+import { messagesOf, PartialFailure, type Item, type Outcome } from '../outcome.js';
+
+/** Handed to a handler beside its item. */
+export interface HandlerContext {
+  /** Aborted when the handler times out or the stream is unsubscribed. */
+  readonly signal: AbortSignal;
+}
+
+/** A handler: returns a value, a Promise or an Observable (whose last value counts). */
+export type Handler<I, R> = (item: I, context: HandlerContext) => R | PromiseLike<R> | Observable<R>;
+
+/** Options of {@link handle}. */
+export interface HandleOptions<I> {
+  /** Handlers running at once. @default 1 */
+  readonly concurrency?: number;
+  /** A handler still running after this fails with `HandlerTimeoutError`. @default Infinity */
+  readonly timeoutMs?: number;
+  /**
+   * Items with the same key run one after another in arrival order; different keys run in
+   * parallel up to `concurrency`. @default none (no ordering)
+   */
+  readonly key?: (item: I) => unknown;
+  /** Scheduler for timeouts (tests). @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * Runs `fn` on each message (or batch) with a concurrency limit and turns every result into a
+ * value: `{ ok: true, value }` or `{ ok: false, error }`. A throwing handler never errors the
+ * stream. It settles nothing: `retryWithResend` and `ack` do. With a batch, a `PartialFailure`
+ * splits the outcome into a success for the finished messages and a failure for the others.
+ *
+ * ```
+ * source:  a b c        (concurrency: 2, each takes 3 frames)
+ * handle:  ---a b--c    outcomes
+ * ```
+ *
+ * On unsubscribe, running handlers' signals abort. Completes when the source has completed and
+ * every handler has finished.
+ *
+ * @example
+ * source.pipe(handle((msg) => save(msg.body), { concurrency: 32, timeoutMs: 10_000, key: (m) => m.key }))
+ */
+export function handle<I extends Item, R>(
+  fn: Handler<I, R>,
+  options: HandleOptions<I> = {},
+): OperatorFunction<I, Outcome<I, R>> {
+  checkFn('fn', fn);
+  const concurrency = opt(options.concurrency, 1, (v) => positiveInt('concurrency', v, true));
+  const timeoutMs = opt(options.timeoutMs, Infinity, (v) => nonNegative('timeoutMs', v, true));
+  const keyOf = options.key === undefined ? undefined : checkFn('key', options.key);
+  const scheduler = options.scheduler ?? asyncScheduler;
+
+  return (source) =>
+    new Observable<Outcome<I, R>>((subscriber) => {
+      let active = 0;
+      let sourceDone = false;
+      const waiting: I[] = [];
+      let waitingHead = 0;
+      /** Per busy key, the items queued behind the running one. */
+      const keyed = new Map<unknown, I[]>();
+      const running = new Set<AbortController>();
+
+      const maybeComplete = (): void => {
+        if (sourceDone && active === 0 && waitingHead === waiting.length) subscriber.complete();
+      };
+
+      const enqueue = (item: I, key: unknown): void => {
+        if (active < concurrency) run(item, key);
+        else waiting.push(item);
+      };
+
+      const next = (item: I): void => {
+        let key: unknown;
+        if (keyOf) {
+          try {
+            key = keyOf(item);
+          } catch (error) {
+            subscriber.next({ ok: false, item, error, durationMs: 0 });
+            return;
+          }
+          const queue = keyed.get(key);
+          if (queue) {
+            queue.push(item);
+            return;
+          }
+          keyed.set(key, []);
+          keyStore.set(item, key);
+        }
+        enqueue(item, key);
+      };
+      const keyStore = new WeakMap<object, unknown>();
+
+      const finished = (item: I, key: unknown): void => {
+        active--;
+        if (keyOf) {
+          const queue = keyed.get(key);
+          const following = queue?.shift();
+          if (following !== undefined) {
+            keyStore.set(following, key);
+            enqueue(following, key);
+          } else keyed.delete(key);
+        }
+        while (active < concurrency && waitingHead < waiting.length) {
+          const item2 = waiting[waitingHead++] as I;
+          run(item2, keyOf ? keyStore.get(item2) : undefined);
+        }
+        if (waitingHead === waiting.length && waitingHead > 0) waiting.length = waitingHead = 0;
+        maybeComplete();
+      };
+
+      function run(item: I, key: unknown): void {
+        active++;
+        const started = performance.now();
+        let done = false;
+        let controller: AbortController | undefined;
+        let timer: Subscription | undefined;
+        let inner: Subscription | undefined;
+        const settle = (ok: boolean, valueOrError: unknown): void => {
+          if (done) return;
+          done = true;
+          timer?.unsubscribe();
+          inner?.unsubscribe();
+          if (controller) running.delete(controller);
+          const durationMs = performance.now() - started;
+          for (const m of messagesOf(item)) recordHandlerDuration(m, durationMs);
+          if (ok) subscriber.next({ ok: true, item, value: valueOrError as R, durationMs });
+          else emitFailure(item, valueOrError, durationMs);
+          finished(item, key);
+        };
+        const context: HandlerContext = {
+          get signal() {
+            if (!controller) {
+              controller = new AbortController();
+              running.add(controller);
+            }
+            return controller.signal;
+          },
+        };
+        if (timeoutMs !== Infinity) {
+          timer = scheduler.schedule(() => {
+            controller?.abort(new HandlerTimeoutError(timeoutMs));
+            settle(false, new HandlerTimeoutError(timeoutMs));
+          }, timeoutMs);
+        }
+        let result: R | PromiseLike<R> | Observable<R>;
+        try {
+          result = fn(item, context);
+        } catch (error) {
+          settle(false, error);
+          return;
+        }
+        if (isObservable(result)) {
+          let last: R | undefined;
+          inner = result.subscribe({
+            next: (v) => (last = v),
+            error: (e: unknown) => settle(false, e),
+            complete: () => settle(true, last),
+          });
+          if (done) inner.unsubscribe();
+        } else if (
+          result !== null &&
+          typeof result === 'object' &&
+          typeof (result as PromiseLike<R>).then === 'function'
+        ) {
+          (result as PromiseLike<R>).then(
+            (v) => settle(true, v),
+            (e: unknown) => settle(false, e),
+          );
+        } else {
+          settle(true, result);
+        }
+      }
+
+      const emitFailure = (item: I, error: unknown, durationMs: number): void => {
+        if (error instanceof PartialFailure && Array.isArray(item)) {
+          const failed = new Set(error.failed);
+          const batch = item as readonly Message<unknown>[];
+          const ok = batch.filter((m) => !failed.has(m));
+          const bad = batch.filter((m) => failed.has(m));
+          if (ok.length > 0) subscriber.next({ ok: true, item: ok as unknown as I, value: undefined as R, durationMs });
+          if (bad.length > 0)
+            subscriber.next({ ok: false, item: bad as unknown as I, error: error.cause ?? error, durationMs });
+          return;
+        }
+        subscriber.next({ ok: false, item, error, durationMs });
+      };
+
+      const subscription = source.subscribe({
+        next,
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => {
+          sourceDone = true;
+          maybeComplete();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        for (const c of running) c.abort();
+        running.clear();
+      };
+    });
+}

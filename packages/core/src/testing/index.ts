@@ -1,0 +1,3 @@
+export { contractSuite } from './contract.js';
+export type { ContractHarness, ContractSuiteOptions, DeadLetterView } from './harness.js';
+export { collectUntil, collectAll } from './collect.js';

@@ -1,0 +1,189 @@
+import {
+  identity,
+  InvalidOptionError,
+  resendHeaders,
+  type Codec,
+  type Connector,
+  type DeadLetterRequest,
+  type Delivery,
+  type ResendRequest,
+  type Session,
+} from '@rxq/core';
+import { MemoryQueue, type Envelope } from './memoryQueue.js';
+
+/** A message given up by a memory source, with why. */
+export interface DeadLetter<T> {
+  readonly value: T;
+  /** `max-attempts`, `decode`, `rejected`, `non-retryable`, or a user's reason. */
+  readonly reason: string;
+  readonly error?: { readonly name: string; readonly message: string };
+  readonly attempt: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** When, ms since the epoch. */
+  readonly at: number;
+}
+
+/** Options of {@link memory}. */
+export interface MemorySourceOptions<T> {
+  /** Where dead letters go. @default a new queue, at `connector.deadLetters` */
+  readonly deadLetter?: MemoryQueue<DeadLetter<T>>;
+  /**
+   * A message unsettled this long goes back to the queue with `attempt + 1` (its later settlement
+   * does nothing), as a broker's visibility timeout would. @default Infinity (never)
+   */
+  readonly visibilityTimeoutMs?: number;
+  /** The source's name in messages, metrics and dead letters. @default 'memory' */
+  readonly name?: string;
+  /** How values are decoded, when the queue holds strings or bytes. @default identity (the value as pushed) */
+  readonly codec?: Codec<unknown>;
+  /** Longest a `receive` waits on an empty queue before it reports nothing. @default 1_000 */
+  readonly pollMs?: number;
+}
+
+/** The memory connector, with its dead-letter queue. */
+export interface MemoryConnector<T> extends Connector {
+  readonly deadLetters: MemoryQueue<DeadLetter<T>>;
+}
+
+interface MemoryDelivery<T> extends Delivery {
+  readonly payload: T;
+  /** Past its visibility timeout and put back: settling it does nothing. */
+  expired: boolean;
+  deadline: number;
+}
+
+/**
+ * A source over an in-process {@link MemoryQueue}: at-least-once within the process. `ack`
+ * removes, `nack` requeues with `attempt + 1`, resend pushes a copy after its delay, dead letters
+ * go to `deadLetters`, and unsettled messages go back to the front of the queue on unsubscribe.
+ * Bodies are the pushed values (codec `identity`); pass a codec to decode strings or bytes.
+ *
+ * @example
+ * const queue = new MemoryQueue<Order>();
+ * fromQueue(memory(queue)).pipe(handle(ship, { concurrency: 8 }), retryWithResend({ maxAttempts: 3 }), ack()).subscribe();
+ */
+export function memory<T>(queue: MemoryQueue<T>, options: MemorySourceOptions<T> = {}): MemoryConnector<T> {
+  if (!(queue instanceof MemoryQueue)) throw new InvalidOptionError('queue', 'a MemoryQueue', queue);
+  const visibilityTimeoutMs = options.visibilityTimeoutMs ?? Infinity;
+  if (!(visibilityTimeoutMs > 0))
+    throw new InvalidOptionError('visibilityTimeoutMs', 'a number > 0 or Infinity', visibilityTimeoutMs);
+  const pollMs = options.pollMs ?? 1_000;
+  if (!(pollMs > 0 && pollMs !== Infinity)) throw new InvalidOptionError('pollMs', 'a finite number > 0', pollMs);
+  const name = options.name ?? 'memory';
+  const deadLetters = options.deadLetter ?? new MemoryQueue<DeadLetter<T>>();
+  let sequence = 0;
+
+  return {
+    name,
+    defaultCodec: options.codec ?? identity,
+    deadLetters,
+    open() {
+      return Promise.resolve(openSession());
+    },
+  };
+
+  function openSession(): Session<MemoryDelivery<T>> {
+    const outstanding = visibilityTimeoutMs === Infinity ? undefined : new Set<MemoryDelivery<T>>();
+    const sweeper =
+      outstanding &&
+      setInterval(
+        () => {
+          const now = performance.now();
+          for (const d of outstanding) {
+            if (d.deadline > now) continue;
+            outstanding.delete(d);
+            d.expired = true;
+            queue.put(d.payload, envelope(d.attempt + 1, d.headers), false);
+          }
+          queue.wake();
+        },
+        Math.max(1, Math.min(visibilityTimeoutMs / 2, 1_000)),
+      );
+
+    /** Marks a delivery settled; false if it had expired (then the settlement does nothing). */
+    const settled = (d: MemoryDelivery<T>): boolean => {
+      if (d.expired) return false;
+      outstanding?.delete(d);
+      return true;
+    };
+
+    const deliveries = (values: T[], envelopes: (Envelope | undefined)[]): MemoryDelivery<T>[] => {
+      const now = performance.now();
+      const out = new Array<MemoryDelivery<T>>(values.length);
+      for (let i = 0; i < values.length; i++) {
+        const e = envelopes[i];
+        const d: MemoryDelivery<T> = {
+          id: String(++sequence),
+          payload: values[i] as T,
+          attempt: e?.attempt ?? 1,
+          source: name,
+          expired: false,
+          deadline: now + visibilityTimeoutMs,
+        };
+        if (e?.headers) (d as { headers?: Readonly<Record<string, string>> }).headers = e.headers;
+        outstanding?.add(d);
+        out[i] = d;
+      }
+      return out;
+    };
+
+    return {
+      async receive(max) {
+        if (queue.size === 0) await queue.wait(max, 1, pollMs);
+        const { values, envelopes } = queue.take(max);
+        return deliveries(values, envelopes);
+      },
+      ack(d) {
+        settled(d);
+      },
+      requeue(d) {
+        if (!settled(d)) return;
+        queue.put(d.payload, envelope(d.attempt + 1, d.headers), false);
+        queue.wake();
+      },
+      resend(d: MemoryDelivery<T>, request: ResendRequest) {
+        if (!settled(d)) return Promise.resolve();
+        const copy = envelope(request.attempt, resendHeaders(d.headers, request));
+        if (request.delayMs <= 0) {
+          queue.put(d.payload, copy, false);
+          queue.wake();
+        } else
+          setTimeout(() => {
+            queue.put(d.payload, copy, false);
+            queue.wake();
+          }, request.delayMs);
+        return Promise.resolve();
+      },
+      deadLetter(d: MemoryDelivery<T>, request: DeadLetterRequest) {
+        if (!settled(d)) return Promise.resolve();
+        const letter: { -readonly [K in keyof DeadLetter<T>]: DeadLetter<T>[K] } = {
+          value: d.payload,
+          reason: request.reason,
+          attempt: d.attempt,
+          headers: d.headers ?? {},
+          at: request.at,
+        };
+        if (request.error) letter.error = request.error;
+        deadLetters.push(letter);
+        return Promise.resolve();
+      },
+      release(ds) {
+        for (let i = ds.length - 1; i >= 0; i--) {
+          const d = ds[i] as MemoryDelivery<T>;
+          if (settled(d)) queue.put(d.payload, envelope(d.attempt, d.headers), true);
+        }
+        queue.wake();
+        return Promise.resolve();
+      },
+      close() {
+        if (sweeper) clearInterval(sweeper);
+        return Promise.resolve();
+      },
+    };
+  }
+}
+
+function envelope(attempt: number, headers: Readonly<Record<string, string>> | undefined): Envelope | undefined {
+  if (attempt === 1 && headers === undefined) return undefined;
+  return headers === undefined ? { attempt } : { attempt, headers };
+}

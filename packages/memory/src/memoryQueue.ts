@@ -1,0 +1,163 @@
+import { InvalidOptionError } from '@rxq/core';
+import { Timeout } from './timeout.js';
+
+/** Options of {@link MemoryQueue.pull} and {@link MemoryQueue.pullMany}. */
+export interface PullOptions {
+  /**
+   * How long to wait. `0` means "what is there now, or `Timeout`".
+   * @default Infinity (wait until items arrive)
+   */
+  readonly timeoutMs?: number;
+}
+
+/** Per-item delivery facts that a plain `push` leaves at their defaults. @internal */
+export interface Envelope {
+  readonly attempt: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+interface Waiter {
+  readonly want: number;
+  readonly min: number;
+  timer: NodeJS.Timeout | undefined;
+  resolve(items: number): void;
+}
+
+/**
+ * A lean in-process FIFO queue: `push`/`pushMany` in, `pull`/`pullMany` out, waiting when empty.
+ * A ring buffer underneath, so a million items cost two arrays, not a million nodes.
+ *
+ * @example
+ * const q = new MemoryQueue<string>();
+ * q.pushMany(['a', 'b']);
+ * await q.pull();                        // 'a'
+ * await q.pullMany(10, { timeoutMs: 5 }); // ['b']
+ */
+export class MemoryQueue<T> {
+  private values: (T | undefined)[] = new Array<T | undefined>(16);
+  private envelopes: (Envelope | undefined)[] = new Array<Envelope | undefined>(16);
+  private head = 0;
+  private count = 0;
+  private waiters: Waiter[] = [];
+
+  /** Items waiting to be pulled. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Appends one item. */
+  push(value: T): void {
+    this.put(value, undefined, false);
+    this.wake();
+  }
+
+  /** Appends items in order. */
+  pushMany(values: Iterable<T>): void {
+    for (const v of values) this.put(v, undefined, false);
+    this.wake();
+  }
+
+  /**
+   * The next item. Waits until one arrives; with `timeoutMs`, rejects with {@link Timeout} when
+   * none came in time (`0`: only what is there now).
+   */
+  async pull(options: PullOptions = {}): Promise<T> {
+    const [first] = await this.pullMany(1, options);
+    return first as T;
+  }
+
+  /**
+   * Up to `n` items. Without a timeout it waits for all `n`. With `timeoutMs` it returns what it
+   * got by then, or rejects with {@link Timeout} if it got nothing. `pullMany(null, { timeoutMs: 0 })`
+   * drains the queue.
+   */
+  async pullMany(n: number | null, options: PullOptions = {}): Promise<T[]> {
+    const timeoutMs = options.timeoutMs ?? Infinity;
+    if (!(timeoutMs >= 0)) throw new InvalidOptionError('timeoutMs', 'a number ≥ 0 or Infinity', timeoutMs);
+    if (n !== null && !(Number.isInteger(n) && n >= 1)) throw new InvalidOptionError('n', 'an integer ≥ 1 or null', n);
+    const want = n ?? Infinity;
+    if (want === Infinity && timeoutMs === Infinity)
+      throw new InvalidOptionError('n', 'a number when no timeoutMs is given (null waits for ever)', n);
+    const min = timeoutMs === Infinity ? want : 1;
+    const deadline = performance.now() + timeoutMs;
+    // Another puller may take what a wake-up promised: wait again until enough is really there.
+    while (this.count < min) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      await this.wait(want, min, left);
+    }
+    if (this.count === 0) throw new Timeout(timeoutMs);
+    return this.take(want).values;
+  }
+
+  /** @internal Append with delivery facts (resends), or put back at the front (releases). */
+  put(value: T, envelope: Envelope | undefined, front: boolean): void {
+    if (this.count === this.values.length) this.grow();
+    const cap = this.values.length;
+    let index: number;
+    if (front) {
+      this.head = (this.head - 1 + cap) % cap;
+      index = this.head;
+    } else index = (this.head + this.count) % cap;
+    this.values[index] = value;
+    this.envelopes[index] = envelope;
+    this.count++;
+  }
+
+  /** @internal Take up to `max` items now, with their envelopes. */
+  take(max: number): { values: T[]; envelopes: (Envelope | undefined)[] } {
+    const n = Math.min(max, this.count);
+    const values = new Array<T>(n);
+    const envelopes = new Array<Envelope | undefined>(n);
+    const cap = this.values.length;
+    for (let i = 0; i < n; i++) {
+      const index = (this.head + i) % cap;
+      values[i] = this.values[index] as T;
+      envelopes[i] = this.envelopes[index];
+      this.values[index] = undefined;
+      this.envelopes[index] = undefined;
+    }
+    this.head = (this.head + n) % cap;
+    this.count -= n;
+    return { values, envelopes };
+  }
+
+  /** @internal Resolves when at least `min` items are there, or after `timeoutMs`. */
+  wait(want: number, min: number, timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const waiter: Waiter = { want, min, timer: undefined, resolve: () => resolve() };
+      if (timeoutMs !== Infinity)
+        waiter.timer = setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve();
+        }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** @internal Wakes waiters in order while there are items for them. */
+  wake(): void {
+    let available = this.count;
+    while (this.waiters.length > 0) {
+      const waiter = this.waiters[0] as Waiter;
+      if (available < waiter.min) break;
+      this.waiters.shift();
+      if (waiter.timer) clearTimeout(waiter.timer);
+      waiter.resolve(available);
+      available -= Math.min(available, waiter.want);
+    }
+  }
+
+  private grow(): void {
+    const cap = this.values.length;
+    const values = new Array<T | undefined>(cap * 2);
+    const envelopes = new Array<Envelope | undefined>(cap * 2);
+    for (let i = 0; i < this.count; i++) {
+      values[i] = this.values[(this.head + i) % cap];
+      envelopes[i] = this.envelopes[(this.head + i) % cap];
+    }
+    this.values = values;
+    this.envelopes = envelopes;
+    this.head = 0;
+  }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Starts the brokers rxq's integration tests need, each only when it is not already answering.
+#   scripts/brokers.sh [redis] [rabbitmq] [kafka]     (no argument: all three)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() { # port seconds name
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do port_open "$1" && return 0; sleep 0.1; done
+  echo "brokers: $3 did not answer on 127.0.0.1:$1 within $2 s" >&2
+  return 1
+}
+
+redis() {
+  if port_open 6379; then echo "redis: already running"; return; fi
+  command -v redis-server >/dev/null || { echo "redis: redis-server not found: install Redis 6.2+ (apt-get install -y redis-server)" >&2; exit 1; }
+  mkdir -p /tmp/rxq-redis
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no --dir /tmp/rxq-redis --logfile /tmp/rxq-redis/redis.log
+  wait_port 6379 30 redis
+  echo "redis: started on 127.0.0.1:6379"
+}
+
+rabbitmq() {
+  if port_open 5672; then echo "rabbitmq: already running"; return; fi
+  command -v rabbitmq-server >/dev/null || { echo "rabbitmq: rabbitmq-server not found: install RabbitMQ 3.12+ (apt-get install -y rabbitmq-server)" >&2; exit 1; }
+  rabbitmq-server -detached
+  rabbitmqctl await_startup --timeout 120 >/dev/null
+  wait_port 5672 60 rabbitmq
+  echo "rabbitmq: started on 127.0.0.1:5672"
+}
+
+kafka() {
+  "$here/kafka.sh" start
+}
+
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(redis rabbitmq kafka)
+for t in "${targets[@]}"; do
+  case "$t" in
+    redis | rabbitmq | kafka) "$t" ;;
+    *) echo "usage: $0 [redis] [rabbitmq] [kafka]" >&2; exit 2 ;;
+  esac
+done
