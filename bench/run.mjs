@@ -1,0 +1,36 @@
+// `pnpm bench [memory|redis|amqp|kafka ...]`: builds, then runs each connector's benchmark in its
+// own node process (so that one case's heap never inflates the next one's peak RSS).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const all = ['memory', 'redis', 'amqp', 'kafka'];
+const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const chosen = names.length > 0 ? names : all;
+for (const name of chosen) {
+  if (!all.includes(name)) {
+    console.error(`bench: unknown benchmark "${name}"; choose from ${all.join(', ')}`);
+    process.exit(2);
+  }
+}
+const build = spawnSync('pnpm', ['exec', 'tsc', '-b'], { stdio: 'inherit', cwd: join(here, '..') });
+if (build.status !== 0) process.exit(build.status ?? 1);
+for (const name of chosen) {
+  const script = join(here, `${name}.mjs`);
+  if (!existsSync(script)) {
+    console.error(`bench: ${name}.mjs is missing`);
+    process.exit(1);
+  }
+  if (name !== 'memory') {
+    const brokers = spawnSync(
+      'bash',
+      [join(here, '..', 'scripts', 'brokers.sh'), name === 'amqp' ? 'rabbitmq' : name],
+      { stdio: 'inherit' },
+    );
+    if (brokers.status !== 0) process.exit(brokers.status ?? 1);
+  }
+  const run = spawnSync(process.execPath, ['--expose-gc', script], { stdio: 'inherit', cwd: join(here, '..') });
+  if (run.status !== 0) process.exit(run.status ?? 1);
+}
