@@ -12,16 +12,16 @@ export interface Delivery {
   /** The payload as the broker gave it: a string or bytes (memory: the pushed value). */
   readonly payload: unknown;
   /** Headers, including those rxq writes (`x-rxq-attempt`, …). @default {} */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /** 1 on first delivery, one more per resend or broker-reported redelivery. */
   readonly attempt: number;
   /** Queue, list, stream or topic the message came from. */
   readonly source: string;
-  readonly key?: string;
-  readonly partition?: number;
-  readonly offset?: string;
+  readonly key?: string | undefined;
+  readonly partition?: number | undefined;
+  readonly offset?: string | undefined;
   /** Broker timestamp, milliseconds since the epoch. */
-  readonly timestamp?: number;
+  readonly timestamp?: number | undefined;
 }
 
 /** What `fromQueue` asks of a session when a message is resent. */

@@ -45,11 +45,23 @@ export interface MemoryConnector<T> extends Connector {
   readonly deadLetters: MemoryQueue<DeadLetter<T>>;
 }
 
-interface MemoryDelivery<T> extends Delivery {
-  readonly payload: T;
+class MemoryDelivery<T> implements Delivery {
   /** Past its visibility timeout and put back: settling it does nothing. */
-  expired: boolean;
-  deadline: number;
+  expired = false;
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  constructor(
+    private readonly sequence: number,
+    readonly payload: T,
+    readonly attempt: number,
+    headers: Readonly<Record<string, string>> | undefined,
+    readonly source: string,
+    readonly deadline: number,
+  ) {
+    this.headers = headers;
+  }
+  get id(): string {
+    return String(this.sequence);
+  }
 }
 
 /**
@@ -112,15 +124,14 @@ export function memory<T>(queue: MemoryQueue<T>, options: MemorySourceOptions<T>
       const out = new Array<MemoryDelivery<T>>(values.length);
       for (let i = 0; i < values.length; i++) {
         const e = envelopes[i];
-        const d: MemoryDelivery<T> = {
-          id: String(++sequence),
-          payload: values[i] as T,
-          attempt: e?.attempt ?? 1,
-          source: name,
-          expired: false,
-          deadline: now + visibilityTimeoutMs,
-        };
-        if (e?.headers) (d as { headers?: Readonly<Record<string, string>> }).headers = e.headers;
+        const d = new MemoryDelivery<T>(
+          ++sequence,
+          values[i] as T,
+          e?.attempt ?? 1,
+          e?.headers,
+          name,
+          now + visibilityTimeoutMs,
+        );
         outstanding?.add(d);
         out[i] = d;
       }

@@ -5,7 +5,8 @@ import type { SourceMetrics } from '../metrics.js';
 /** What a message needs from the subscription that emitted it. */
 export interface MessageOwner {
   readonly metrics: SourceMetrics;
-  settle(message: MessageImpl<unknown>, settlement: Settlement, op: () => void | Promise<void>): Promise<void>;
+  /** Settles with `ack` (or gives back with `release`) unless already settled. */
+  settle(message: MessageImpl<unknown>, settlement: 'acked' | 'requeued'): Promise<void>;
   nack(message: MessageImpl<unknown>, options: NackOptions | undefined): Promise<void>;
   resend(message: MessageImpl<unknown>, options: ResendOptions | undefined): Promise<void>;
   deadLetter(message: MessageImpl<unknown>, reason: string | Error, error: unknown): Promise<void>;
@@ -54,7 +55,7 @@ export class MessageImpl<T> implements Message<T> {
   }
 
   ack(): Promise<void> {
-    return this.owner.settle(this, 'acked', () => this.session.ack(this.delivery));
+    return this.owner.settle(this, 'acked');
   }
   nack(options?: NackOptions): Promise<void> {
     return this.owner.nack(this, options);

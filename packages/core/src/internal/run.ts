@@ -22,6 +22,15 @@ export interface RunSettings<T> {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+/** Calls a connector method, turning a synchronous throw into a rejection. */
+function call(op: () => Promise<void>): Promise<void> {
+  try {
+    return op();
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
 const INTERRUPTED = Symbol('interrupted');
 
 interface Deferred {
@@ -195,25 +204,32 @@ export class Run<T> implements MessageOwner {
     this.creditWaiter?.();
   }
 
-  settle(message: MessageImpl<unknown>, settlement: Settlement, op: () => void | Promise<void>): Promise<void> {
-    if (message.settlement !== undefined) return RESOLVED;
-    message.settlement = settlement;
-    this.unlink(message);
-    this.count(settlement);
+  settle(message: MessageImpl<unknown>, settlement: 'acked' | 'requeued'): Promise<void> {
+    if (!this.begin(message, settlement)) return RESOLVED;
+    const { session, delivery } = message;
     let result: void | Promise<void>;
     try {
-      result = op();
+      result = settlement === 'acked' ? session.ack(delivery) : session.requeue(delivery);
     } catch (error) {
       result = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return result === undefined ? RESOLVED : this.track(result);
   }
 
+  /** Marks the message settled and returns its credit; false if it was settled already. */
+  private begin(message: MessageImpl<unknown>, settlement: Settlement): boolean {
+    if (message.settlement !== undefined) return false;
+    message.settlement = settlement;
+    this.unlink(message);
+    this.count(settlement);
+    return true;
+  }
+
   nack(message: MessageImpl<unknown>, options: NackOptions | undefined): Promise<void> {
     if (options?.requeue === false) return this.deadLetter(message, 'rejected', undefined);
     const delayMs = options?.delayMs ?? 0;
     if (delayMs > 0) return this.resend(message, { delayMs });
-    return this.settle(message, 'requeued', () => message.session.requeue(message.delivery));
+    return this.settle(message, 'requeued');
   }
 
   resend(message: MessageImpl<unknown>, options: ResendOptions | undefined): Promise<void> {
@@ -222,7 +238,8 @@ export class Run<T> implements MessageOwner {
       delayMs: Math.max(0, options?.delayMs ?? 0),
     };
     if (options?.error !== undefined) request.error = errorInfo(options.error);
-    return this.settle(message, 'resent', () => message.session.resend(message.delivery, request));
+    if (!this.begin(message, 'resent')) return RESOLVED;
+    return this.track(call(() => message.session.resend(message.delivery, request)));
   }
 
   deadLetter(message: MessageImpl<unknown>, reason: string | Error, error: unknown): Promise<void> {
@@ -232,7 +249,8 @@ export class Run<T> implements MessageOwner {
       at: Date.now(),
     };
     if (cause !== undefined) request.error = errorInfo(cause);
-    return this.settle(message, 'dead-lettered', () => message.session.deadLetter(message.delivery, request));
+    if (!this.begin(message, 'dead-lettered')) return RESOLVED;
+    return this.track(call(() => message.session.deadLetter(message.delivery, request)));
   }
 
   private count(settlement: Settlement): void {

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { Settlement } from '../message.js';
-import { messagesOf, type Item, type Outcome } from '../outcome.js';
+import type { Message, Settlement } from '../message.js';
+import type { Batch, Item, Outcome } from '../outcome.js';
 
 /** What `ack` emits for each message it saw settled. */
 export interface SettlementRecord {
@@ -34,28 +34,32 @@ export interface AckOptions {
 export function ack<I extends Item, R>(options: AckOptions = {}): OperatorFunction<Outcome<I, R>, SettlementRecord> {
   const requeue = options.requeue ?? true;
   return (source) =>
-    new Observable<SettlementRecord>((subscriber) =>
-      source.subscribe({
+    new Observable<SettlementRecord>((subscriber) => {
+      const subscription = source.subscribe({
         next(outcome) {
-          for (const message of messagesOf(outcome.item)) {
-            if (message.settlement === undefined) {
-              if (outcome.ok) void message.ack();
-              else void message.nack({ requeue });
-            }
-            const record: { -readonly [K in keyof SettlementRecord]: SettlementRecord[K] } = {
-              id: message.id,
-              source: message.source,
-              settlement: message.settlement ?? 'acked',
-              ok: outcome.ok,
-              attempt: message.attempt,
-              durationMs: outcome.durationMs,
-            };
-            if (!outcome.ok) record.error = outcome.error;
-            subscriber.next(record);
-          }
+          const { item } = outcome;
+          if (!Array.isArray(item)) return settle(outcome, item as Message<unknown>);
+          for (const message of item as Batch<unknown>) settle(outcome, message);
         },
         error: (e: unknown) => subscriber.error(e),
         complete: () => subscriber.complete(),
-      }),
-    );
+      });
+      function settle(outcome: Outcome<I, R>, message: Message<unknown>): void {
+        if (message.settlement === undefined) {
+          if (outcome.ok) void message.ack();
+          else void message.nack({ requeue });
+        }
+        const record: { -readonly [K in keyof SettlementRecord]: SettlementRecord[K] } = {
+          id: message.id,
+          source: message.source,
+          settlement: message.settlement ?? 'acked',
+          ok: outcome.ok,
+          attempt: message.attempt,
+          durationMs: outcome.durationMs,
+        };
+        if (!outcome.ok) record.error = outcome.error;
+        subscriber.next(record);
+      }
+      return subscription;
+    });
 }
