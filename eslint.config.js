@@ -17,7 +17,9 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  // Plain ESM scripts (benchmarks, demo, fixtures) run on Node: its globals are known.
+  { files: ['**/*.js', '**/*.mjs'], rules: { 'no-undef': 'off' } },
   {
     files: ['**/*.test.ts', 'bench/**', 'scripts/**', '**/demo.ts'],
     rules: {
