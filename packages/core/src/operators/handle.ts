@@ -71,7 +71,9 @@ export function handle<I extends Item, R>(
       let waitingHead = 0;
       /** Per busy key, the items queued behind the running one. */
       const keyed = new Map<unknown, I[]>();
-      const running = new Set<AbortController>();
+      /** Cancels each running handler: its timer, its inner subscription and its signal. */
+      const running = new Set<() => void>();
+      let closed = false;
 
       const maybeComplete = (): void => {
         if (sourceDone && active === 0 && waitingHead === waiting.length) subscriber.complete();
@@ -105,6 +107,7 @@ export function handle<I extends Item, R>(
 
       const finished = (item: I, key: unknown): void => {
         active--;
+        if (closed) return;
         if (keyOf) {
           const queue = keyed.get(key);
           const following = queue?.shift();
@@ -128,12 +131,19 @@ export function handle<I extends Item, R>(
         let controller: AbortController | undefined;
         let timer: Subscription | undefined;
         let inner: Subscription | undefined;
+        const cancel = (): void => {
+          done = true;
+          timer?.unsubscribe();
+          inner?.unsubscribe();
+          controller?.abort();
+        };
+        running.add(cancel);
         const settle = (ok: boolean, valueOrError: unknown): void => {
           if (done) return;
           done = true;
           timer?.unsubscribe();
           inner?.unsubscribe();
-          if (controller) running.delete(controller);
+          running.delete(cancel);
           const durationMs = performance.now() - started;
           for (const m of messagesOf(item)) recordHandlerDuration(m, durationMs);
           if (ok) subscriber.next({ ok: true, item, value: valueOrError as R, durationMs });
@@ -144,7 +154,7 @@ export function handle<I extends Item, R>(
           get signal() {
             if (!controller) {
               controller = new AbortController();
-              running.add(controller);
+              if (done && closed) controller.abort();
             }
             return controller.signal;
           },
@@ -207,9 +217,14 @@ export function handle<I extends Item, R>(
         },
       });
       return () => {
+        // Nothing runs after teardown: running handlers are cancelled and queued items dropped
+        // (they are still unsettled, so their source releases them).
+        closed = true;
         subscription.unsubscribe();
-        for (const c of running) c.abort();
+        for (const cancel of running) cancel();
         running.clear();
+        waiting.length = waitingHead = 0;
+        keyed.clear();
       };
     });
 }
