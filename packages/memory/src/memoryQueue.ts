@@ -67,9 +67,9 @@ export class MemoryQueue<T> {
   }
 
   /**
-   * Up to `n` items. Without a timeout it waits for all `n`. With `timeoutMs` it returns what it
-   * got by then, or rejects with {@link Timeout} if it got nothing. `pullMany(null, { timeoutMs: 0 })`
-   * drains the queue.
+   * `n` items. Without a timeout it waits for all `n`. With `timeoutMs` it returns as soon as it
+   * has `n`, else at the timeout with what it got, or rejects with {@link Timeout} if it got
+   * nothing. `n = null` takes everything: `pullMany(null, { timeoutMs: 0 })` drains the queue.
    */
   async pullMany(n: number | null, options: PullOptions = {}): Promise<T[]> {
     const timeoutMs = options.timeoutMs ?? Infinity;
@@ -78,7 +78,8 @@ export class MemoryQueue<T> {
     const want = n ?? Infinity;
     if (want === Infinity && timeoutMs === Infinity)
       throw new InvalidOptionError('n', 'a number when no timeoutMs is given (null waits for ever)', n);
-    const min = timeoutMs === Infinity ? want : 1;
+    // Wait for all n; a timeout cuts the wait short, and then what is there is returned.
+    const min = want;
     const deadline = performance.now() + timeoutMs;
     // Another puller may take what a wake-up promised: wait again until enough is really there.
     while (this.count < min) {
