@@ -1,0 +1,157 @@
+import { firstValueFrom, of, Subject, tap, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { MemoryQueue, memory } from '../../../memory/dist/index.js';
+import { fromQueue } from '../fromQueue.js';
+import type { Message, NackOptions, Settlement } from '../message.js';
+import type { Batch, Outcome } from '../outcome.js';
+import { collectUntil } from '../testing/collect.js';
+import { ack, type AckOptions, type SettlementRecord } from './ack.js';
+import { handle } from './handle.js';
+
+type Fake = Message<string> & { readonly calls: string[]; readonly nackOptions: (NackOptions | undefined)[] };
+
+/** A stand-in message: records every settle call (the first one wins), talks to no broker. */
+function fake(id: string, attempt = 1): Fake {
+  let settlement: Settlement | undefined;
+  const calls: string[] = [];
+  const nackOptions: (NackOptions | undefined)[] = [];
+  const settle = (s: Settlement, op: string): Promise<void> => {
+    calls.push(op);
+    settlement ??= s;
+    return Promise.resolve();
+  };
+  return {
+    id,
+    body: id,
+    raw: id,
+    headers: {},
+    attempt,
+    source: 'fake',
+    receivedAt: 0,
+    calls,
+    nackOptions,
+    get settlement() {
+      return settlement;
+    },
+    ack: () => settle('acked', 'ack'),
+    nack: (o?: NackOptions) => {
+      nackOptions.push(o);
+      return settle(o?.requeue === false ? 'dead-lettered' : 'requeued', 'nack');
+    },
+    resend: () => settle('resent', 'resend'),
+    deadLetter: () => settle('dead-lettered', 'deadLetter'),
+  };
+}
+
+function records<I extends Message<string> | Batch<string>>(
+  outcomes: Outcome<I>[],
+  options?: AckOptions,
+): Promise<SettlementRecord[]> {
+  return firstValueFrom(of(...outcomes).pipe(ack<I, unknown>(options), toArray()));
+}
+
+describe('ack', () => {
+  it('acks successes and emits a record for each with its attempt and duration', async () => {
+    const a = fake('a', 2);
+    const out = await records([{ ok: true, item: a, value: 'v', durationMs: 12 }]);
+    expect(a.calls).toEqual(['ack']);
+    expect(out).toEqual([{ id: 'a', source: 'fake', settlement: 'acked', ok: true, attempt: 2, durationMs: 12 }]);
+  });
+
+  it('nacks (requeues) a failure nobody settled, and records the error', async () => {
+    const a = fake('a');
+    const error = new Error('x');
+    const out = await records([{ ok: false, item: a, error, durationMs: 3 }]);
+    expect(a.calls).toEqual(['nack']);
+    expect(a.nackOptions).toEqual([{ requeue: true }]);
+    expect(out).toEqual([
+      { id: 'a', source: 'fake', settlement: 'requeued', ok: false, attempt: 1, durationMs: 3, error },
+    ]);
+  });
+
+  it('with requeue: false nacks failures without requeue (dead-letter)', async () => {
+    const a = fake('a');
+    const out = await records([{ ok: false, item: a, error: 'e', durationMs: 0 }], { requeue: false });
+    expect(a.nackOptions).toEqual([{ requeue: false }]);
+    expect(out[0]?.settlement).toBe('dead-lettered');
+  });
+
+  it('does not settle again what an earlier operator settled, and records how it ended', async () => {
+    const resent = fake('a');
+    await resent.resend();
+    const acked = fake('b');
+    await acked.ack();
+    const out = await records([
+      { ok: false, item: resent, error: 'e', durationMs: 0 },
+      { ok: true, item: acked, value: 1, durationMs: 0 },
+    ]);
+    expect(resent.calls).toEqual(['resend']);
+    expect(acked.calls).toEqual(['ack']);
+    expect(out.map((r) => r.settlement)).toEqual(['resent', 'acked']);
+  });
+
+  it('emits one record per message of a batch', async () => {
+    const batch = [fake('a'), fake('b'), fake('c')];
+    const out = await records([{ ok: true, item: batch, value: undefined, durationMs: 5 }]);
+    expect(out.map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(batch.every((m) => m.calls.join() === 'ack')).toBe(true);
+  });
+
+  it('passes errors and completion on', async () => {
+    const source = new Subject<Outcome<Message<string>>>();
+    const events: string[] = [];
+    source.pipe(ack()).subscribe({ error: () => events.push('error'), complete: () => events.push('complete') });
+    source.error(new Error('upstream'));
+    expect(events).toEqual(['error']);
+  });
+});
+
+describe('ack on a memory source', () => {
+  it('settles for real: acked messages are gone, nacked ones come back with attempt + 1', async () => {
+    const queue = new MemoryQueue<string>();
+    queue.pushMany(['good', 'bad']);
+    const source = fromQueue<string>(memory(queue, { pollMs: 20 }));
+    const out = await collectUntil(
+      source.pipe(
+        handle((m: Message<string>) => {
+          if (m.body === 'bad' && m.attempt === 1) throw new Error('first try fails');
+          return m.body;
+        }),
+        ack(),
+      ),
+      (rs) => rs.length === 3,
+    );
+    await source.stop();
+    expect(out.map((r) => [r.settlement, r.attempt])).toEqual([
+      ['acked', 1],
+      ['requeued', 1],
+      ['acked', 2],
+    ]);
+    expect(queue.size).toBe(0);
+    expect(source.metrics.snapshot()).toMatchObject({ received: 3, acked: 2, requeued: 1, inFlight: 0 });
+  });
+
+  it('settling twice is harmless: the second call does nothing', async () => {
+    const queue = new MemoryQueue<string>();
+    const connector = memory(queue, { pollMs: 20 });
+    queue.pushMany(['a', 'b']);
+    const source = fromQueue<string>(connector);
+    const settledTwice = await collectUntil(
+      source.pipe(
+        tap((m) => {
+          void m.ack();
+          void m.nack();
+          void m.resend();
+          void m.deadLetter('late');
+        }),
+      ),
+      (ms) => ms.length === 2,
+    );
+    await source.stop();
+    expect(settledTwice.map((m) => m.settlement)).toEqual(['acked', 'acked']);
+    expect(await settledTwice[0]?.ack()).toBeUndefined();
+    expect(queue.size).toBe(0);
+    expect(connector.deadLetters.size).toBe(0);
+    expect(source.metrics.snapshot()).toMatchObject({ acked: 2, requeued: 0, resent: 0, deadLettered: 0 });
+  });
+});

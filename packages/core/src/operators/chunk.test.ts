@@ -1,0 +1,133 @@
+import { map } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { InvalidOptionError } from '../errors.js';
+import type { Message, Settlement } from '../message.js';
+import type { Batch } from '../outcome.js';
+import { chunk, type ChunkOptions } from './chunk.js';
+
+/** A stand-in message for operator tests: records how it was settled, talks to no broker. */
+function fake(id: string): Message<string> {
+  let settlement: Settlement | undefined;
+  const settle = (s: Settlement): Promise<void> => {
+    settlement ??= s;
+    return Promise.resolve();
+  };
+  return {
+    id,
+    body: id,
+    raw: id,
+    headers: {},
+    attempt: 1,
+    source: 'fake',
+    receivedAt: 0,
+    get settlement() {
+      return settlement;
+    },
+    ack: () => settle('acked'),
+    nack: () => settle('requeued'),
+    resend: () => settle('resent'),
+    deadLetter: () => settle('dead-lettered'),
+  };
+}
+
+const letters = 'abcdefghij';
+const messages = Object.fromEntries([...letters].map((l) => [l, fake(l)]));
+const ids = (batch: Batch<string>): string => batch.map((m) => m.id).join('');
+const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+describe('chunk (marbles)', () => {
+  it('emits a batch as soon as it has `size` messages', () => {
+    const ts = scheduler();
+    ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const source = hot('abcdef|', messages);
+      const out = source.pipe(chunk({ size: 3, maxWaitMs: 100, scheduler: ts }), map(ids));
+      expectObservable(out).toBe('--x--y|', { x: 'abc', y: 'def' });
+      expectSubscriptions(source.subscriptions).toBe('^-----!');
+    });
+  });
+
+  it('emits a partial batch maxWaitMs after its first message', () => {
+    const ts = scheduler();
+    ts.run(({ hot, expectObservable }) => {
+      // a at 0 opens a batch that flushes at 5 with b; c at 7 opens the next, flushed at 12.
+      const source = hot('a-b----c-------|', messages);
+      const out = source.pipe(chunk({ size: 10, maxWaitMs: 5, scheduler: ts }), map(ids));
+      expectObservable(out).toBe('-----x------y--|', { x: 'ab', y: 'c' });
+    });
+  });
+
+  it('restarts the wait after a full batch, so a size flush does not shorten the next wait', () => {
+    const ts = scheduler();
+    ts.run(({ hot, expectObservable }) => {
+      // ab fill the batch at 1 (size 2); c at 3 waits its own 4 frames, until 7.
+      const source = hot('ab-c------|', messages);
+      const out = source.pipe(chunk({ size: 2, maxWaitMs: 4, scheduler: ts }), map(ids));
+      expectObservable(out).toBe('-x-----y--|', { x: 'ab', y: 'c' });
+    });
+  });
+
+  it('flushes the partial batch when the source completes', () => {
+    const ts = scheduler();
+    ts.run(({ hot, expectObservable }) => {
+      const source = hot('ab|', messages);
+      expectObservable(source.pipe(chunk({ size: 5, maxWaitMs: 50, scheduler: ts }), map(ids))).toBe('--(x|)', {
+        x: 'ab',
+      });
+    });
+  });
+
+  it('waits for size alone with maxWaitMs Infinity, and completes empty-handed on an empty source', () => {
+    const ts = scheduler();
+    ts.run(({ hot, expectObservable }) => {
+      const source = hot('a-----------b-|', messages);
+      expectObservable(source.pipe(chunk({ size: 2, maxWaitMs: Infinity, scheduler: ts }), map(ids))).toBe(
+        '------------x-|',
+        { x: 'ab' },
+      );
+      expectObservable(hot<Message<string>>('---|').pipe(chunk({ scheduler: ts }))).toBe('---|');
+    });
+  });
+
+  it('passes errors on, drops its timer, and settles nothing', () => {
+    const ts = scheduler();
+    const source$ = { a: fake('a'), b: fake('b') };
+    ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const source = hot('ab-#', source$);
+      expectObservable(source.pipe(chunk({ size: 5, maxWaitMs: 5, scheduler: ts }), map(ids))).toBe('---#');
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+    expect(source$.a.settlement).toBeUndefined();
+  });
+
+  it('on unsubscribe cancels a pending wait and unsubscribes its source', () => {
+    const ts = scheduler();
+    ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const source = hot('a-------', messages);
+      expectObservable(source.pipe(chunk({ size: 5, maxWaitMs: 5, scheduler: ts }), map(ids)), '^--!').toBe('---');
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+    });
+  });
+
+  it('uses the defaults: size 100 and maxWaitMs 100', () => {
+    const ts = scheduler();
+    ts.run(({ hot, expectObservable }) => {
+      const source = hot('a', messages);
+      expectObservable(source.pipe(chunk({ scheduler: ts }), map(ids)), '^ 200ms !').toBe('100ms x', { x: 'a' });
+    });
+  });
+});
+
+describe('chunk: validation', () => {
+  const bad: [string, ChunkOptions][] = [
+    ['size', { size: 0 }],
+    ['size', { size: -1 }],
+    ['size', { size: 2.5 }],
+    ['maxWaitMs', { maxWaitMs: -1 }],
+    ['maxWaitMs', { maxWaitMs: Number.NaN }],
+  ];
+  it.each(bad)('throws InvalidOptionError naming `%s` at construction', (option, options) => {
+    expect(() => chunk(options)).toThrow(InvalidOptionError);
+    expect(() => chunk(options)).toThrow(`\`${option}\``);
+  });
+});
