@@ -33,16 +33,6 @@ function call(op: () => Promise<void>): Promise<void> {
 }
 const INTERRUPTED = Symbol('interrupted');
 
-interface Deferred {
-  promise: Promise<typeof INTERRUPTED>;
-  resolve: () => void;
-}
-function deferred(): Deferred {
-  let resolve!: () => void;
-  const promise = new Promise<typeof INTERRUPTED>((r) => (resolve = () => r(INTERRUPTED)));
-  return { promise, resolve };
-}
-
 /**
  * One subscription to a source: opens sessions, pulls by credit, emits decoded messages, keeps
  * the unsettled ones in an intrusive list, reconnects with backoff, and drains on stop.
@@ -53,10 +43,14 @@ export class Run<T> implements MessageOwner {
   private head: MessageImpl<unknown> | undefined;
   private pendingOps = new Set<Promise<void>>();
   private stopping: 'drain' | 'now' | undefined;
-  private interrupt = deferred();
+  /** Ends the wait in progress (a receive or a backoff sleep) when stop or a loss comes. */
+  private interruptWait: (() => void) | undefined;
   private creditWaiter: (() => void) | undefined;
   private lostError: unknown;
   private sessions = new Set<Session>();
+  /** Reconnect tries since the last receive that worked. */
+  private retries = 0;
+  private generation = 0;
   private readonly done: Promise<void>;
 
   constructor(
@@ -70,8 +64,7 @@ export class Run<T> implements MessageOwner {
   /** Stop the intake; with `drain`, let in-flight messages settle first. Resolves when closed. */
   stop(mode: 'drain' | 'now'): Promise<void> {
     if (this.stopping !== 'now') this.stopping = mode;
-    this.interrupt.resolve();
-    this.creditWaiter?.();
+    this.interrupt();
     return this.done;
   }
 
@@ -84,40 +77,46 @@ export class Run<T> implements MessageOwner {
 
   private async main(): Promise<void> {
     const { connector, maxRetries, reconnectBackoff } = this.settings;
-    let retries = 0;
     let failure: unknown;
     this.status('connecting');
     while (!this.stopping) {
       let session: Session;
       try {
         this.lostError = undefined;
-        const context: OpenContext = { maxInFlight: this.settings.maxInFlight, lost: (e) => this.lost(e) };
+        // A loss reported by an older session (while it closes) must not end the new one.
+        const generation = ++this.generation;
+        const context: OpenContext = {
+          maxInFlight: this.settings.maxInFlight,
+          lost: (e) => {
+            if (generation === this.generation) this.lost(e);
+          },
+        };
         session = await connector.open(context);
       } catch (error) {
-        if (!isRetryable(error) || retries >= maxRetries) {
-          failure = isRetryable(error) ? new ConnectionGaveUpError(connector.name, retries, error) : error;
+        if (!isRetryable(error) || this.retries >= maxRetries) {
+          failure = isRetryable(error) ? new ConnectionGaveUpError(connector.name, this.retries, error) : error;
           break;
         }
-        retries++;
-        this.status('reconnecting', error, retries);
-        await this.sleep(reconnectBackoff(retries));
+        this.retries++;
+        this.status('reconnecting', error, this.retries);
+        await this.sleep(reconnectBackoff(this.retries));
         continue;
       }
       this.sessions.add(session);
       if (this.stopping) break;
-      retries = 0;
       this.status('connected');
       const lost = await this.pump(session);
       if (lost === undefined) break;
+      this.lostError = undefined;
       this.sessions.delete(session);
       void this.closeQuietly(session);
-      if (!isRetryable(lost) || retries >= maxRetries) {
-        failure = isRetryable(lost) ? new ConnectionGaveUpError(connector.name, retries, lost) : lost;
+      if (!isRetryable(lost) || this.retries >= maxRetries) {
+        failure = isRetryable(lost) ? new ConnectionGaveUpError(connector.name, this.retries, lost) : lost;
         break;
       }
-      retries++;
-      this.status('reconnecting', lost, retries);
-      await this.sleep(reconnectBackoff(retries));
+      this.retries++;
+      this.status('reconnecting', lost, this.retries);
+      await this.sleep(reconnectBackoff(this.retries));
     }
     await this.finish(failure);
   }
@@ -136,7 +135,7 @@ export class Run<T> implements MessageOwner {
       let batch: readonly Delivery[] | typeof INTERRUPTED;
       const receiving = session.receive(credit);
       try {
-        batch = await Promise.race([receiving, this.interrupt.promise]);
+        batch = await this.interruptible(receiving);
       } catch (error) {
         return error;
       }
@@ -152,6 +151,7 @@ export class Run<T> implements MessageOwner {
         if (this.stopping) return undefined;
         return this.lostError;
       }
+      this.retries = 0;
       const now = performance.now();
       for (const delivery of batch) {
         let body: T;
@@ -172,9 +172,7 @@ export class Run<T> implements MessageOwner {
   private lost(error: unknown): void {
     if (this.lostError === undefined)
       this.lostError = error ?? new RxqError('CONNECTION_LOST', 'connection lost', { retryable: true });
-    this.interrupt.resolve();
-    this.interrupt = deferred();
-    this.creditWaiter?.();
+    this.interrupt();
   }
 
   private poison(session: Session, delivery: Delivery, error: unknown): void {
@@ -291,10 +289,38 @@ export class Run<T> implements MessageOwner {
     return Promise.all(deliveries.map(async (d) => session.requeue(d))).then(() => undefined);
   }
 
-  private sleep(ms: number): Promise<unknown> {
+  private interrupt(): void {
+    const wake = this.interruptWait;
+    this.interruptWait = undefined;
+    wake?.();
+    this.creditWaiter?.();
+  }
+
+  /**
+   * `promise`, or INTERRUPTED if stop or a loss comes first. One callback slot rather than a
+   * race against a long-lived promise, which would keep a reaction per receive for ever.
+   */
+  private interruptible<V>(promise: Promise<V>): Promise<V | typeof INTERRUPTED> {
+    if (this.stopping || this.lostError !== undefined) return Promise.resolve(INTERRUPTED);
+    return new Promise<V | typeof INTERRUPTED>((resolve, reject) => {
+      this.interruptWait = () => resolve(INTERRUPTED);
+      promise.then(
+        (value) => {
+          this.interruptWait = undefined;
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.interruptWait = undefined;
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  private async sleep(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    const slept = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-    return Promise.race([slept, this.interrupt.promise]).finally(() => clearTimeout(timer));
+    await this.interruptible(new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))));
+    clearTimeout(timer);
   }
 
   private async finish(failure: unknown): Promise<void> {
