@@ -72,6 +72,14 @@ export interface Session<D extends Delivery = Delivery> {
    * @default each is requeued
    */
   release?(deliveries: readonly D[]): Promise<void>;
+  /**
+   * Stop the intake when a stop begins, before the drain: fetch no more (a push broker cancels its
+   * consumer) and resolve a pending `receive` with what it has. Settling in-flight deliveries must
+   * still work until `close`. Without it, what a pending `receive` brings after the stop is
+   * released.
+   * @default nothing
+   */
+  stopIntake?(): void;
   /** Close the connection: stop any pending `receive`, flush pending settlements. */
   close(): Promise<void>;
 }

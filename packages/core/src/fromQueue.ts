@@ -114,8 +114,9 @@ export class QueueObservable<T> extends Observable<Message<T>> {
       return () => {
         if (stop instanceof AbortSignal) stop.removeEventListener('abort', drain);
         stopSubscription?.unsubscribe();
-        this.runs.delete(run);
-        void run.stop('now');
+        // Kept until closed, so that stop() also waits for a run an unsubscribe is closing.
+        const forget = (): void => void this.runs.delete(run);
+        run.stop('now').then(forget, forget);
       };
     });
     this.name = connector.name;
@@ -125,7 +126,8 @@ export class QueueObservable<T> extends Observable<Message<T>> {
 
   /**
    * Gracefully stops every subscription: no new messages, in-flight ones get `drainTimeoutMs` to
-   * settle, the rest is released, then the streams complete. Resolves when all are closed.
+   * settle, the rest is released, then the streams complete. Resolves when all are closed,
+   * including those an unsubscribe is still closing (their settlements written).
    */
   async stop(): Promise<void> {
     await Promise.all([...this.runs].map((run) => run.stop('drain')));

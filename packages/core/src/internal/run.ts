@@ -64,6 +64,7 @@ export class Run<T> implements MessageOwner {
   /** Stop the intake; with `drain`, let in-flight messages settle first. Resolves when closed. */
   stop(mode: 'drain' | 'now'): Promise<void> {
     if (this.stopping !== 'now') this.stopping = mode;
+    for (const session of this.sessions) session.stopIntake?.();
     this.interrupt();
     return this.done;
   }
