@@ -1,0 +1,231 @@
+import {
+  ConnectionLostError,
+  deadLetterHeaders,
+  resendHeaders,
+  type DeadLetterRequest,
+  type OpenContext,
+  type ResendRequest,
+  type Session,
+} from '@rxq/core';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { Acker } from './acker.js';
+import { lease, type ConnectionLease } from './connection.js';
+import { copyOptions, toDelivery, type AmqpDelivery } from './delivery.js';
+import { amqpError } from './errors.js';
+import type { AmqpSettings } from './options.js';
+import { Publisher } from './publisher.js';
+import { assertMain, Topology } from './topology.js';
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+interface Waiter {
+  readonly max: number;
+  readonly resolve: (ds: readonly AmqpDelivery[]) => void;
+  readonly reject: (error: unknown) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * One connection's consumer: `basic.consume` with `prefetch` = `maxInFlight`, deliveries buffered
+ * until `receive` takes them, settlements on the channel that delivered them.
+ */
+export class AmqpSession implements Session<AmqpDelivery> {
+  private buffer: AmqpDelivery[] = [];
+  private waiter: Waiter | undefined;
+  private wakeScheduled = false;
+  private lostError: Error | undefined;
+  private closed = false;
+  /** Set once open resolved: before that a loss fails the open instead of calling `lost`. */
+  private ready = false;
+  private consumerTag: string | undefined;
+  /** The `basic.cancel` in progress once the intake stopped. */
+  private cancelled: Promise<unknown> | undefined;
+  private readonly idPrefix: string;
+  private readonly acker: Acker;
+  private readonly publisher: Publisher;
+  private readonly topology: Topology;
+
+  private constructor(
+    private readonly s: AmqpSettings,
+    private readonly context: OpenContext,
+    private readonly link: ConnectionLease,
+    private readonly channel: Channel,
+    sessionNumber: number,
+    delayQueues: Set<string>,
+  ) {
+    this.idPrefix = `${sessionNumber}.`;
+    this.acker = new Acker(channel);
+    this.publisher = new Publisher(link.connection);
+    this.topology = new Topology(s, delayQueues);
+  }
+
+  /** Connects, declares, sets the prefetch and starts consuming; rejects with a translated error. */
+  static async open(
+    s: AmqpSettings,
+    context: OpenContext,
+    sessionNumber: number,
+    delayQueues: Set<string>,
+  ): Promise<AmqpSession> {
+    let session: AmqpSession | undefined;
+    const link = await lease(s.connection, s.connectionName, (e) => session?.fail(lostError('connection closed', e)));
+    let channel: Channel | undefined;
+    try {
+      channel = await link.connection.createChannel();
+      const opened = new AmqpSession(s, context, link, channel, sessionNumber, delayQueues);
+      session = opened;
+      channel.on('error', () => undefined);
+      channel.on('close', () => opened.fail(lostError('channel closed')));
+      if (s.assert) await assertMain(channel, s);
+      await channel.prefetch(context.maxInFlight, false);
+      const reply = await channel.consume(s.queue, (m) => opened.onMessage(m), { noAck: false });
+      opened.consumerTag = reply.consumerTag;
+      if (opened.lostError) throw opened.lostError;
+      opened.ready = true;
+      return opened;
+    } catch (error) {
+      session?.markClosed();
+      await channel?.close().catch(() => undefined);
+      await link.release();
+      throw amqpError(`consuming from "${s.queue}"`, error);
+    }
+  }
+
+  receive(max: number): Promise<readonly AmqpDelivery[]> {
+    if (this.lostError) return Promise.reject(this.lostError);
+    if (this.buffer.length > 0 || this.closed || this.cancelled) return Promise.resolve(this.take(max));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        resolve([]);
+      }, this.s.pollMs);
+      this.waiter = { max, resolve, reject, timer };
+    });
+  }
+
+  ack(d: AmqpDelivery): void {
+    if (d.owner === this) this.acker.ack(d.tag);
+  }
+
+  requeue(d: AmqpDelivery): void {
+    if (d.owner === this) this.acker.requeue(d.tag);
+  }
+
+  async release(ds: readonly AmqpDelivery[]): Promise<void> {
+    for (const d of ds) this.requeue(d);
+  }
+
+  resend(d: AmqpDelivery, request: ResendRequest): Promise<void> {
+    return this.republish(d, resendHeaders(undefined, request), async (channel) =>
+      request.delayMs > 0 ? this.topology.delayQueue(channel, request.delayMs) : this.s.queue,
+    );
+  }
+
+  deadLetter(d: AmqpDelivery, request: DeadLetterRequest): Promise<void> {
+    return this.republish(d, deadLetterHeaders(d.headers, request, this.s.queue), (channel) =>
+      this.topology.deadLetterQueue(channel),
+    );
+  }
+
+  /** Cancels the consumer (`basic.cancel`) and ends a waiting receive; acks still go out. */
+  stopIntake(): void {
+    if (this.cancelled || this.closed) return;
+    const tag = this.consumerTag;
+    this.cancelled =
+      this.lostError === undefined && tag !== undefined ? this.channel.cancel(tag).catch(() => undefined) : RESOLVED;
+    this.endWait();
+  }
+
+  /** Cancels the consumer, flushes pending acks, then closes; the broker requeues the rest. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stopIntake();
+    this.markClosed();
+    await this.cancelled;
+    this.acker.flush();
+    this.buffer = [];
+    await this.publisher.close();
+    await this.channel.close().catch(() => undefined);
+    await this.link.release();
+  }
+
+  /** Publishes a copy with `headers` (confirmed), then acks the original; requeues it on failure. */
+  private async republish(
+    d: AmqpDelivery,
+    headers: Readonly<Record<string, string>>,
+    target: (channel: Channel) => Promise<string>,
+  ): Promise<void> {
+    if (d.owner !== this || !this.acker.pending(d.tag)) return;
+    try {
+      const queue = await target(await this.publisher.get());
+      await this.publisher.publish(queue, d.payload, copyOptions(d.message, headers));
+    } catch (error) {
+      this.acker.requeue(d.tag);
+      throw amqpError(`republishing a message of "${this.s.queue}"`, error);
+    }
+    this.acker.ack(d.tag);
+  }
+
+  private onMessage(message: ConsumeMessage | null): void {
+    if (message === null) {
+      this.fail(
+        new ConnectionLostError(`amqp: the broker cancelled the consumer of "${this.s.queue}" (queue deleted?)`),
+      );
+      return;
+    }
+    if (this.lostError || this.closed) return;
+    this.acker.delivered(message.fields.deliveryTag);
+    this.buffer.push(toDelivery(message, this.s.queue, this.idPrefix, this));
+    if (this.waiter && !this.wakeScheduled) {
+      // Wake once the socket chunk is parsed, so the waiting receive takes a batch, not one.
+      this.wakeScheduled = true;
+      queueMicrotask(() => this.wake());
+    }
+  }
+
+  private wake(): void {
+    this.wakeScheduled = false;
+    const waiter = this.waiter;
+    if (!waiter || this.buffer.length === 0) return;
+    this.waiter = undefined;
+    clearTimeout(waiter.timer);
+    waiter.resolve(this.take(waiter.max));
+  }
+
+  private take(max: number): AmqpDelivery[] {
+    return max >= this.buffer.length ? this.buffer.splice(0) : this.buffer.splice(0, max);
+  }
+
+  private markClosed(): void {
+    this.closed = true;
+    this.endWait();
+  }
+
+  private endWait(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      waiter.resolve([]);
+    }
+  }
+
+  /** The channel or connection is gone: reject the waiting receive and tell `fromQueue`. */
+  private fail(error: Error): void {
+    if (this.lostError || this.closed) return;
+    this.lostError = error;
+    this.acker.kill();
+    this.buffer = [];
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+    }
+    if (this.ready) this.context.lost(error);
+  }
+}
+
+function lostError(what: string, cause?: unknown): ConnectionLostError {
+  const reason = cause instanceof Error ? `: ${cause.message}` : '';
+  return new ConnectionLostError(`amqp: ${what}${reason}`, cause);
+}
