@@ -179,8 +179,11 @@ export function memory<T>(queue: MemoryQueue<T>, options: MemorySourceOptions<T>
         return Promise.resolve();
       },
       release(ds) {
-        for (let i = ds.length - 1; i >= 0; i--) {
-          const d = ds[i] as MemoryDelivery<T>;
+        // Back to the front in delivery order, whatever order the caller lists them in (fromQueue
+        // lists its unsettled messages newest first): ids are increasing sequence numbers.
+        const ordered = [...ds].sort((a, b) => Number(a.id) - Number(b.id));
+        for (let i = ordered.length - 1; i >= 0; i--) {
+          const d = ordered[i] as MemoryDelivery<T>;
           if (settled(d)) queue.put(d.payload, envelope(d.attempt, d.headers), true);
         }
         queue.wake();
