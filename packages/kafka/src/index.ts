@@ -1,1 +1,18 @@
-export {};
+export { kafka } from './kafka.js';
+export type { KafkaSourceOptions, SeekTarget } from './options.js';
+export { resetOffsets } from './resetOffsets.js';
+export type { ResetOffsetsOptions } from './resetOffsets.js';
+export { OffsetTracker } from './offsetTracker.js';
+export { KafkaDelivery } from './partition.js';
+export { kafkajsDriver } from './kafkajsDriver.js';
+export type {
+  KafkaDriver,
+  KafkaDriverFactory,
+  DriverHandlers,
+  DriverConsumerOptions,
+  BatchControl,
+  KafkaRecord,
+  OutgoingRecord,
+  TopicPartition,
+  PartitionOffset,
+} from './driver.js';

@@ -1,0 +1,108 @@
+import type { KafkaDriver, TopicPartition } from './driver.js';
+import type { SeekTarget } from './options.js';
+import { PartitionState } from './partition.js';
+
+/**
+ * The partitions a session owns, one {@link PartitionState} per partition per generation. A new
+ * generation retires every state of the previous one, so late acks of a partition that moved to
+ * another consumer commit nothing.
+ */
+export class Assignments {
+  private states = new Map<string, PartitionState>();
+  private epoch = 0;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    private readonly driver: KafkaDriver,
+    private readonly seekOnce: (tp: TopicPartition) => readonly SeekTarget[],
+    private readonly onRevoke: () => void,
+  ) {}
+
+  /** The current state of a partition (made on the fly if a batch arrives before the join event). */
+  stateOf(tp: TopicPartition): PartitionState {
+    const key = `${tp.topic}:${tp.partition}`;
+    let s = this.states.get(key);
+    if (!s) {
+      s = new PartitionState(tp.topic, tp.partition, this.epoch);
+      this.states.set(key, s);
+    }
+    return s;
+  }
+
+  /** A new generation: retire every previous state, make new ones, apply pending seeks. */
+  assign(partitions: readonly TopicPartition[]): void {
+    this.epoch++;
+    for (const s of this.states.values()) {
+      s.live = false;
+      s.cancelDelayed();
+    }
+    this.states = new Map();
+    this.onRevoke();
+    this.wake();
+    for (const tp of partitions) {
+      const state = this.stateOf(tp);
+      for (const target of this.seekOnce(tp)) this.seek(state, target);
+    }
+  }
+
+  private seek(state: PartitionState, target: SeekTarget): void {
+    const { topic, partition } = state;
+    if (!('timestamp' in target)) {
+      this.driver.seek({ topic, partition, offset: String(target.offset) });
+      return;
+    }
+    state.seeking = true;
+    this.driver.offsetsAt(topic, target.timestamp).then(
+      (found) => {
+        const hit = found.find((o) => o.partition === partition);
+        if (hit && state.live) this.driver.seek(hit);
+        state.seeking = false;
+      },
+      () => (state.seeking = false),
+    );
+  }
+
+  /** Marks every owned partition as being revoked; returns them. Buffered records are dropped. */
+  startRevoke(): PartitionState[] {
+    const list = [...this.states.values()].filter((s) => s.live && !s.revoking);
+    for (const s of list) {
+      s.revoking = true;
+      s.cancelDelayed();
+    }
+    if (list.length > 0) this.onRevoke();
+    return list;
+  }
+
+  /** Owned partitions whose settled offsets may be committed on the interval. */
+  committing(): PartitionState[] {
+    return [...this.states.values()].filter((s) => s.live && !s.revoking);
+  }
+
+  /** Resolves when no emitted message of `states` is in flight, or after `timeoutMs`. */
+  settled(states: readonly PartitionState[], timeoutMs: number): Promise<void> {
+    const busy = (): boolean => states.some((s) => s.emitted > 0);
+    if (!busy()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve();
+      };
+      const check = (): void => {
+        if (!busy()) done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  /** Tells waiters that something settled. */
+  wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Cancels every delayed resend (on close). */
+  cancelDelayed(): void {
+    for (const s of this.states.values()) s.cancelDelayed();
+  }
+}

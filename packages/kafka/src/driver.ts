@@ -1,0 +1,88 @@
+/**
+ * The one seam between the connector and a Kafka client library. Everything client-specific
+ * lives behind it (today: kafkajs, in `kafkajsDriver.ts`), so that another client can be plugged
+ * in later without touching the offset tracking, credit and settlement logic.
+ */
+
+/** A record as the connector sees it: bytes, string headers, offset as a decimal string. */
+export interface KafkaRecord {
+  readonly offset: string;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number;
+}
+
+/** A record to produce. */
+export interface OutgoingRecord {
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** One partition of one topic. */
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** An offset to commit: the next offset the group should consume from the partition. */
+export interface PartitionOffset extends TopicPartition {
+  readonly offset: string;
+}
+
+/** What a driver may do while the connector holds a batch. */
+export interface BatchControl {
+  /** Heartbeat to the group; rejects when the group is rebalancing (then rethrow it). */
+  heartbeat(): Promise<void>;
+  /** Commits with the generation the batch was fetched in (valid while a rebalance is pending). */
+  commit(offsets: readonly PartitionOffset[]): Promise<void>;
+  /** Whether `error` (from heartbeat) means the group is rebalancing. */
+  isRebalance(error: unknown): boolean;
+}
+
+/** Callbacks the connector gives the driver. */
+export interface DriverHandlers {
+  /**
+   * A fetched batch of one partition, in offset order. The driver has already moved its fetch
+   * position past it; the promise holds the fetch loop (credit) until it resolves.
+   */
+  batch(partition: TopicPartition, records: readonly KafkaRecord[], control: BatchControl): Promise<void>;
+  /** The group is about to rebalance: every partition of this member is being revoked. */
+  rebalancing(): void;
+  /** A new generation: the partitions this member owns now. */
+  assigned(partitions: readonly TopicPartition[]): void;
+  /** The consumer stopped for good (broker gone, retries exhausted). */
+  crashed(error: unknown): void;
+}
+
+/** Consumer-group settings a driver is opened with. */
+export interface DriverConsumerOptions {
+  readonly topics: readonly string[];
+  readonly groupId: string;
+  readonly fromBeginning: boolean;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly fetchMaxWaitMs: number;
+}
+
+/** A live consumer (and producer) of one session. */
+export interface KafkaDriver {
+  /** Connects, joins the group and starts fetching into `handlers.batch`. */
+  start(handlers: DriverHandlers): Promise<void>;
+  /** Commits offsets with the current generation. */
+  commit(offsets: readonly PartitionOffset[]): Promise<void>;
+  /** Produces records to a topic and waits for the broker's acknowledgement (all replicas). */
+  produce(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  /** Moves the fetch position of an assigned partition. */
+  seek(target: PartitionOffset): void;
+  /** For each partition of `topic`, the first offset at or after `timestamp`. */
+  offsetsAt(topic: string, timestamp: number): Promise<readonly PartitionOffset[]>;
+  /** Leaves the group and disconnects. Commits nothing by itself. */
+  stop(): Promise<void>;
+}
+
+/** Makes a driver per session. */
+export type KafkaDriverFactory = (options: DriverConsumerOptions) => KafkaDriver;

@@ -1,0 +1,43 @@
+import { InvalidOptionError } from '@rxq/core';
+import { logLevel, type Kafka } from 'kafkajs';
+import { kafkajsClient } from './kafkajsDriver.js';
+
+/** Options of {@link resetOffsets}. */
+export interface ResetOffsetsOptions {
+  readonly groupId: string;
+  readonly topic: string;
+  /** `earliest`, `latest`, a timestamp (`{ timestamp }`, ms since the epoch) or offsets per partition. */
+  readonly to: 'earliest' | 'latest' | { readonly timestamp: number } | { readonly offsets: readonly { partition: number; offset: string | number }[] };
+  /** Bootstrap brokers when no `client` is given. @default ['127.0.0.1:9092'] */
+  readonly brokers?: readonly string[];
+  /** A kafkajs client to use. @default a new one */
+  readonly client?: Kafka;
+}
+
+/**
+ * Moves a consumer group's committed offsets on a topic (replay, or skip ahead). The group must
+ * have no running members (stop its consumers first): Kafka refuses otherwise, and the promise
+ * rejects with the broker's error. Commits nothing else and settles no message.
+ *
+ * @example
+ * await resetOffsets({ groupId: 'billing', topic: 'orders', to: { timestamp: Date.parse('2026-11-01') } });
+ */
+export async function resetOffsets(options: ResetOffsetsOptions): Promise<void> {
+  if (typeof options?.groupId !== 'string' || options.groupId === '') throw new InvalidOptionError('groupId', 'a non-empty string', options?.groupId);
+  if (typeof options.topic !== 'string' || options.topic === '') throw new InvalidOptionError('topic', 'a non-empty topic name', options.topic);
+  const client = options.client ?? kafkajsClient({ brokers: options.brokers ?? ['127.0.0.1:9092'], clientId: 'rxq-admin', logLevel: logLevel.ERROR });
+  const admin = client.admin();
+  await admin.connect();
+  try {
+    const { groupId, topic, to } = options;
+    if (to === 'earliest' || to === 'latest') await admin.resetOffsets({ groupId, topic, earliest: to === 'earliest' });
+    else if ('timestamp' in to) {
+      const found = await admin.fetchTopicOffsetsByTimestamp(topic, to.timestamp);
+      await admin.setOffsets({ groupId, topic, partitions: found.map(({ partition, offset }) => ({ partition, offset })) });
+    } else if (Array.isArray(to.offsets))
+      await admin.setOffsets({ groupId, topic, partitions: to.offsets.map(({ partition, offset }) => ({ partition, offset: String(offset) })) });
+    else throw new InvalidOptionError('to', "'earliest', 'latest', { timestamp } or { offsets }", to);
+  } finally {
+    await admin.disconnect();
+  }
+}

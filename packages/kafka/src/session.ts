@@ -1,0 +1,254 @@
+import {
+  ConnectionLostError,
+  deadLetterHeaders,
+  resendHeaders,
+  type DeadLetterRequest,
+  type OpenContext,
+  type ResendRequest,
+  type Session,
+} from '@rxq/core';
+import type { BatchControl, KafkaDriver, KafkaRecord, OutgoingRecord, PartitionOffset, TopicPartition } from './driver.js';
+import type { KafkaSettings, SeekTarget } from './options.js';
+import { KafkaDelivery, PartitionState } from './partition.js';
+import { Assignments } from './assignments.js';
+
+/**
+ * One consumer-group membership: buffers fetched records, holds the fetch loop while buffered +
+ * in flight reaches `maxInFlight`, tracks settled offsets per assignment and commits the
+ * contiguous prefix on an interval, on revoke and on close.
+ */
+export class KafkaSession implements Session<KafkaDelivery> {
+  private buffer: KafkaDelivery[] = [];
+  private head = 0;
+  private outstanding = 0;
+  private readonly assignments: Assignments;
+  private dataWaiter: (() => void) | undefined;
+  private creditWaiter: (() => void) | undefined;
+  private failure: ConnectionLostError | undefined;
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private commits: Promise<void> = Promise.resolve();
+  private readonly ops = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly driver: KafkaDriver,
+    private readonly settings: KafkaSettings,
+    private readonly context: OpenContext,
+    seekOnce: (tp: TopicPartition) => readonly SeekTarget[],
+  ) {
+    this.assignments = new Assignments(driver, seekOnce, () => this.dropBuffered());
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.driver.start({
+        batch: (tp, records, control) => this.onBatch(tp, records, control),
+        rebalancing: () => this.onRebalancing(),
+        assigned: (partitions) => this.assignments.assign(partitions),
+        crashed: (error) => this.fail(error),
+      });
+    } catch (error) {
+      await this.driver.stop();
+      throw new ConnectionLostError('could not join the Kafka consumer group', error);
+    }
+    this.timer = setInterval(() => void this.commit(this.assignments.committing(), (o) => this.driver.commit(o)), this.settings.commitIntervalMs);
+  }
+
+  private get buffered(): number {
+    return this.buffer.length - this.head;
+  }
+
+  private hasCredit(): boolean {
+    return this.buffered + this.outstanding < this.context.maxInFlight;
+  }
+
+  private async onBatch(tp: TopicPartition, records: readonly KafkaRecord[], control: BatchControl): Promise<void> {
+    const state = this.assignments.stateOf(tp);
+    if (this.closed || state.revoking || state.seeking) return;
+    for (const record of records) {
+      state.tracker.add(Number(record.offset));
+      this.buffer.push(new KafkaDelivery(state, record));
+    }
+    this.dataWaiter?.();
+    // Credit: hold the fetch loop (heartbeating) until buffered + in flight drops below the bound.
+    while (!this.closed && !state.revoking && !this.hasCredit()) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.settings.heartbeatIntervalMs);
+        this.creditWaiter = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.creditWaiter = undefined;
+      try {
+        await control.heartbeat();
+      } catch (error) {
+        if (control.isRebalance(error)) await this.revoke(control);
+        throw error;
+      }
+    }
+  }
+
+  /** Revoke while holding a batch: the rejoin waits for this, so in-flight messages get time. */
+  private async revoke(control: BatchControl): Promise<void> {
+    const states = this.assignments.startRevoke();
+    await this.assignments.settled(states, this.settings.revokeTimeoutMs);
+    await this.commit(states, (o) => control.commit(o)).catch(() => undefined);
+  }
+
+  /** The group rebalances outside a held batch: stop emitting, commit at once (best effort). */
+  private onRebalancing(): void {
+    const states = this.assignments.startRevoke();
+    if (states.length > 0) void this.commit(states, (o) => this.driver.commit(o)).catch(() => undefined);
+  }
+
+  private dropBuffered(): void {
+    this.buffer = [];
+    this.head = 0;
+    this.creditWaiter?.();
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure || this.closed) return;
+    this.failure = new ConnectionLostError('the Kafka consumer stopped', error);
+    this.dataWaiter?.();
+    this.context.lost(this.failure);
+  }
+
+  async receive(max: number): Promise<readonly KafkaDelivery[]> {
+    if (this.failure) throw this.failure;
+    if (this.buffered === 0 && !this.closed) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.settings.pollMs);
+        this.dataWaiter = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.dataWaiter = undefined;
+      if (this.failure) throw this.failure;
+    }
+    const out: KafkaDelivery[] = [];
+    while (out.length < max && this.head < this.buffer.length) {
+      const d = this.buffer[this.head++] as KafkaDelivery;
+      if (!d.state.live || d.state.revoking) continue;
+      d.state.emitted++;
+      this.outstanding++;
+      out.push(d);
+    }
+    if (this.head > 4096 && this.head * 2 > this.buffer.length) {
+      this.buffer = this.buffer.slice(this.head);
+      this.head = 0;
+    }
+    if (this.hasCredit()) this.creditWaiter?.();
+    return out;
+  }
+
+  /** Gives the delivery's credit back; with `settle`, marks its offset done (if still owned). */
+  private finish(d: KafkaDelivery, settle: boolean): void {
+    if (d.done) return;
+    d.done = true;
+    this.outstanding--;
+    d.state.emitted--;
+    if (settle && d.state.live) d.state.tracker.settle(Number(d.offset));
+    this.assignments.wake();
+    if (this.hasCredit()) this.creditWaiter?.();
+  }
+
+  ack(d: KafkaDelivery): void {
+    this.finish(d, true);
+  }
+
+  requeue(d: KafkaDelivery): Promise<void> {
+    return this.resend(d, { attempt: d.attempt + 1, delayMs: 0 });
+  }
+
+  resend(d: KafkaDelivery, request: ResendRequest): Promise<void> {
+    const copy = { key: d.rawKey, value: d.payload, headers: resendHeaders(d.headers, request) };
+    return this.produce(d, this.settings.retryTopic ?? d.source, copy, request.delayMs);
+  }
+
+  deadLetter(d: KafkaDelivery, request: DeadLetterRequest): Promise<void> {
+    const headers = deadLetterHeaders(d.headers, request, `${d.source}/${d.partition}/${d.offset}`);
+    return this.produce(d, this.settings.deadLetterTopic(d.source), { key: d.rawKey, value: d.payload, headers }, 0);
+  }
+
+  /** Produces the copy (after `delayMs`, holding credit), then settles the original. */
+  private produce(d: KafkaDelivery, topic: string, copy: OutgoingRecord, delayMs: number): Promise<void> {
+    if (d.done || this.closed) {
+      this.finish(d, false);
+      return Promise.resolve();
+    }
+    const op = (async () => {
+      if (delayMs > 0 && !(await this.delay(d.state, delayMs))) return this.finish(d, false);
+      try {
+        await this.driver.produce(topic, [copy]);
+      } catch (error) {
+        this.finish(d, false); // left unsettled: delivered again by the group
+        throw error;
+      }
+      this.finish(d, true);
+    })();
+    this.ops.add(op);
+    void op.then(
+      () => this.ops.delete(op),
+      () => this.ops.delete(op),
+    );
+    return op;
+  }
+
+  /** Resolves true after `ms`, or false at once when the partition is revoked or the session closes. */
+  private delay(state: PartitionState, ms: number): Promise<boolean> {
+    if (!state.live || state.revoking) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const cancel = (): void => {
+        clearTimeout(t);
+        state.delayed.delete(cancel);
+        resolve(false);
+      };
+      const t = setTimeout(() => {
+        state.delayed.delete(cancel);
+        resolve(true);
+      }, ms);
+      state.delayed.add(cancel);
+    });
+  }
+
+  release(ds: readonly KafkaDelivery[]): Promise<void> {
+    // Not committed: the group delivers them again from the last committed offset.
+    for (const d of ds) this.finish(d, false);
+    return Promise.resolve();
+  }
+
+  private commit(states: readonly PartitionState[], send: (o: PartitionOffset[]) => Promise<void>): Promise<void> {
+    const run = async (): Promise<void> => {
+      const offsets: PartitionOffset[] = [];
+      const moved: [PartitionState, number][] = [];
+      for (const s of states) {
+        const next = s.live ? s.nextCommit() : undefined;
+        if (next) {
+          offsets.push(next);
+          moved.push([s, Number(next.offset)]);
+        }
+      }
+      if (offsets.length === 0) return;
+      await send(offsets);
+      for (const [s, offset] of moved) if (offset > s.committed) s.committed = offset;
+    };
+    const result = this.commits.then(run);
+    this.commits = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.assignments.cancelDelayed();
+    this.dataWaiter?.();
+    this.creditWaiter?.();
+    await Promise.allSettled([...this.ops]);
+    if (!this.failure) await this.commit(this.assignments.committing(), (o) => this.driver.commit(o)).catch(() => undefined);
+    await this.driver.stop();
+  }
+}

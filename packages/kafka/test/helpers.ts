@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
+import type { Connector, Session } from '@rxq/core';
+import { kafka, type KafkaSourceOptions } from '../src/index.js';
+
+export const BROKERS = ['127.0.0.1:9092'];
+
+/** Quick group settings for tests: few seconds per join, heartbeats often. */
+export const QUICK: Partial<KafkaSourceOptions> = {
+  brokers: BROKERS,
+  logLevel: logLevel.NOTHING,
+  fromBeginning: true,
+  sessionTimeoutMs: 6_000,
+  heartbeatIntervalMs: 300,
+  rebalanceTimeoutMs: 6_000,
+  fetchMaxWaitMs: 100,
+  commitIntervalMs: 200,
+  pollMs: 300,
+};
+
+export const unique = (prefix: string): string => `rxq-test-${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** A topic (and its dead-letter topic) made for one test, with a producer and cleanup. */
+export class TestTopic {
+  readonly client = new Kafka({ brokers: BROKERS, clientId: 'rxq-test', logLevel: logLevel.NOTHING });
+  readonly admin: Admin = this.client.admin();
+  readonly producer: Producer = this.client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  readonly group: string;
+  /** Resolves when a session opened by this harness has closed. */
+  private readonly closing = new Set<Promise<void>>();
+
+  private constructor(
+    readonly name: string,
+    readonly partitions: number,
+  ) {
+    this.group = `${name}-group`;
+  }
+
+  static async create(prefix: string, partitions = 1): Promise<TestTopic> {
+    const t = new TestTopic(unique(prefix), partitions);
+    await t.admin.connect();
+    await t.admin.createTopics({ topics: [{ topic: t.name, numPartitions: partitions }], waitForLeaders: true });
+    await t.producer.connect();
+    return t;
+  }
+
+  get dead(): string {
+    return `${this.name}.dead`;
+  }
+
+  /** A connector on this topic; every session it opens is tracked until it closes. */
+  connector(options: Partial<KafkaSourceOptions> = {}): Connector {
+    const connector = kafka(this.name, { ...QUICK, groupId: this.group, ...options });
+    const closing = this.closing;
+    return {
+      ...connector,
+      async open(context) {
+        const session: Session = await connector.open(context);
+        let closed!: () => void;
+        closing.add(new Promise<void>((resolve) => (closed = resolve)));
+        const close = session.close.bind(session);
+        session.close = () => close().finally(closed);
+        return session;
+      },
+    };
+  }
+
+  /** Produces payloads as any producer would (no rxq headers), spread over partitions by key. */
+  async publishRaw(payloads: readonly (string | Uint8Array)[], keyed = false): Promise<void> {
+    for (let i = 0; i < payloads.length; i += 1000) {
+      await this.producer.send({
+        topic: this.name,
+        acks: -1,
+        messages: payloads.slice(i, i + 1000).map((p, j) => ({
+          key: keyed ? String(i + j) : null,
+          value: typeof p === 'string' ? p : Buffer.from(p),
+        })),
+      });
+    }
+  }
+
+  publish(bodies: readonly unknown[], keyed = false): Promise<void> {
+    return this.publishRaw(
+      bodies.map((b) => JSON.stringify(b)),
+      keyed,
+    );
+  }
+
+  /** Every record of `topic` (read with a throwaway group up to the current end). */
+  async readAll(topic: string): Promise<{ value: Buffer | null; headers: Record<string, string> }[]> {
+    const ends = await this.admin.fetchTopicOffsets(topic).catch(() => []);
+    const total = ends.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+    if (total === 0) return [];
+    const consumer = this.client.consumer({ groupId: unique('reader'), maxWaitTimeInMs: 100 });
+    const out: { value: Buffer | null; headers: Record<string, string> }[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`readAll(${topic}): ${out.length}/${total}`)), 20_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+          out.push({ value: message.value, headers });
+          if (out.length >= total) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    await consumer.disconnect();
+    await this.admin.deleteGroups([(consumer as unknown as { groupId?: string }).groupId ?? '']).catch(() => undefined);
+    return out;
+  }
+
+  /** Resolves when every session opened through {@link connector} has closed (or after `timeoutMs`). */
+  async sessionsClosed(timeoutMs = 15_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all(this.closing), late]);
+    clearTimeout(timer);
+  }
+
+  async close(): Promise<void> {
+    // A consumer still closing would recreate the topic (auto-create) right after its deletion.
+    await this.sessionsClosed();
+    await this.producer.disconnect();
+    const existing = await this.admin.listTopics();
+    const mine = [this.name, this.dead].filter((t) => existing.includes(t));
+    await this.admin.deleteGroups([this.group]).catch(() => undefined);
+    if (mine.length > 0) await this.admin.deleteTopics({ topics: mine }).catch(() => undefined);
+    await this.admin.disconnect();
+  }
+}
