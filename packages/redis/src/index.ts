@@ -1,1 +1,13 @@
-export {};
+export { redis } from './reliable.js';
+export type { RedisListOptions } from './reliable.js';
+export { redisList } from './simple.js';
+export type { RedisSimpleOptions } from './simple.js';
+export { redisStream } from './stream.js';
+export type { RedisStreamOptions } from './stream.js';
+export type { ListDelivery } from './reliableSession.js';
+export type { StreamDelivery } from './streamSession.js';
+export { publish, xpublish } from './publish.js';
+export type { PublishOptions, XPublishOptions } from './publish.js';
+export { readListEntry, ENVELOPE_MAGIC } from './envelope.js';
+export type { ListEntry } from './envelope.js';
+export type { RedisConnection } from './connection.js';

@@ -1,0 +1,89 @@
+import { InvalidOptionError, type Codec, type Connector } from '@rxq/core';
+import { hostname } from 'node:os';
+import { Connections, DEFAULT_URL, type RedisConnection } from './connection.js';
+import { uniqueId } from './envelope.js';
+import { ReliableSession, type ListDelivery } from './reliableSession.js';
+import { redisList, type RedisSimpleOptions } from './simple.js';
+import { duration, key, name } from './validate.js';
+
+/** Options of {@link redis}. */
+export interface RedisListOptions {
+  /** A Redis URL or an ioredis client (never closed by rxq). @default 'redis://127.0.0.1:6379' */
+  readonly connection?: RedisConnection;
+  /**
+   * `reliable`: at-least-once through a processing list per consumer. `simple`: `BLPOP`,
+   * at-most-once (see {@link redisList}).
+   * @default 'reliable'
+   */
+  readonly mode?: 'reliable' | 'simple';
+  /** How payloads are decoded. @default json */
+  readonly codec?: Codec<unknown>;
+  /** The list dead letters go to. @default `${queue}:dead` */
+  readonly deadLetterKey?: string;
+  /** How long a receive blocks (`BLMOVE`) on an empty queue before it reports nothing. @default 1_000 */
+  readonly blockMs?: number;
+  /**
+   * How long a consumer's heartbeat key lives without refresh (it is refreshed every third of it).
+   * A consumer silent this long is taken for dead, and its processing list goes back to the queue.
+   * @default 10_000
+   */
+  readonly consumerTtlMs?: number;
+  /** The stem of this process's consumer ids (each session adds a unique suffix). @default `${hostname}-${pid}` */
+  readonly consumerName?: string;
+}
+
+/** Settings a reliable session runs with. */
+export interface ReliableSettings {
+  readonly queue: string;
+  readonly deadLetterKey: string;
+  readonly blockMs: number;
+  readonly consumerTtlMs: number;
+  readonly consumerName: string;
+}
+
+/**
+ * A Redis list as an rxq source: `fromQueue(redis('my_queue'))`. Producers `RPUSH` plain payloads
+ * (from any language; attempt 1).
+ *
+ * The default `reliable` mode is at-least-once: each consumer moves messages atomically from the
+ * queue into its own processing list (`<queue>:processing:<id>`), as many as the credit allows in
+ * one round trip, and `ack` removes them (batched: one call per event-loop turn). Each consumer
+ * keeps a heartbeat key (`<queue>:consumers:<id>`) alive; when one dies, a live consumer moves its
+ * processing list back to the queue with attempt + 1. `nack` puts the message back at the tail with
+ * attempt + 1, resend pushes a copy (after a delay, through the `<queue>:delayed` sorted set),
+ * dead letters go to `<queue>:dead` with the reason, and release (unsubscribe) puts unhandled
+ * messages back at the head. A lost connection rejects the pending receive with a retryable error,
+ * so `fromQueue` reconnects; nothing is lost. With `mode: 'simple'` it is {@link redisList}.
+ *
+ * @example
+ * fromQueue(redis('orders', { connection: 'redis://localhost:6379' }), { maxInFlight: 256 })
+ *   .pipe(handle(ship, { concurrency: 32 }), retryWithResend({ maxAttempts: 5 }), ack())
+ *   .subscribe();
+ */
+export function redis(queue: string, options: RedisListOptions = {}): Connector {
+  key('queue', queue);
+  if (options.mode === 'simple') {
+    const simple: { -readonly [K in keyof RedisSimpleOptions]: RedisSimpleOptions[K] } = {};
+    if (options.connection !== undefined) simple.connection = options.connection;
+    if (options.codec !== undefined) simple.codec = options.codec;
+    if (options.deadLetterKey !== undefined) simple.deadLetterKey = options.deadLetterKey;
+    if (options.blockMs !== undefined) simple.blockMs = options.blockMs;
+    return redisList(queue, simple);
+  }
+  if (options.mode !== undefined && options.mode !== 'reliable')
+    throw new InvalidOptionError('mode', "'reliable' or 'simple'", options.mode);
+  const settings: ReliableSettings = {
+    queue,
+    deadLetterKey: name('deadLetterKey', options.deadLetterKey, `${queue}:dead`),
+    blockMs: duration('blockMs', options.blockMs, 1_000, 10),
+    consumerTtlMs: duration('consumerTtlMs', options.consumerTtlMs, 10_000, 300),
+    consumerName: name('consumerName', options.consumerName, `${hostname()}-${process.pid}`),
+  };
+  const connections = new Connections(options.connection ?? DEFAULT_URL, queue);
+  const connector: Connector<ListDelivery> = {
+    name: queue,
+    open: (context) => ReliableSession.open(connections, context, settings, `${settings.consumerName}-${uniqueId()}`),
+  };
+  if (options.codec !== undefined) (connector as { defaultCodec?: Codec<unknown> }).defaultCodec = options.codec;
+  return connector;
+}

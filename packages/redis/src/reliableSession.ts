@@ -1,0 +1,215 @@
+import {
+  attemptOf,
+  batcher,
+  deadLetterHeaders,
+  HEADERS,
+  resendHeaders,
+  type Batcher,
+  type DeadLetterRequest,
+  type Delivery,
+  type OpenContext,
+  type ResendRequest,
+} from '@rxq/core';
+import type { Redis } from 'ioredis';
+import { connectionName, translate, type Connections } from './connection.js';
+import { readListEntry, wrap } from './envelope.js';
+import type { ReliableSettings } from './reliable.js';
+import { HEARTBEAT, PROMOTE, PULL, RECOVER, RETIRE, SETTLE } from './script.js';
+import { RedisSession } from './session.js';
+
+/** A message from a Redis list: the element as it sits in the list, kept to settle it exactly. */
+export interface ListDelivery extends Delivery {
+  readonly payload: Buffer;
+  /** The list element (envelope included), removed by `LREM` on settlement. */
+  readonly element: Buffer;
+}
+
+/** One settlement: an op letter (see the SETTLE script) and its arguments. */
+type Op = readonly [string, ...(Buffer | number)[]];
+
+/** A reliable-list session: one consumer id, its processing list and heartbeat. */
+export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
+  private readonly writes: Batcher<Op>;
+  private readonly keys: readonly string[];
+  private seq = 0;
+  private readonly timer: NodeJS.Timeout;
+  private readonly delays = new Set<NodeJS.Timeout>();
+  private busy = false;
+  private nextRecover = 0;
+  private nextBeat = 0;
+
+  static async open(
+    connections: Connections,
+    context: OpenContext,
+    settings: ReliableSettings,
+    id: string,
+  ): Promise<ReliableSession> {
+    const cmd = connections.acquire();
+    let blk: Redis | undefined;
+    try {
+      blk = await connections.blocking(cmd, connectionName('rxq', settings.queue, id));
+      const { queue, consumerTtlMs } = settings;
+      await HEARTBEAT.run(cmd, [`${queue}:consumers:${id}`, `${queue}:consumers`], [consumerTtlMs, id]);
+      await RECOVER.run(cmd, [`${queue}:consumers`, queue], [queue, `${id}:`]);
+      await PROMOTE.run(cmd, [`${queue}:delayed`, queue]);
+    } catch (error) {
+      blk?.disconnect();
+      await connections.release();
+      throw translate(error, 'opening the queue');
+    }
+    return new ReliableSession(cmd, blk, context, connections, settings, id);
+  }
+
+  private constructor(
+    cmd: Redis,
+    blk: Redis,
+    context: OpenContext,
+    connections: Connections,
+    private readonly settings: ReliableSettings,
+    private readonly id: string,
+  ) {
+    super(cmd, blk, context, connections);
+    const { queue } = settings;
+    this.keys = [`${queue}:processing:${id}`, queue, `${queue}:delayed`, settings.deadLetterKey];
+    this.writes = batcher<Op>({ flush: (ops) => this.write(ops) });
+    const now = Date.now();
+    this.nextBeat = now + settings.consumerTtlMs / 3;
+    this.nextRecover = now + settings.consumerTtlMs / 2;
+    this.timer = setInterval(() => void this.tick(), Math.min(1_000, settings.consumerTtlMs / 3));
+    this.timer.unref();
+  }
+
+  private get queue(): string {
+    return this.settings.queue;
+  }
+
+  protected async fetch(max: number): Promise<Buffer[]> {
+    const [proc, queue] = this.keys as [string, string];
+    const items = (await PULL.run(this.cmd, [queue, proc], [max])) as Buffer[];
+    if (items.length > 0) return items;
+    const first = (await this.blk.callBuffer(
+      'BLMOVE',
+      queue,
+      proc,
+      'LEFT',
+      'RIGHT',
+      this.settings.blockMs / 1000,
+    )) as Buffer | null;
+    if (first === null) return [];
+    if (max === 1) return [first];
+    const rest = (await PULL.run(this.cmd, [queue, proc], [max - 1])) as Buffer[];
+    rest.unshift(first);
+    return rest;
+  }
+
+  protected deliver(items: Buffer[]): ListDelivery[] {
+    const out = new Array<ListDelivery>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const element = items[i] as Buffer;
+      const { payload, headers } = readListEntry(element);
+      const d: { -readonly [K in keyof ListDelivery]: ListDelivery[K] } = {
+        id: `${this.id}-${++this.seq}`,
+        payload,
+        element,
+        attempt: attemptOf(headers),
+        source: this.queue,
+      };
+      if (headers !== undefined) d.headers = headers;
+      out[i] = d;
+    }
+    return out;
+  }
+
+  ack(d: ListDelivery): Promise<void> {
+    return this.settled(1, this.writes.add(['a', d.element]));
+  }
+
+  requeue(d: ListDelivery): Promise<void> {
+    const headers = { ...d.headers, [HEADERS.attempt]: String(d.attempt + 1) };
+    return this.settled(1, this.writes.add(['t', d.element, wrap(d.payload, headers)]));
+  }
+
+  resend(d: ListDelivery, request: ResendRequest): Promise<void> {
+    const copy = wrap(d.payload, resendHeaders(d.headers, request));
+    if (request.delayMs <= 0) return this.settled(1, this.writes.add(['t', d.element, copy]));
+    // Promote it when due, should this consumer be the one still around.
+    const timer = setTimeout(() => {
+      this.delays.delete(timer);
+      void PROMOTE.run(this.cmd, [this.keys[2] as string, this.queue]).catch(() => undefined);
+    }, request.delayMs + 1);
+    timer.unref();
+    this.delays.add(timer);
+    return this.settled(1, this.writes.add(['d', d.element, copy, request.delayMs]));
+  }
+
+  deadLetter(d: ListDelivery, request: DeadLetterRequest): Promise<void> {
+    const letter = wrap(d.payload, deadLetterHeaders(d.headers, request, this.queue));
+    return this.settled(1, this.writes.add(['x', d.element, letter]));
+  }
+
+  release(ds: readonly ListDelivery[]): Promise<void> {
+    if (ds.length === 0) return Promise.resolve();
+    let last: Promise<void> = Promise.resolve();
+    for (let i = ds.length - 1; i >= 0; i--) last = this.writes.add(['h', (ds[i] as ListDelivery).element]);
+    return this.settled(ds.length, last);
+  }
+
+  private async write(ops: Op[]): Promise<void> {
+    let codes = '';
+    const args: (Buffer | number | string)[] = [''];
+    for (const op of ops) {
+      codes += op[0];
+      for (let i = 1; i < op.length; i++) args.push(op[i] as Buffer | number);
+    }
+    args[0] = codes;
+    await SETTLE.run(this.cmd, this.keys, args);
+  }
+
+  /** Heartbeat, promotion of due delayed messages, recovery of dead consumers' lists. */
+  private async tick(): Promise<void> {
+    if (this.busy || this.state === 'closed') return;
+    this.busy = true;
+    const { queue, consumerTtlMs } = this.settings;
+    const now = Date.now();
+    try {
+      if (now >= this.nextBeat) {
+        this.nextBeat = now + consumerTtlMs / 3;
+        await HEARTBEAT.run(
+          this.cmd,
+          [`${queue}:consumers:${this.id}`, `${queue}:consumers`],
+          [consumerTtlMs, this.id],
+        );
+      }
+      await PROMOTE.run(this.cmd, [`${queue}:delayed`, queue]);
+      if (now >= this.nextRecover && this.state === 'open') {
+        this.nextRecover = now + consumerTtlMs / 2;
+        await RECOVER.run(this.cmd, [`${queue}:consumers`, queue], [queue, `${this.id}:`]);
+      }
+    } catch {
+      // A lost connection is reported by the close event; the next tick tries again.
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  protected giveBack(): Promise<void> {
+    // The elements stay in the processing list; retire puts them back at the head, as they were.
+    return Promise.resolve();
+  }
+
+  protected flushWrites(): Promise<void> {
+    return this.writes.flush();
+  }
+
+  protected async retire(): Promise<void> {
+    clearInterval(this.timer);
+    for (const t of this.delays) clearTimeout(t);
+    this.delays.clear();
+    const { queue } = this.settings;
+    await RETIRE.run(
+      this.cmd,
+      [this.keys[0] as string, queue, `${queue}:consumers:${this.id}`, `${queue}:consumers`],
+      [this.id],
+    );
+  }
+}

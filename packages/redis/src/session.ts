@@ -1,0 +1,135 @@
+import type { Delivery, OpenContext, Session } from '@rxq/core';
+import type { Redis } from 'ioredis';
+import { closeBlocking, lost, translate, type Connections } from './connection.js';
+import type { RxqError } from '@rxq/core';
+
+const noop = (): void => undefined;
+
+/**
+ * What the three Redis sessions share: a dedicated blocking connection, loss detection on both
+ * connections, and a close that lingers while the app still holds deliveries of this session, so
+ * that their settlements (which go through the shared command connection) still count after a
+ * reconnect. Subclasses fetch (`fetch`), build deliveries (`deliver`) and write settlements.
+ */
+export abstract class RedisSession<D extends Delivery, R> implements Session<D> {
+  protected state: 'open' | 'closing' | 'closed' = 'open';
+  /** Deliveries handed out and not yet settled. */
+  protected outstanding = 0;
+  private lostError: RxqError | undefined;
+  private rejectLost: (error: RxqError) => void = noop;
+  private readonly lostSignal: Promise<never>;
+  private readonly fetches = new Set<Promise<unknown>>();
+  private zeroWaiter: (() => void) | undefined;
+  private closing: Promise<void> | undefined;
+  private intakeStopped = false;
+  private readonly blockingId: Promise<unknown>;
+  private readonly onClose = (): void => this.markLost(lost('the Redis connection closed'));
+
+  constructor(
+    protected readonly cmd: Redis,
+    protected readonly blk: Redis,
+    private readonly ctx: OpenContext,
+    private readonly connections: Connections,
+  ) {
+    this.lostSignal = new Promise<never>((_, reject) => (this.rejectLost = reject));
+    this.lostSignal.catch(noop);
+    cmd.on('close', this.onClose);
+    blk.on('close', this.onClose);
+    this.blockingId = blk.client('ID');
+    this.blockingId.catch(noop);
+  }
+
+  /** Fetches up to `max` raw entries (may block on `blk` for a while). */
+  protected abstract fetch(max: number): Promise<R>;
+  /** Turns what `fetch` brought into deliveries. */
+  protected abstract deliver(raw: R): D[];
+  /** Gives back what a fetch brought after the intake stopped (never handed out). */
+  protected abstract giveBack(raw: R): Promise<void>;
+  /** Writes what is waiting (batched settlements) before the session goes. */
+  protected abstract flushWrites(): Promise<void>;
+  /** Last words once nothing is outstanding and no fetch is running (e.g. unregister). */
+  protected abstract retire(): Promise<void>;
+
+  abstract ack(delivery: D): void | Promise<void>;
+  abstract requeue(delivery: D): void | Promise<void>;
+  abstract resend(delivery: D, request: import('@rxq/core').ResendRequest): Promise<void>;
+  abstract deadLetter(delivery: D, request: import('@rxq/core').DeadLetterRequest): Promise<void>;
+  abstract release(deliveries: readonly D[]): Promise<void>;
+
+  protected markLost(error: RxqError): void {
+    if (this.state !== 'open' || this.lostError !== undefined) return;
+    this.lostError = error;
+    this.rejectLost(error);
+    this.ctx.lost(error);
+  }
+
+  /**
+   * A stop began: fetch no more, and wake a blocked read (`CLIENT UNBLOCK`) so that the stop does
+   * not wait out `blockMs`. What a fetch still brings is given back here, never handed out.
+   */
+  stopIntake(): void {
+    if (this.intakeStopped) return;
+    this.intakeStopped = true;
+    void this.blockingId.then((id) => this.cmd.client('UNBLOCK', id as number)).catch(noop);
+  }
+
+  async receive(max: number): Promise<readonly D[]> {
+    if (this.state !== 'open' || this.intakeStopped) return [];
+    if (this.lostError) throw this.lostError;
+    const work = this.fetch(max);
+    this.fetches.add(work);
+    const forget = (): void => void this.fetches.delete(work);
+    work.then(forget, forget);
+    let raw: R;
+    try {
+      raw = await Promise.race([work, this.lostSignal]);
+    } catch (error) {
+      const translated = this.lostError ?? translate(error, 'a receive');
+      if (translated.retryable) this.markLost(translated);
+      throw translated;
+    }
+    if (this.intakeStopped) {
+      await this.giveBack(raw).catch(noop);
+      return [];
+    }
+    const deliveries = this.deliver(raw);
+    this.outstanding += deliveries.length;
+    return deliveries;
+  }
+
+  /**
+   * Counts `count` deliveries settled and returns `write`, made safe: it rejects with an RxqError,
+   * and on a closing session it resolves only when the session is done.
+   */
+  protected settled(count: number, write: Promise<unknown>): Promise<void> {
+    this.outstanding -= count;
+    if (this.outstanding <= 0) this.zeroWaiter?.();
+    const written = write.then(noop, (error: unknown) => {
+      throw translate(error, 'a settlement');
+    });
+    if (this.state === 'open' || this.closing === undefined) return written;
+    const closing = this.closing;
+    return written.then(() => closing);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.state = 'closing';
+    await closeBlocking(this.blk);
+    if (this.outstanding > 0) await new Promise<void>((resolve) => (this.zeroWaiter = resolve));
+    await this.flushWrites().catch(noop);
+    await Promise.allSettled([...this.fetches]);
+    try {
+      await this.retire();
+    } finally {
+      this.cmd.off('close', this.onClose);
+      this.blk.off('close', this.onClose);
+      this.state = 'closed';
+      await this.connections.release();
+    }
+  }
+}

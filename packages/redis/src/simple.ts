@@ -1,0 +1,200 @@
+import {
+  attemptOf,
+  deadLetterHeaders,
+  HEADERS,
+  InvalidOptionError,
+  resendHeaders,
+  type Codec,
+  type Connector,
+  type DeadLetterRequest,
+  type OpenContext,
+  type ResendRequest,
+} from '@rxq/core';
+import type { Redis } from 'ioredis';
+import { hostname } from 'node:os';
+import { Connections, connectionName, DEFAULT_URL, translate, type RedisConnection } from './connection.js';
+import { readListEntry, uniqueId, wrap } from './envelope.js';
+import type { ListDelivery } from './reliableSession.js';
+import { DELAY, MULTI_POP, PROMOTE } from './script.js';
+import { RedisSession } from './session.js';
+import { duration, key, name } from './validate.js';
+
+/** Options of {@link redisList}. */
+export interface RedisSimpleOptions {
+  /** A Redis URL or an ioredis client (never closed by rxq). @default 'redis://127.0.0.1:6379' */
+  readonly connection?: RedisConnection;
+  /** How payloads are decoded. @default json */
+  readonly codec?: Codec<unknown>;
+  /** The list dead letters go to. @default `${queue}:dead`, for the queue the message came from */
+  readonly deadLetterKey?: string;
+  /** How long a receive blocks (`BLPOP`) on empty queues before it reports nothing. @default 1_000 */
+  readonly blockMs?: number;
+}
+
+interface SimpleSettings {
+  readonly queues: readonly string[];
+  readonly deadLetterKey: string | undefined;
+  readonly blockMs: number;
+}
+
+/**
+ * One or more Redis lists consumed the way older Redis subscribers did: `LPOP key count` as far as
+ * the credit goes, `BLPOP` (on all the keys) when they are empty.
+ *
+ * **At-most-once.** A message is removed from Redis the moment it is read: if the process dies, or
+ * the connection drops while a reply is on its way, the messages it held are gone. `ack` does
+ * nothing; `nack`/release push the message back (best effort: a crash in between loses it); resend
+ * pushes an enveloped copy with attempt + 1 (after a delay, through `<queue>:delayed`); dead letters
+ * go to `<queue>:dead`. Use the default reliable mode of {@link redis} when a message must not be
+ * lost.
+ *
+ * @example
+ * fromQueue(redisList(['emails', 'sms']), { maxInFlight: 100 })
+ *   .pipe(handle(send, { concurrency: 10 }), ack())
+ *   .subscribe();
+ */
+export function redisList(queues: string | readonly string[], options: RedisSimpleOptions = {}): Connector {
+  const list: readonly unknown[] = typeof queues === 'string' ? [queues] : Array.isArray(queues) ? queues : [];
+  if (list.length === 0) throw new InvalidOptionError('queues', 'a key name or a non-empty array of them', queues);
+  const names = list.map((q, i) => key(`queues[${i}]`, q));
+  const settings: SimpleSettings = {
+    queues: names,
+    deadLetterKey: options.deadLetterKey === undefined ? undefined : name('deadLetterKey', options.deadLetterKey, ''),
+    blockMs: duration('blockMs', options.blockMs, 1_000, 10),
+  };
+  const label = names.join(',');
+  const connections = new Connections(options.connection ?? DEFAULT_URL, label);
+  const connector: Connector<ListDelivery> = {
+    name: label,
+    async open(context) {
+      const cmd = connections.acquire();
+      try {
+        const id = `${hostname()}-${process.pid}-${uniqueId()}`;
+        const blk = await connections.blocking(cmd, connectionName('rxq', label, id));
+        await Promise.all(settings.queues.map((q) => PROMOTE.run(cmd, [`${q}:delayed`, q])));
+        return new SimpleSession(cmd, blk, context, connections, settings, id);
+      } catch (error) {
+        await connections.release();
+        throw translate(error, 'opening the queue');
+      }
+    },
+  };
+  if (options.codec !== undefined) (connector as { defaultCodec?: Codec<unknown> }).defaultCodec = options.codec;
+  return connector;
+}
+
+type Popped = readonly [source: string, element: Buffer][];
+
+class SimpleSession extends RedisSession<ListDelivery, Popped> {
+  private seq = 0;
+  private start = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    cmd: Redis,
+    blk: Redis,
+    context: OpenContext,
+    connections: Connections,
+    private readonly settings: SimpleSettings,
+    private readonly id: string,
+  ) {
+    super(cmd, blk, context, connections);
+    this.timer = setInterval(() => void this.promote(), 1_000);
+    this.timer.unref();
+  }
+
+  protected async fetch(max: number): Promise<Popped> {
+    const { queues, blockMs } = this.settings;
+    const popped = await this.pop(max);
+    if (popped.length > 0) return popped;
+    const got = (await this.blk.callBuffer('BLPOP', ...queues, blockMs / 1000)) as [Buffer, Buffer] | null;
+    if (got === null) return [];
+    const first: [string, Buffer] = [got[0].toString(), got[1]];
+    if (max === 1) return [first];
+    return [first, ...(await this.pop(max - 1))];
+  }
+
+  private async pop(max: number): Promise<Popped> {
+    const { queues } = this.settings;
+    if (queues.length === 1) {
+      const q = queues[0] as string;
+      const items = (await this.cmd.callBuffer('LPOP', q, max)) as Buffer[] | null;
+      return items === null ? [] : items.map((e) => [q, e] as const);
+    }
+    // Rotate the starting key so that one busy queue does not starve the others.
+    const order = queues.map((_, i) => queues[(i + this.start) % queues.length] as string);
+    this.start = (this.start + 1) % queues.length;
+    const flat = (await MULTI_POP.run(this.cmd, order, [max])) as (number | Buffer)[];
+    const out: [string, Buffer][] = [];
+    for (let i = 0; i < flat.length; i += 2)
+      out.push([order[(flat[i] as number) - 1] as string, flat[i + 1] as Buffer]);
+    return out;
+  }
+
+  protected deliver(popped: Popped): ListDelivery[] {
+    return popped.map(([source, element]) => {
+      const { payload, headers } = readListEntry(element);
+      const d: { -readonly [K in keyof ListDelivery]: ListDelivery[K] } = {
+        id: `${this.id}-${++this.seq}`,
+        payload,
+        element,
+        attempt: attemptOf(headers),
+        source,
+      };
+      if (headers !== undefined) d.headers = headers;
+      return d;
+    });
+  }
+
+  ack(): Promise<void> {
+    return this.settled(1, Promise.resolve());
+  }
+
+  requeue(d: ListDelivery): Promise<void> {
+    const headers = { ...d.headers, [HEADERS.attempt]: String(d.attempt + 1) };
+    return this.settled(1, this.cmd.rpush(d.source, wrap(d.payload, headers)));
+  }
+
+  resend(d: ListDelivery, request: ResendRequest): Promise<void> {
+    const copy = wrap(d.payload, resendHeaders(d.headers, request));
+    if (request.delayMs <= 0) return this.settled(1, this.cmd.rpush(d.source, copy));
+    setTimeout(() => void this.promote(), request.delayMs + 1).unref();
+    return this.settled(1, DELAY.run(this.cmd, [`${d.source}:delayed`, d.source], [request.delayMs, copy]));
+  }
+
+  deadLetter(d: ListDelivery, request: DeadLetterRequest): Promise<void> {
+    const letter = wrap(d.payload, deadLetterHeaders(d.headers, request, d.source));
+    return this.settled(1, this.cmd.rpush(this.settings.deadLetterKey ?? `${d.source}:dead`, letter));
+  }
+
+  release(ds: readonly ListDelivery[]): Promise<void> {
+    if (ds.length === 0) return Promise.resolve();
+    const pipeline = this.cmd.pipeline();
+    for (let i = ds.length - 1; i >= 0; i--)
+      pipeline.lpush((ds[i] as ListDelivery).source, (ds[i] as ListDelivery).element);
+    return this.settled(ds.length, pipeline.exec());
+  }
+
+  private async promote(): Promise<void> {
+    if (this.state === 'closed') return;
+    await Promise.all(this.settings.queues.map((q) => PROMOTE.run(this.cmd, [`${q}:delayed`, q]))).catch(
+      () => undefined,
+    );
+  }
+
+  protected async giveBack(popped: Popped): Promise<void> {
+    if (popped.length === 0) return;
+    const pipeline = this.cmd.pipeline();
+    for (let i = popped.length - 1; i >= 0; i--) pipeline.lpush(...(popped[i] as [string, Buffer]));
+    await pipeline.exec();
+  }
+
+  protected flushWrites(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected retire(): Promise<void> {
+    clearInterval(this.timer);
+    return Promise.resolve();
+  }
+}

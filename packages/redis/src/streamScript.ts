@@ -1,0 +1,55 @@
+import { LuaScript } from './script.js';
+
+/**
+ * KEYS: stream. ARGV: group, consumer, minIdleMs, cursor, count. Claims idle pending entries with
+ * XAUTOCLAIM and returns {cursor, entries, delivery counts}.
+ */
+export const RECLAIM = new LuaScript(
+  `local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], 'COUNT', ARGV[5])
+local entries, counts = {}, {}
+for _, e in ipairs(r[2]) do
+  if type(e) == 'table' and type(e[2]) == 'table' then
+    local p = redis.call('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1)
+    entries[#entries + 1] = e
+    counts[#counts + 1] = (p[1] and p[1][4]) or 1
+  elseif type(e) == 'table' then
+    redis.call('XACK', KEYS[1], ARGV[1], e[1])
+  end
+end
+return {r[1], entries, counts}`,
+);
+
+/**
+ * KEYS: stream, target stream, delayed set. ARGV: group, id, delayMs, envelope, field, value, …
+ * Acks the entry and, if it was still pending, adds a new entry with the fields to the target, or
+ * (delayMs > 0) puts the envelope in the delayed set.
+ */
+export const XMOVE = new LuaScript(
+  `if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+local delay = tonumber(ARGV[3])
+if delay > 0 then
+  local t = redis.call('TIME')
+  redis.call('ZADD', KEYS[3], t[1] * 1000 + math.floor(t[2] / 1000) + delay, ARGV[4])
+else
+  redis.call('XADD', KEYS[2], '*', unpack(ARGV, 5))
+end
+return 1`,
+);
+
+/** KEYS: delayed, stream. ARGV: body field. Adds up to 1000 due envelopes to the stream. */
+export const XPROMOTE = new LuaScript(
+  `local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1000)
+for _, v in ipairs(due) do
+  local nl = string.find(v, '\\n', 7, true)
+  local fields = {ARGV[1], string.sub(v, nl + 1)}
+  local ok, head = pcall(cjson.decode, string.sub(v, 7, nl - 1))
+  if ok and type(head) == 'table' and type(head.h) == 'table' then
+    for k, val in pairs(head.h) do fields[#fields + 1] = k; fields[#fields + 1] = tostring(val) end
+  end
+  redis.call('XADD', KEYS[2], '*', unpack(fields))
+  redis.call('ZREM', KEYS[1], v)
+end
+return #due`,
+);

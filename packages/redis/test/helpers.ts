@@ -1,0 +1,57 @@
+import { HEADERS } from '@rxq/core';
+import type { DeadLetterView } from '@rxq/core/testing';
+import { Redis } from 'ioredis';
+import { readListEntry } from '../src/index.js';
+
+export const URL = 'redis://127.0.0.1:6379';
+
+/** A unique key stem for one test. */
+export function uniqueName(kind: string): string {
+  return `rxq-test:${kind}:${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function client(): Redis {
+  return new Redis(URL, { connectionName: 'rxq-test-client' });
+}
+
+/** Deletes every key whose name starts with `stem` (what one test made). */
+export async function cleanup(redis: Redis, stem: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${stem}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+/** Dead letters of a list, as the contract suite reads them. */
+export async function listDeadLetters(redis: Redis, key: string): Promise<DeadLetterView[]> {
+  const items = await redis.lrangeBuffer(key, 0, -1);
+  return items.map((item) => {
+    const { payload, headers } = readListEntry(item);
+    return { raw: payload, reason: headers?.[HEADERS.deadReason] ?? '', errorMessage: headers?.[HEADERS.errorMessage] };
+  });
+}
+
+/** Dead letters of a stream. */
+export async function streamDeadLetters(redis: Redis, key: string): Promise<DeadLetterView[]> {
+  const entries = await redis.xrangeBuffer(key, '-', '+');
+  return entries.map(([, fields]) => {
+    const map = new Map<string, Buffer>();
+    for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!.toString(), fields[i + 1]!);
+    return {
+      raw: map.get('body'),
+      reason: map.get(HEADERS.deadReason)?.toString() ?? '',
+      errorMessage: map.get(HEADERS.errorMessage)?.toString(),
+    };
+  });
+}
+
+/** Polls `check` until it holds or `timeoutMs` passes (a broker-side condition, not a sleep). */
+export async function until(check: () => Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`until: ${what} not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
