@@ -4,7 +4,7 @@ import type { ContractHarness, DeadLetterView } from '@rxq/core/testing';
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
 import { amqp, publishAll, type AmqpConnector, type AmqpOptions, type AmqpQueueType } from '../src/index.js';
 
-export const URL = process.env.RXQ_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const BROKER_URL = process.env.RXQ_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 /** A queue name no other test uses. */
 export const uniqueQueue = (label: string): string => `rxq.test.${label}.${randomUUID().slice(0, 8)}`;
@@ -24,7 +24,7 @@ export interface TestQueue {
 
 export async function testQueue(label: string, queueType: AmqpQueueType = 'classic'): Promise<TestQueue> {
   const queue = uniqueQueue(label);
-  const admin = await connect(URL);
+  const admin = await connect(BROKER_URL);
   admin.on('error', () => undefined);
   const setup = await admin.createChannel();
   await setup.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': queueType } });
@@ -44,7 +44,7 @@ export async function testQueue(label: string, queueType: AmqpQueueType = 'class
     admin,
     connectors,
     connector(options = {}) {
-      const c = amqp(queue, { connection: URL, queueType, ...options });
+      const c = amqp(queue, { connection: BROKER_URL, queueType, ...options });
       connectors.push(c);
       return c;
     },
