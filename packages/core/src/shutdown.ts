@@ -17,13 +17,17 @@ export interface ShutdownSignalOptions {
 export function shutdownSignal(options: ShutdownSignalOptions = {}): Observable<NodeJS.Signals> {
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   return new Observable<NodeJS.Signals>((subscriber) => {
-    const on = (signal: NodeJS.Signals): void => {
-      subscriber.next(signal);
-      subscriber.complete();
-    };
-    for (const s of signals) process.once(s, on);
+    // One listener per signal, bound to its name: `process.emit('SIGTERM')` passes no argument.
+    const listeners = signals.map((signal) => {
+      const on = (): void => {
+        subscriber.next(signal);
+        subscriber.complete();
+      };
+      process.once(signal, on);
+      return [signal, on] as const;
+    });
     return () => {
-      for (const s of signals) process.off(s, on);
+      for (const [signal, on] of listeners) process.off(signal, on);
     };
   });
 }
