@@ -1,0 +1,74 @@
+import { ack, fromQueue, handle, text, type Message } from '@rxq/core';
+import { collectUntil } from '@rxq/core/testing';
+import { filter, firstValueFrom, tap } from 'rxjs';
+import { afterEach, expect, it } from 'vitest';
+import { amqp, publish, publishAll } from '../src/index.js';
+import { BROKER_URL, testQueue, type TestQueue } from './helpers.js';
+
+let t: TestQueue | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+it('declares an exchange and binding when asked, and exposes the routing key as key', async () => {
+  t = await testQueue('exchange');
+  const exchange = `${t.queue}.x`;
+  const source = fromQueue<{ n: number }>(
+    t.connector({ exchange: { name: exchange, type: 'topic', bindingKey: 'orders.*' } }),
+  );
+  const seen: Message<{ n: number }>[] = [];
+  const done = collectUntil(source.pipe(tap((m) => void (seen.push(m), m.ack()))), (ms) => ms.length === 2);
+  // Declared (exchange and binding too) before the session counts as connected.
+  await firstValueFrom(source.status$.pipe(filter((s) => s.status === 'connected')));
+  await publishAll(t.admin, 'orders.new', [{ n: 1 }], { exchange });
+  await publishAll(t.admin, 'invoices.new', [{ n: 2 }], { exchange }); // not bound: dropped
+  await publishAll(t.admin, 'orders.paid', [{ n: 3 }], { exchange });
+  await done;
+  await source.stop();
+  expect(seen.map((m) => [m.body.n, m.key])).toEqual([
+    [1, 'orders.new'],
+    [3, 'orders.paid'],
+  ]);
+  const ch = await t.admin.createChannel();
+  await ch.deleteExchange(exchange);
+  await ch.close();
+});
+
+it('consumes on a connection the user owns, and leaves it open', async () => {
+  t = await testQueue('borrowed');
+  await publish(BROKER_URL, t.queue, 'plain text', { codec: text });
+  const source = fromQueue<string>(amqp(t.queue, { connection: t.admin, codec: text }));
+  const records = await collectUntil(
+    source.pipe(
+      handle((m: Message<string>) => m.body),
+      ack(),
+    ),
+    (rs) => rs.length === 1,
+  );
+  await source.stop();
+  expect(records[0]).toMatchObject({ settlement: 'acked', attempt: 1 });
+  const ch = await t.admin.createChannel(); // still usable
+  expect((await ch.checkQueue(t.queue)).messageCount).toBe(0);
+  await ch.close();
+});
+
+it('with assert: false, waits for a queue that does not exist yet instead of erroring', async () => {
+  t = await testQueue('noassert');
+  const missing = `${t.queue}.later`;
+  const source = fromQueue<{ n: number }>(amqp(missing, { connection: BROKER_URL, assert: false }), {
+    reconnect: { initialMs: 20, maxMs: 100 },
+  });
+  const statuses: string[] = [];
+  source.status$.subscribe((s) => statuses.push(s.status));
+  const done = collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
+  await expect.poll(() => statuses.filter((s) => s === 'reconnecting').length).toBeGreaterThan(1);
+  const ch = await t.admin.createChannel();
+  await ch.assertQueue(missing, { durable: false, autoDelete: false });
+  await publish(t.admin, missing, { n: 9 });
+  const [m] = await done;
+  await source.stop();
+  expect(m?.body).toEqual({ n: 9 });
+  await ch.deleteQueue(missing);
+  await ch.close();
+});
