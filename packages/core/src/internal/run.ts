@@ -42,6 +42,8 @@ export class Run<T> implements MessageOwner {
   private inFlight = 0;
   private head: MessageImpl<unknown> | undefined;
   private pendingOps = new Set<Promise<void>>();
+  /** Give-backs of receives that resolved after the stop or loss that abandoned them. */
+  private readonly lateReceives = new Set<Promise<void>>();
   private stopping: 'drain' | 'now' | undefined;
   /** Ends the wait in progress (a receive or a backoff sleep) when stop or a loss comes. */
   private interruptWait: (() => void) | undefined;
@@ -143,12 +145,12 @@ export class Run<T> implements MessageOwner {
       if (batch === INTERRUPTED || this.stopping) {
         // The receive may still deliver: give back whatever it brings.
         const late = batch === INTERRUPTED ? receiving : Promise.resolve(batch);
-        void this.track(
-          late.then(
-            (ds) => (ds.length > 0 ? this.giveBack(session, ds) : undefined),
-            () => undefined,
-          ),
-        );
+        // Not a settlement: close() must not wait for it, since closing is what ends the receive.
+        const givenBack = late
+          .then((ds) => (ds.length > 0 ? this.giveBack(session, ds) : undefined))
+          .catch(() => undefined)
+          .finally(() => this.lateReceives.delete(givenBack));
+        this.lateReceives.add(givenBack);
         if (this.stopping) return undefined;
         return this.lostError;
       }
@@ -340,7 +342,8 @@ export class Run<T> implements MessageOwner {
     }
     for (const [session, deliveries] of bySession) void this.track(this.giveBack(session, deliveries));
     while (this.pendingOps.size > 0) await Promise.all([...this.pendingOps]);
-    await Promise.all(Array.from(this.sessions, (s) => this.closeQuietly(s)));
+    // Closing ends any receive still pending; what it brings late is given back as it comes.
+    await Promise.all([...Array.from(this.sessions, (s) => this.closeQuietly(s)), ...this.lateReceives]);
     this.sessions.clear();
     this.status('closed', failure);
     if (failure !== undefined) this.subscriber.error(failure);
@@ -349,15 +352,19 @@ export class Run<T> implements MessageOwner {
 
   private drained(): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, this.settings.drainTimeoutMs);
+      // setTimeout clamps anything above 2^31-1 ms (Infinity included) to 1 ms.
+      const { drainTimeoutMs } = this.settings;
+      let timer: NodeJS.Timeout | undefined;
       const check = (): void => {
         if (this.inFlight === 0 || this.stopping === 'now') done();
         else this.creditWaiter = check;
       };
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
+        if (this.creditWaiter === check) this.creditWaiter = undefined;
         resolve();
-      }
+      };
+      if (drainTimeoutMs <= 0x7fffffff) timer = setTimeout(done, drainTimeoutMs);
       check();
     });
   }
