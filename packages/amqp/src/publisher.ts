@@ -1,13 +1,22 @@
-import type { ConfirmChannel, Options } from 'amqplib';
+import { RxqError } from '@rxq/core';
+import type { ConfirmChannel, Message, Options } from 'amqplib';
 import type { AmqpConnection } from './options.js';
+
+interface InFlight {
+  readonly queue: string;
+  readonly content: Buffer;
+  returned: boolean;
+}
 
 /**
  * A session's confirm channel for resends and dead letters, opened on first use and opened again
  * after it closed (a publish to a missing exchange closes it). `publish` resolves when the broker
- * confirms, and rejects on a nack or a closed channel.
+ * confirms, and rejects on a nack, a closed channel, or a message no queue took: copies are
+ * published `mandatory`, and the broker returns an unroutable one before it confirms it.
  */
 export class Publisher {
   private channel: Promise<ConfirmChannel> | undefined;
+  private readonly inFlight = new Set<InFlight>();
 
   constructor(private readonly connection: AmqpConnection) {}
 
@@ -16,6 +25,7 @@ export class Publisher {
     if (this.channel) return this.channel;
     const opening = this.connection.createConfirmChannel().then((channel) => {
       channel.on('error', () => undefined);
+      channel.on('return', (message: Message) => this.onReturn(message));
       channel.on('close', () => {
         if (this.channel === opening) this.channel = undefined;
       });
@@ -31,12 +41,21 @@ export class Publisher {
   /** Publishes to `queue` through the default exchange and waits for the broker's confirm. */
   async publish(queue: string, content: Buffer, options: Options.Publish): Promise<void> {
     const channel = await this.get();
-    await new Promise<void>((resolve, reject) => {
-      channel.sendToQueue(queue, content, options, (error: unknown) => {
-        if (error === null || error === undefined) resolve();
-        else reject(error instanceof Error ? error : new Error('the broker refused the publish (basic.nack)'));
+    const entry: InFlight = { queue, content, returned: false };
+    this.inFlight.add(entry);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        channel.sendToQueue(queue, content, { ...options, mandatory: true }, (error: unknown) => {
+          if (error !== null && error !== undefined)
+            reject(error instanceof Error ? error : new Error('the broker refused the publish (basic.nack)'));
+          else if (entry.returned)
+            reject(new RxqError('AMQP_UNROUTABLE', `amqp: no queue "${queue}" took the message (unroutable)`));
+          else resolve();
+        });
       });
-    });
+    } finally {
+      this.inFlight.delete(entry);
+    }
   }
 
   /** Closes the channel if open; never rejects. */
@@ -49,5 +68,19 @@ export class Publisher {
     } catch {
       // Already closed with its connection.
     }
+  }
+
+  private onReturn(message: Message): void {
+    const queue = message.fields.routingKey;
+    let match: InFlight | undefined;
+    for (const entry of this.inFlight) {
+      if (entry.returned || entry.queue !== queue) continue;
+      if (entry.content.equals(message.content)) {
+        match = entry;
+        break;
+      }
+      match ??= entry;
+    }
+    if (match) match.returned = true;
   }
 }

@@ -1,4 +1,4 @@
-import { ack, fromQueue, handle, text, type Message } from '@rxq/core';
+import { ack, fromQueue, handle, text, type Message, type RxqError } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
 import { filter, firstValueFrom, tap } from 'rxjs';
 import { afterEach, expect, it } from 'vitest';
@@ -71,4 +71,21 @@ it('with assert: false, waits for a queue that does not exist yet instead of err
   expect(m?.body).toEqual({ n: 9 });
   await ch.deleteQueue(missing);
   await ch.close();
+});
+
+it('with assert: false, a dead letter no queue takes is reported and the original kept, not dropped', async () => {
+  t = await testQueue('unroutable');
+  await publish(t.admin, t.queue, '{broken', { codec: text });
+  const errors: RxqError[] = [];
+  const source = fromQueue(t.connector({ assert: false }), { onError: (e) => errors.push(e) });
+  const subscription = source.subscribe();
+  await expect.poll(() => errors.length).toBeGreaterThan(0);
+  expect(errors[0]?.code).toBe('AMQP_UNROUTABLE');
+  const ch = await t.admin.createChannel();
+  await ch.assertQueue(`${t.queue}.dead`, { durable: true });
+  await ch.close();
+  await expect.poll(async () => (await t!.peek(`${t!.queue}.dead`)).length, { timeout: 5_000 }).toBe(1);
+  subscription.unsubscribe();
+  await source.stop();
+  expect(await t.ready()).toBe(0);
 });
