@@ -30,7 +30,11 @@ export async function resetOffsets(options: ResetOffsetsOptions): Promise<void> 
   await admin.connect();
   try {
     const { groupId, topic, to } = options;
-    if (to === 'earliest' || to === 'latest') await admin.resetOffsets({ groupId, topic, earliest: to === 'earliest' });
+    if (to === 'earliest' || to === 'latest') {
+      // Real offsets, not kafkajs' -2/-1 markers (a consumer that reads those back falls to its own default).
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: to === 'earliest' ? e.low : e.high })) });
+    }
     else if ('timestamp' in to) {
       const found = await admin.fetchTopicOffsetsByTimestamp(topic, to.timestamp);
       await admin.setOffsets({ groupId, topic, partitions: found.map(({ partition, offset }) => ({ partition, offset })) });
