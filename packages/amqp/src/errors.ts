@@ -33,7 +33,12 @@ export function amqpError(what: string, error: unknown, hint = ''): RxqError {
   return new ConnectionLostError(`amqp: ${what} failed: ${reason}`, error);
 }
 
-/** Replaces the password of an AMQP URL with `***`, for messages and logs. */
+/**
+ * Replaces the password of an AMQP URL with `***`, for messages and logs.
+ *
+ * @example
+ * redactUrl('amqp://app:secret@rabbit:5672/prod'); // 'amqp://app:***@rabbit:5672/prod'
+ */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);

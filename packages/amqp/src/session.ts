@@ -12,27 +12,18 @@ import { Acker } from './acker.js';
 import { lease, type ConnectionLease } from './connection.js';
 import { copyOptions, toDelivery, type AmqpDelivery } from './delivery.js';
 import { amqpError } from './errors.js';
+import { Inbox } from './inbox.js';
 import type { AmqpSettings } from './options.js';
 import { Publisher } from './publisher.js';
 import { assertMain, Topology } from './topology.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
-interface Waiter {
-  readonly max: number;
-  readonly resolve: (ds: readonly AmqpDelivery[]) => void;
-  readonly reject: (error: unknown) => void;
-  readonly timer: NodeJS.Timeout;
-}
-
 /**
  * One connection's consumer: `basic.consume` with `prefetch` = `maxInFlight`, deliveries buffered
  * until `receive` takes them, settlements on the channel that delivered them.
  */
 export class AmqpSession implements Session<AmqpDelivery> {
-  private buffer: AmqpDelivery[] = [];
-  private waiter: Waiter | undefined;
-  private wakeScheduled = false;
   private lostError: Error | undefined;
   private closed = false;
   /** Set once open resolved: before that a loss fails the open instead of calling `lost`. */
@@ -41,6 +32,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
   /** The `basic.cancel` in progress once the intake stopped. */
   private cancelled: Promise<unknown> | undefined;
   private readonly idPrefix: string;
+  private readonly inbox: Inbox<AmqpDelivery>;
   private readonly acker: Acker;
   private readonly publisher: Publisher;
   private readonly topology: Topology;
@@ -54,6 +46,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
     delayQueues: Set<string>,
   ) {
     this.idPrefix = `${sessionNumber}.`;
+    this.inbox = new Inbox(s.pollMs);
     this.acker = new Acker(channel);
     this.publisher = new Publisher(link.connection);
     this.topology = new Topology(s, delayQueues);
@@ -92,14 +85,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
 
   receive(max: number): Promise<readonly AmqpDelivery[]> {
     if (this.lostError) return Promise.reject(this.lostError);
-    if (this.buffer.length > 0 || this.closed || this.cancelled) return Promise.resolve(this.take(max));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = undefined;
-        resolve([]);
-      }, this.s.pollMs);
-      this.waiter = { max, resolve, reject, timer };
-    });
+    return this.inbox.receive(max);
   }
 
   ack(d: AmqpDelivery): void {
@@ -132,7 +118,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
     const tag = this.consumerTag;
     this.cancelled =
       this.lostError === undefined && tag !== undefined ? this.channel.cancel(tag).catch(() => undefined) : RESOLVED;
-    this.endWait();
+    this.inbox.end();
   }
 
   /** Cancels the consumer, flushes pending acks, then closes; the broker requeues the rest. */
@@ -142,7 +128,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
     this.markClosed();
     await this.cancelled;
     this.acker.flush();
-    this.buffer = [];
+    this.inbox.clear();
     await this.publisher.close();
     await this.channel.close().catch(() => undefined);
     await this.link.release();
@@ -174,39 +160,12 @@ export class AmqpSession implements Session<AmqpDelivery> {
     }
     if (this.lostError || this.closed) return;
     this.acker.delivered(message.fields.deliveryTag);
-    this.buffer.push(toDelivery(message, this.s.queue, this.idPrefix, this));
-    if (this.waiter && !this.wakeScheduled) {
-      // Wake once the socket chunk is parsed, so the waiting receive takes a batch, not one.
-      this.wakeScheduled = true;
-      queueMicrotask(() => this.wake());
-    }
-  }
-
-  private wake(): void {
-    this.wakeScheduled = false;
-    const waiter = this.waiter;
-    if (!waiter || this.buffer.length === 0) return;
-    this.waiter = undefined;
-    clearTimeout(waiter.timer);
-    waiter.resolve(this.take(waiter.max));
-  }
-
-  private take(max: number): AmqpDelivery[] {
-    return max >= this.buffer.length ? this.buffer.splice(0) : this.buffer.splice(0, max);
+    this.inbox.push(toDelivery(message, this.s.queue, this.idPrefix, this));
   }
 
   private markClosed(): void {
     this.closed = true;
-    this.endWait();
-  }
-
-  private endWait(): void {
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    if (waiter) {
-      clearTimeout(waiter.timer);
-      waiter.resolve([]);
-    }
+    this.inbox.end();
   }
 
   /** The channel or connection is gone: reject the waiting receive and tell `fromQueue`. */
@@ -214,13 +173,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
     if (this.lostError || this.closed) return;
     this.lostError = error;
     this.acker.kill();
-    this.buffer = [];
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    if (waiter) {
-      clearTimeout(waiter.timer);
-      waiter.reject(error);
-    }
+    this.inbox.fail(error);
     if (this.ready) this.context.lost(error);
   }
 }

@@ -10,6 +10,9 @@ const REDECLARE_MS = EXPIRES_MARGIN_MS / 2;
 /**
  * Rounds a delay up to two significant digits (1234 → 1300 ms), so that jittered backoffs share a
  * few TTL queues instead of making one each. A copy waits at most 10% longer than asked.
+ *
+ * @example
+ * delayBucket(1234); // 1300: a resend with delayMs 1234 goes through `<queue>.delay.1300`
  */
 export function delayBucket(delayMs: number): number {
   const ms = Math.max(1, Math.ceil(delayMs));

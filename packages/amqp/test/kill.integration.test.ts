@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 /** Starts a consumer child; `lines` counts what it handled, `until(k)` resolves once it printed k. */
-function consumer(queue: string, seen: Map<number, number>) {
+function consumer(queue: string, seen: Map<number, number>, mine: Set<number>) {
   const child: ChildProcess = spawn(process.execPath, [FIXTURE, queue, BROKER_URL, String(PREFETCH)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -27,6 +27,7 @@ function consumer(queue: string, seen: Map<number, number>) {
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const n = Number(line);
     seen.set(n, (seen.get(n) ?? 0) + 1);
+    mine.add(n);
     lines++;
     for (const w of waiters.filter((w) => lines >= w.k || seen.size === N)) w.resolve();
   });
@@ -46,20 +47,29 @@ it('loses nothing when consumers are SIGKILLed mid-stream; duplicates stay withi
     Array.from({ length: N }, (_, n) => ({ n })),
   );
   const seen = new Map<number, number>();
+  const byChild: Set<number>[] = [];
   for (let k = 0; k < KILLS; k++) {
-    const c = consumer(t.queue, seen);
+    byChild.push(new Set());
+    const c = consumer(t.queue, seen, byChild[k]!);
     await c.until(400);
     c.child.kill('SIGKILL');
     const [code, signal] = await c.exited;
     expect([code, signal]).toEqual([null, 'SIGKILL']);
     expect(seen.size).toBeLessThan(N); // it really died mid-stream
   }
-  const last = consumer(t.queue, seen);
+  byChild.push(new Set());
+  const last = consumer(t.queue, seen, byChild[KILLS]!);
   await last.until(N * 10); // resolves once every n was seen
   last.child.kill('SIGTERM');
   const [code] = await last.exited;
   expect(code).toBe(0);
   expect(seen.size).toBe(N);
+  // What a killed child handled and a later one handled again: at most its unacked prefetch.
+  for (let k = 0; k < KILLS; k++) {
+    const later = byChild.slice(k + 1);
+    const again = [...byChild[k]!].filter((n) => later.some((s) => s.has(n))).length;
+    expect(again).toBeLessThanOrEqual(PREFETCH);
+  }
   const duplicates = [...seen.values()].reduce((sum, count) => sum + count - 1, 0);
   expect(duplicates).toBeLessThanOrEqual(KILLS * PREFETCH);
   // Everything was acked: nothing is left, ready or unacked (no consumer holds any now).
