@@ -296,6 +296,22 @@ describe('fromQueue: graceful stop', () => {
     await done;
     expect(seen).toEqual(['idle', 'connecting', 'connected', 'closed']);
   });
+  it('stops an idle memory source without waiting out its poll interval', async () => {
+    const queue = new MemoryQueue<string>();
+    const source = fromQueue(memory(queue, { pollMs: 5_000 }));
+    const done = collectAll(source);
+    await statusOf(source, 'connected');
+    const started = performance.now();
+    await source.stop();
+    await done;
+    expect(performance.now() - started).toBeLessThan(1_000);
+    // The stopped session's wait is gone: the next consumer gets an item at once.
+    const next = fromQueue<string>(memory(queue, { pollMs: 5_000 }));
+    const got = collectUntil(next, (ms) => ms.length === 1, 1_000);
+    await statusOf(next, 'connected');
+    queue.push('"x"');
+    expect((await got).map((m) => m.body)).toEqual(['"x"']);
+  });
 });
 
 describe('fromQueue: reconnect', () => {

@@ -112,6 +112,16 @@ export function memory<T>(queue: MemoryQueue<T>, options: MemorySourceOptions<T>
         Math.max(1, Math.min(visibilityTimeoutMs / 2, 1_000)),
       );
 
+    // Stopping the intake (or closing) ends a pending receive at once, empty-handed, and takes its
+    // waiter out of the queue's line, so that it neither holds a stop for pollMs nor eats a wake-up.
+    let stopped = false;
+    let cancelWait: (() => void) | undefined;
+    const stop = (): void => {
+      stopped = true;
+      cancelWait?.();
+      cancelWait = undefined;
+    };
+
     /** Marks a delivery settled; false if it had expired (then the settlement does nothing). */
     const settled = (d: MemoryDelivery<T>): boolean => {
       if (d.expired) return false;
@@ -140,10 +150,14 @@ export function memory<T>(queue: MemoryQueue<T>, options: MemorySourceOptions<T>
 
     return {
       async receive(max) {
-        if (queue.size === 0) await queue.wait(max, 1, pollMs);
+        if (stopped) return [];
+        if (queue.size === 0) await queue.wait(max, 1, pollMs, (cancel) => (cancelWait = cancel));
+        cancelWait = undefined;
+        if (stopped) return [];
         const { values, envelopes } = queue.take(max);
         return deliveries(values, envelopes);
       },
+      stopIntake: stop,
       ack(d) {
         settled(d);
       },
@@ -190,6 +204,7 @@ export function memory<T>(queue: MemoryQueue<T>, options: MemorySourceOptions<T>
         return Promise.resolve();
       },
       close() {
+        stop();
         if (sweeper) clearInterval(sweeper);
         return Promise.resolve();
       },

@@ -123,15 +123,20 @@ export class MemoryQueue<T> {
     return { values, envelopes };
   }
 
-  /** @internal Resolves when at least `min` items are there, or after `timeoutMs`. */
-  wait(want: number, min: number, timeoutMs: number): Promise<void> {
+  /**
+   * @internal Resolves when at least `min` items are there, or after `timeoutMs`, or when the
+   * function handed to `onCancel` is called (the waiter then leaves the line at once).
+   */
+  wait(want: number, min: number, timeoutMs: number, onCancel?: (cancel: () => void) => void): Promise<void> {
     return new Promise<void>((resolve) => {
       const waiter: Waiter = { want, min, timer: undefined, resolve: () => resolve() };
-      if (timeoutMs !== Infinity)
-        waiter.timer = setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          resolve();
-        }, timeoutMs);
+      const leave = (): void => {
+        if (waiter.timer) clearTimeout(waiter.timer);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve();
+      };
+      if (timeoutMs !== Infinity) waiter.timer = setTimeout(leave, timeoutMs);
+      onCancel?.(leave);
       this.waiters.push(waiter);
     });
   }
