@@ -107,7 +107,8 @@ export class AmqpSession implements Session<AmqpDelivery> {
   }
 
   deadLetter(d: AmqpDelivery, request: DeadLetterRequest): Promise<void> {
-    return this.republish(d, deadLetterHeaders(d.headers, request, this.s.queue), (channel) =>
+    // The copy keeps the original's own headers (copyOptions), without those the broker wrote.
+    return this.republish(d, deadLetterHeaders(undefined, request, this.s.queue), (channel) =>
       this.topology.deadLetterQueue(channel),
     );
   }
