@@ -287,6 +287,35 @@ describe('handle: Promise handlers on unsubscribe', () => {
   });
 });
 
+describe('handle: long queues', () => {
+  it.each([
+    ['unkeyed', undefined],
+    ['one key', () => 'same'],
+  ])('starts thousands of queued items that finish synchronously without growing the stack (%s)', async (_, key) => {
+    const source = new Subject<Message<string>>();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let outcomes = 0;
+    const errors: unknown[] = [];
+    let completed = false;
+    source
+      .pipe(
+        handle((m: Message<string>): unknown => (m.id === '0' ? gate : m.id), {
+          ...(key === undefined ? {} : { key }),
+        }),
+      )
+      .subscribe({ next: () => outcomes++, error: (e: unknown) => errors.push(e), complete: () => (completed = true) });
+    for (let i = 0; i < 30_000; i++) source.next(fake(String(i)));
+    source.complete();
+    release();
+    await gate;
+    await Promise.resolve();
+    expect(errors).toEqual([]);
+    expect(outcomes).toBe(30_000);
+    expect(completed).toBe(true);
+  });
+});
+
 describe('handle: validation', () => {
   const bad: [string, () => unknown][] = [
     ['fn', () => handle(undefined as unknown as Handler<Message, unknown>)],

@@ -71,16 +71,23 @@ export function handle<I extends Item, R>(
       let waitingHead = 0;
       /** Per busy key, the items queued behind the running one. */
       const keyed = new Map<unknown, I[]>();
+      /** Items whose key came free, to run before `waiting`. */
+      const ready: I[] = [];
+      let readyHead = 0;
+      /** Set while `drain` runs: handlers that finish synchronously must not start the next one
+       * from inside it, or a long queue of them would nest one stack frame set per item. */
+      let draining = false;
       /** Cancels each running handler: its timer, its inner subscription and its signal. */
       const running = new Set<() => void>();
       let closed = false;
 
       const maybeComplete = (): void => {
-        if (sourceDone && active === 0 && waitingHead === waiting.length) subscriber.complete();
+        if (sourceDone && active === 0 && waitingHead === waiting.length && readyHead === ready.length)
+          subscriber.complete();
       };
 
       const enqueue = (item: I, key: unknown): void => {
-        if (active < concurrency) run(item, key);
+        if (active < concurrency && !draining) run(item, key);
         else waiting.push(item);
       };
 
@@ -105,7 +112,7 @@ export function handle<I extends Item, R>(
       };
       const keyStore = new WeakMap<object, unknown>();
 
-      const finished = (item: I, key: unknown): void => {
+      const finished = (key: unknown): void => {
         active--;
         if (closed) return;
         if (keyOf) {
@@ -113,13 +120,28 @@ export function handle<I extends Item, R>(
           const following = queue?.shift();
           if (following !== undefined) {
             keyStore.set(following, key);
-            enqueue(following, key);
+            ready.push(following);
           } else keyed.delete(key);
         }
-        while (active < concurrency && waitingHead < waiting.length) {
-          const item2 = waiting[waitingHead++] as I;
-          run(item2, keyOf ? keyStore.get(item2) : undefined);
+        drain();
+      };
+
+      /** Starts queued items while there is room; a loop, never a recursion. */
+      const drain = (): void => {
+        if (draining) return;
+        draining = true;
+        try {
+          while (!closed && active < concurrency) {
+            let item: I;
+            if (readyHead < ready.length) item = ready[readyHead++] as I;
+            else if (waitingHead < waiting.length) item = waiting[waitingHead++] as I;
+            else break;
+            run(item, keyOf ? keyStore.get(item) : undefined);
+          }
+        } finally {
+          draining = false;
         }
+        if (readyHead === ready.length && readyHead > 0) ready.length = readyHead = 0;
         if (waitingHead === waiting.length && waitingHead > 0) waiting.length = waitingHead = 0;
         maybeComplete();
       };
@@ -148,7 +170,7 @@ export function handle<I extends Item, R>(
           for (const m of messagesOf(item)) recordHandlerDuration(m, durationMs);
           if (ok) subscriber.next({ ok: true, item, value: valueOrError as R, durationMs });
           else emitFailure(item, valueOrError, durationMs);
-          finished(item, key);
+          finished(key);
         };
         const context: HandlerContext = {
           get signal() {
@@ -224,6 +246,7 @@ export function handle<I extends Item, R>(
         for (const cancel of running) cancel();
         running.clear();
         waiting.length = waitingHead = 0;
+        ready.length = readyHead = 0;
         keyed.clear();
       };
     });
