@@ -1,10 +1,8 @@
 import {
   attemptOf,
-  batcher,
   deadLetterHeaders,
   HEADERS,
   resendHeaders,
-  type Batcher,
   type DeadLetterRequest,
   type Delivery,
   type OpenContext,
@@ -12,7 +10,8 @@ import {
 } from '@rxq/core';
 import type { Redis } from 'ioredis';
 import { connectionName, translate, type Connections } from './connection.js';
-import { readListEntry, wrap } from './envelope.js';
+import { ENVELOPE_MAGIC, readListEntry, wrap } from './envelope.js';
+import { OpBatch } from './opBatch.js';
 import type { ReliableSettings } from './reliable.js';
 import { HEARTBEAT, PROMOTE, PULL, RECOVER, RETIRE, SETTLE } from './script.js';
 import { RedisSession } from './session.js';
@@ -24,12 +23,25 @@ export interface ListDelivery extends Delivery {
   readonly element: Buffer;
 }
 
-/** One settlement: an op letter (see the SETTLE script) and its arguments. */
-type Op = readonly [string, ...(Buffer | number)[]];
+/** A list element as a delivery; the id is built only when asked for. */
+class ListMessage implements ListDelivery {
+  headers: Readonly<Record<string, string>> | undefined = undefined;
+  attempt = 1;
+  constructor(
+    readonly element: Buffer,
+    public payload: Buffer,
+    readonly source: string,
+    private readonly stem: string,
+    private readonly seq: number,
+  ) {}
+  get id(): string {
+    return `${this.stem}-${this.seq}`;
+  }
+}
 
 /** A reliable-list session: one consumer id, its processing list and heartbeat. */
 export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
-  private readonly writes: Batcher<Op>;
+  private readonly writes: OpBatch;
   private readonly keys: readonly string[];
   private seq = 0;
   private readonly timer: NodeJS.Timeout;
@@ -71,7 +83,7 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     super(cmd, blk, context, connections);
     const { queue } = settings;
     this.keys = [`${queue}:processing:${id}`, queue, `${queue}:delayed`, settings.deadLetterKey];
-    this.writes = batcher<Op>({ flush: (ops) => this.write(ops) });
+    this.writes = new OpBatch((args) => SETTLE.run(this.cmd, this.keys, args));
     const now = Date.now();
     this.nextBeat = now + settings.consumerTtlMs / 3;
     this.nextRecover = now + settings.consumerTtlMs / 2;
@@ -86,7 +98,7 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
   protected async fetch(max: number): Promise<Buffer[]> {
     const [proc, queue] = this.keys as [string, string];
     const items = (await PULL.run(this.cmd, [queue, proc], [max])) as Buffer[];
-    if (items.length > 0) return items;
+    if (items.length > 0 || this.stopped) return items;
     const first = (await this.blk.callBuffer(
       'BLMOVE',
       queue,
@@ -106,32 +118,30 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     const out = new Array<ListDelivery>(items.length);
     for (let i = 0; i < items.length; i++) {
       const element = items[i] as Buffer;
-      const { payload, headers } = readListEntry(element);
-      const d: { -readonly [K in keyof ListDelivery]: ListDelivery[K] } = {
-        id: `${this.id}-${++this.seq}`,
-        payload,
-        element,
-        attempt: attemptOf(headers),
-        source: this.queue,
-      };
-      if (headers !== undefined) d.headers = headers;
+      const d = new ListMessage(element, element, this.queue, this.id, ++this.seq);
+      if (element[0] === 0 && element[1] === ENVELOPE_MAGIC[1]) {
+        const { payload, headers } = readListEntry(element);
+        d.payload = payload;
+        d.headers = headers;
+        d.attempt = attemptOf(headers);
+      }
       out[i] = d;
     }
     return out;
   }
 
   ack(d: ListDelivery): Promise<void> {
-    return this.settled(1, this.writes.add(['a', d.element]));
+    return this.settled(1, this.writes.add('a', d.element));
   }
 
   requeue(d: ListDelivery): Promise<void> {
     const headers = { ...d.headers, [HEADERS.attempt]: String(d.attempt + 1) };
-    return this.settled(1, this.writes.add(['t', d.element, wrap(d.payload, headers)]));
+    return this.settled(1, this.writes.add('t', d.element, wrap(d.payload, headers)));
   }
 
   resend(d: ListDelivery, request: ResendRequest): Promise<void> {
     const copy = wrap(d.payload, resendHeaders(d.headers, request));
-    if (request.delayMs <= 0) return this.settled(1, this.writes.add(['t', d.element, copy]));
+    if (request.delayMs <= 0) return this.settled(1, this.writes.add('t', d.element, copy));
     // Promote it when due, should this consumer be the one still around.
     const timer = setTimeout(() => {
       this.delays.delete(timer);
@@ -139,30 +149,19 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     }, request.delayMs + 1);
     timer.unref();
     this.delays.add(timer);
-    return this.settled(1, this.writes.add(['d', d.element, copy, request.delayMs]));
+    return this.settled(1, this.writes.add('d', d.element, copy, request.delayMs));
   }
 
   deadLetter(d: ListDelivery, request: DeadLetterRequest): Promise<void> {
     const letter = wrap(d.payload, deadLetterHeaders(d.headers, request, this.queue));
-    return this.settled(1, this.writes.add(['x', d.element, letter]));
+    return this.settled(1, this.writes.add('x', d.element, letter));
   }
 
   release(ds: readonly ListDelivery[]): Promise<void> {
     if (ds.length === 0) return Promise.resolve();
     let last: Promise<void> = Promise.resolve();
-    for (let i = ds.length - 1; i >= 0; i--) last = this.writes.add(['h', (ds[i] as ListDelivery).element]);
+    for (let i = ds.length - 1; i >= 0; i--) last = this.writes.add('h', (ds[i] as ListDelivery).element);
     return this.settled(ds.length, last);
-  }
-
-  private async write(ops: Op[]): Promise<void> {
-    let codes = '';
-    const args: (Buffer | number | string)[] = [''];
-    for (const op of ops) {
-      codes += op[0];
-      for (let i = 1; i < op.length; i++) args.push(op[i] as Buffer | number);
-    }
-    args[0] = codes;
-    await SETTLE.run(this.cmd, this.keys, args);
   }
 
   /** Heartbeat, promotion of due delayed messages, recovery of dead consumers' lists. */

@@ -54,32 +54,39 @@ return items`,
 );
 
 /**
- * KEYS: processing, queue, delayed, dead. ARGV[1]: one op letter per settlement, then its args.
+ * KEYS: processing, queue, delayed, dead. ARGV: op letters, a blob of every op's arguments one
+ * after another, and their lengths (comma-separated).
  * a(elem): ack. t(elem,new): to the tail. h(elem): back to the head as it was.
  * d(elem,new,delayMs): to the delayed set. x(elem,new): to the dead list.
  * Every op but a is done only when the element was still in the processing list.
  */
 export const SETTLE = new LuaScript(
-  `local ops = ARGV[1]
-local i = 2
+  `local ops, blob = ARGV[1], ARGV[2]
+local args, pos = {}, 1
+for n in string.gmatch(ARGV[3], '%d+') do
+  local l = tonumber(n)
+  args[#args + 1] = string.sub(blob, pos, pos + l - 1)
+  pos = pos + l
+end
+local i = 1
 local now
 for k = 1, #ops do
   local op = string.sub(ops, k, k)
-  local removed = redis.call('LREM', KEYS[1], 1, ARGV[i])
+  local removed = redis.call('LREM', KEYS[1], 1, args[i])
   if op == 'a' then i = i + 1
   elseif op == 'h' then
-    if removed > 0 then redis.call('LPUSH', KEYS[2], ARGV[i]) end
+    if removed > 0 then redis.call('LPUSH', KEYS[2], args[i]) end
     i = i + 1
   elseif op == 't' then
-    if removed > 0 then redis.call('RPUSH', KEYS[2], ARGV[i + 1]) end
+    if removed > 0 then redis.call('RPUSH', KEYS[2], args[i + 1]) end
     i = i + 2
   elseif op == 'x' then
-    if removed > 0 then redis.call('RPUSH', KEYS[4], ARGV[i + 1]) end
+    if removed > 0 then redis.call('RPUSH', KEYS[4], args[i + 1]) end
     i = i + 2
   elseif op == 'd' then
     if removed > 0 then
       if not now then local t = redis.call('TIME'); now = t[1] * 1000 + math.floor(t[2] / 1000) end
-      redis.call('ZADD', KEYS[3], now + tonumber(ARGV[i + 2]), ARGV[i + 1])
+      redis.call('ZADD', KEYS[3], now + tonumber(args[i + 2]), args[i + 1])
     end
     i = i + 3
   end

@@ -73,6 +73,11 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
     void this.blockingId.then((id) => this.cmd.client('UNBLOCK', id as number)).catch(noop);
   }
 
+  /** Whether the intake stopped or the session is going: a fetch must not block any more. */
+  protected get stopped(): boolean {
+    return this.intakeStopped || this.state !== 'open';
+  }
+
   async receive(max: number): Promise<readonly D[]> {
     if (this.state !== 'open' || this.intakeStopped) return [];
     if (this.lostError) throw this.lostError;
@@ -102,12 +107,13 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
    * and on a closing session it resolves only when the session is done.
    */
   protected settled(count: number, write: Promise<unknown>): Promise<void> {
+    // Open: the write as it is (fromQueue wraps a failure in a retryable SETTLE_FAILED).
     this.outstanding -= count;
     if (this.outstanding <= 0) this.zeroWaiter?.();
+    if (this.state === 'open' || this.closing === undefined) return write as Promise<void>;
     const written = write.then(noop, (error: unknown) => {
       throw translate(error, 'a settlement');
     });
-    if (this.state === 'open' || this.closing === undefined) return written;
     const closing = this.closing;
     return written.then(() => closing);
   }

@@ -106,7 +106,7 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
   protected async fetch(max: number): Promise<Popped> {
     const { queues, blockMs } = this.settings;
     const popped = await this.pop(max);
-    if (popped.length > 0) return popped;
+    if (popped.length > 0 || this.stopped) return popped;
     const got = (await this.blk.callBuffer('BLPOP', ...queues, blockMs / 1000)) as [Buffer, Buffer] | null;
     if (got === null) return [];
     const first: [string, Buffer] = [got[0].toString(), got[1]];

@@ -68,6 +68,7 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
       this.nextReclaim = this.cursor === '0-0' ? Date.now() + Math.max(50, minIdleMs / 2) : 0;
       if (entries.length > 0) return { entries, counts };
     }
+    if (this.stopped) return NONE;
     const reply = (await this.blk.callBuffer(
       'XREADGROUP',
       'GROUP',
