@@ -200,6 +200,33 @@ describe('fromQueue: in-flight and release', () => {
   });
 });
 
+describe('fromQueue over memory with a visibility timeout', () => {
+  const heldBack: Message<string>[] = [];
+  it('redelivers a message left unsettled past visibilityTimeoutMs with attempt + 1, and both settle cleanly', async () => {
+    const queue = new MemoryQueue<string>();
+    const connector = memory(queue, { pollMs: 20, visibilityTimeoutMs: 30 });
+    queue.push('slow');
+    const source = fromQueue<string>(connector);
+    const seen = await collectUntil(
+      source.pipe(
+        tap((m) => {
+          // The first delivery is left alone until its copy arrives; then both are acked.
+          if (m.attempt === 2) for (const held of [m, ...heldBack]) void held.ack();
+          else heldBack.push(m);
+        }),
+      ),
+      (ms) => ms.length === 2,
+    );
+    expect(seen.map((m) => [m.body, m.attempt])).toEqual([
+      ['slow', 1],
+      ['slow', 2],
+    ]);
+    expect(seen.map((m) => m.settlement)).toEqual(['acked', 'acked']);
+    expect(queue.size).toBe(0);
+    expect(connector.deadLetters.size).toBe(0);
+  });
+});
+
 describe('fromQueue: graceful stop', () => {
   /** A pipeline whose handlers wait for `gate`; resolves `allStarted` once `count` run at once. */
   function gated(count: number): { gate: () => void; allStarted: Promise<void>; handler: () => Promise<void> } {
