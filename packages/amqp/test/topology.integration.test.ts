@@ -17,22 +17,25 @@ it('declares an exchange and binding when asked, and exposes the routing key as 
   const source = fromQueue<{ n: number }>(
     t.connector({ exchange: { name: exchange, type: 'topic', bindingKey: 'orders.*' } }),
   );
-  const seen: Message<{ n: number }>[] = [];
-  const done = collectUntil(source.pipe(tap((m) => void (seen.push(m), m.ack()))), (ms) => ms.length === 2);
-  // Declared (exchange and binding too) before the session counts as connected.
-  await firstValueFrom(source.status$.pipe(filter((s) => s.status === 'connected')));
-  await publishAll(t.admin, 'orders.new', [{ n: 1 }], { exchange });
-  await publishAll(t.admin, 'invoices.new', [{ n: 2 }], { exchange }); // not bound: dropped
-  await publishAll(t.admin, 'orders.paid', [{ n: 3 }], { exchange });
-  await done;
-  await source.stop();
-  expect(seen.map((m) => [m.body.n, m.key])).toEqual([
-    [1, 'orders.new'],
-    [3, 'orders.paid'],
-  ]);
-  const ch = await t.admin.createChannel();
-  await ch.deleteExchange(exchange);
-  await ch.close();
+  try {
+    const seen: Message<{ n: number }>[] = [];
+    const done = collectUntil(source.pipe(tap((m) => void (seen.push(m), m.ack()))), (ms) => ms.length === 2);
+    // Declared (exchange and binding too) before the session counts as connected.
+    await firstValueFrom(source.status$.pipe(filter((s) => s.status === 'connected')));
+    await publishAll(t.admin, 'orders.new', [{ n: 1 }], { exchange });
+    await publishAll(t.admin, 'invoices.new', [{ n: 2 }], { exchange }); // not bound: dropped
+    await publishAll(t.admin, 'orders.paid', [{ n: 3 }], { exchange });
+    await done;
+    await source.stop();
+    expect(seen.map((m) => [m.body.n, m.key])).toEqual([
+      [1, 'orders.new'],
+      [3, 'orders.paid'],
+    ]);
+  } finally {
+    const ch = await t.admin.createChannel();
+    await ch.deleteExchange(exchange);
+    await ch.close();
+  }
 });
 
 it('consumes on a connection the user owns, and leaves it open', async () => {
