@@ -92,3 +92,15 @@ it('with assert: false, a dead letter no queue takes is reported and the origina
   await source.stop();
   expect(await t.ready()).toBe(0);
 });
+
+it('errors the stream, not retryable, when the queue exists with another type, and says which option', async () => {
+  t = await testQueue('mismatch', 'classic');
+  const source = fromQueue(t.connector({ queueType: 'quorum' }));
+  const statuses: string[] = [];
+  source.status$.subscribe((s) => statuses.push(s.status));
+  const error = await collectUntil(source, () => false).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: 'AMQP_PRECONDITION_FAILED', retryable: false });
+  expect((error as Error).message).toContain('queueType');
+  expect(statuses).not.toContain('reconnecting');
+  expect(await t.ready()).toBe(0); // the classic queue is still there, untouched
+});
