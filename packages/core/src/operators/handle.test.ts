@@ -291,7 +291,7 @@ describe('handle: long queues', () => {
   it.each([
     ['unkeyed', undefined],
     ['one key', () => 'same'],
-  ])('starts thousands of queued items that finish synchronously without growing the stack (%s)', async (_, key) => {
+  ])('starts ten thousand queued items that finish synchronously without growing the stack (%s)', async (_, key) => {
     const source = new Subject<Message<string>>();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -305,13 +305,13 @@ describe('handle: long queues', () => {
         }),
       )
       .subscribe({ next: () => outcomes++, error: (e: unknown) => errors.push(e), complete: () => (completed = true) });
-    for (let i = 0; i < 30_000; i++) source.next(fake(String(i)));
+    for (let i = 0; i < 10_000; i++) source.next(fake(String(i)));
     source.complete();
     release();
     await gate;
     await Promise.resolve();
     expect(errors).toEqual([]);
-    expect(outcomes).toBe(30_000);
+    expect(outcomes).toBe(10_000);
     expect(completed).toBe(true);
   });
 });
