@@ -55,3 +55,17 @@ export async function until(check: () => Promise<boolean>, timeoutMs = 20_000, w
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Kills every server-side connection whose name starts with `prefix`; resolves with how many. */
+export async function killConnections(redis: Redis, prefix: string): Promise<number> {
+  const list = (await redis.client('LIST')) as string;
+  let killed = 0;
+  for (const line of list.split('\n')) {
+    const id = /(?:^| )id=(\d+)/.exec(line)?.[1];
+    const name = /(?:^| )name=(\S*)/.exec(line)?.[1];
+    if (id !== undefined && name?.startsWith(prefix)) {
+      killed += Number(await redis.client('KILL', 'ID', id));
+    }
+  }
+  return killed;
+}

@@ -1,0 +1,172 @@
+import { ack, fromQueue, handle, HEADERS, InvalidOptionError, type Message } from '@rxq/core';
+import { collectUntil } from '@rxq/core/testing';
+import { filter, firstValueFrom, Subject, tap } from 'rxjs';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { publish, readListEntry, redis } from '../src/index.js';
+import { cleanup, client, killConnections, uniqueName, until, URL } from './helpers.js';
+
+interface Numbered {
+  n: number;
+}
+
+const admin = client();
+afterAll(() => admin.quit());
+let q = '';
+afterEach(() => cleanup(admin, q));
+const processingLists = async (queue: string): Promise<string[]> =>
+  (await admin.scan('0', 'MATCH', `${queue}:processing:*`, 'COUNT', 10_000))[1];
+
+async function fill(queue: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 10_000) {
+    const p = admin.pipeline();
+    for (let j = i; j < Math.min(count, i + 10_000); j += 1_000)
+      p.rpush(queue, ...Array.from({ length: Math.min(1_000, count - j) }, (_, k) => JSON.stringify({ n: j + k })));
+    await p.exec();
+  }
+}
+
+describe('redis reliable list', () => {
+  it('never has more than maxInFlight unsettled with a backlog of 200k', async () => {
+    q = uniqueName('bounded');
+    await fill(q, 200_000);
+    const source = fromQueue<Numbered>(redis(q, { connection: URL }), { maxInFlight: 100 });
+    let outstanding = 0;
+    let peak = 0;
+    let peakProcessing = 0;
+    const records = await collectUntil(
+      source.pipe(
+        tap(() => (peak = Math.max(peak, ++outstanding))),
+        handle(
+          async (m: Message<Numbered>) => {
+            if (m.body.n % 500 === 0) {
+              const lists = await processingLists(q);
+              const lengths = await Promise.all(lists.map((l) => admin.llen(l)));
+              peakProcessing = Math.max(peakProcessing, ...lengths);
+            }
+          },
+          { concurrency: 50 },
+        ),
+        ack(),
+        tap(() => outstanding--),
+      ),
+      (rs) => rs.length >= 5_000,
+    );
+    await source.stop();
+    expect(records.length).toBeGreaterThanOrEqual(5_000);
+    expect(peak).toBeLessThanOrEqual(100);
+    expect(peak).toBeGreaterThan(50);
+    expect(source.metrics.snapshot().peakInFlight).toBeLessThanOrEqual(100);
+    expect(peakProcessing).toBeLessThanOrEqual(100);
+    expect(await admin.llen(q)).toBe(200_000 - source.metrics.snapshot().acked);
+  });
+
+  it('recovers the processing list of a consumer whose heartbeat is gone, with attempt + 1', async () => {
+    q = uniqueName('recover');
+    // A consumer that died: registered, a processing list, no heartbeat key.
+    await admin.sadd(`${q}:consumers`, 'dead-one');
+    await admin.rpush(`${q}:processing:dead-one`, JSON.stringify({ n: 1 }));
+    await publish(admin, `${q}:processing:dead-one`, { n: 2 }, { attempt: 3, headers: { trace: 't-2' } });
+    const source = fromQueue<Numbered>(redis(q, { connection: URL }));
+    const got = await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 2);
+    expect(got.map((m) => [m.body.n, m.attempt])).toEqual([
+      [1, 2],
+      [2, 4],
+    ]);
+    expect(got[1]?.headers.trace).toBe('t-2');
+    await source.stop();
+    expect(await admin.exists(`${q}:processing:dead-one`)).toBe(0);
+    expect(await admin.sismember(`${q}:consumers`, 'dead-one')).toBe(0);
+  });
+
+  it('reads attempt and headers from an envelope, and plain payloads as attempt 1', async () => {
+    q = uniqueName('envelope');
+    await publish(admin, q, { n: 1 });
+    await publish(admin, q, { n: 2 }, { attempt: 4, headers: { tenant: 'acme' } });
+    expect(readListEntry((await admin.lrangeBuffer(q, 0, 0))[0]!).headers).toBeUndefined();
+    const source = fromQueue<Numbered>(redis(q, { connection: URL }));
+    const got = await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 2);
+    await source.stop();
+    expect(got.map((m) => [m.body.n, m.attempt, m.headers.tenant])).toEqual([
+      [1, 1, undefined],
+      [2, 4, 'acme'],
+    ]);
+    expect(got[1]?.headers[HEADERS.attempt]).toBe('4');
+  });
+
+  it('drains under load on a graceful stop and leaves nothing in a processing list', async () => {
+    q = uniqueName('shutdown');
+    await fill(q, 2_000);
+    const stop = new Subject<void>();
+    const source = fromQueue<Numbered>(redis(q, { connection: URL }), { maxInFlight: 64, stop });
+    const handled: number[] = [];
+    const closed = firstValueFrom(source.status$.pipe(filter((s) => s.status === 'closed')));
+    source
+      .pipe(
+        handle(
+          async (m: Message<Numbered>) => {
+            await new Promise((r) => setTimeout(r, 2));
+            handled.push(m.body.n);
+            if (handled.length === 500) stop.next();
+          },
+          { concurrency: 32 },
+        ),
+        ack(),
+      )
+      .subscribe();
+    await closed;
+    const snapshot = source.metrics.snapshot();
+    expect(snapshot.inFlight).toBe(0);
+    expect(snapshot.acked).toBe(handled.length);
+    expect(handled.length).toBeGreaterThanOrEqual(500);
+    expect(await processingLists(q)).toEqual([]);
+    const left = (await admin.lrange(q, 0, -1)).map((s) => (JSON.parse(s) as Numbered).n);
+    expect(left.length + handled.length).toBe(2_000);
+    expect(new Set([...left, ...handled]).size).toBe(2_000);
+  });
+
+  it('reconnects by itself when the server drops its connections, and loses nothing', async () => {
+    q = uniqueName('connloss');
+    await fill(q, 3_000);
+    const stop = new Subject<void>();
+    const source = fromQueue<Numbered>(redis(q, { connection: URL, blockMs: 200 }), { maxInFlight: 64, stop });
+    const seen = new Set<number>();
+    let killed = 0;
+    const statuses: string[] = [];
+    source.status$.subscribe((s) => statuses.push(s.status));
+    const closed = firstValueFrom(source.status$.pipe(filter((s) => s.status === 'closed')));
+    source
+      .pipe(
+        handle(
+          async (m: Message<Numbered>) => {
+            await new Promise((r) => setTimeout(r, Math.random()));
+            seen.add(m.body.n);
+            if ((seen.size === 500 || seen.size === 1_500) && killed < 2) {
+              killed++;
+              expect(await killConnections(admin, `rxq:${q}`)).toBeGreaterThanOrEqual(2);
+            }
+            if (seen.size === 3_000) stop.next();
+          },
+          { concurrency: 16 },
+        ),
+        ack(),
+      )
+      .subscribe();
+    await closed;
+    expect(killed).toBe(2);
+    expect(statuses).toContain('reconnecting');
+    expect(seen.size).toBe(3_000);
+    // Anything left is a redelivered copy of a message already handled (at-least-once), never a lost one.
+    const left = (await admin.lrange(q, 0, -1)).map((s) => (JSON.parse(s) as Numbered).n);
+    expect(left.length).toBeLessThanOrEqual(64);
+    for (const n of left) expect(seen.has(n)).toBe(true);
+    await until(async () => (await processingLists(q)).length === 0, 5_000, 'processing lists gone');
+  });
+
+  it('rejects invalid options at construction', () => {
+    expect(() => redis('')).toThrow(InvalidOptionError);
+    expect(() => redis('q', { blockMs: -1 })).toThrow(/blockMs/);
+    expect(() => redis('q', { connection: 'http://x' })).toThrow(/connection/);
+    expect(() => redis('q', { mode: 'other' as 'simple' })).toThrow(/mode/);
+    q = uniqueName('noop');
+  });
+});
