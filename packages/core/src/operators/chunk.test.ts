@@ -1,4 +1,4 @@
-import { map } from 'rxjs';
+import { map, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { MemoryQueue, memory } from '../../../memory/dist/index.js';
@@ -121,6 +121,20 @@ describe('chunk (marbles)', () => {
       const source = hot('a', messages);
       expectObservable(source.pipe(chunk({ scheduler: ts }), map(ids)), '^ 200ms !').toBe('100ms x', { x: 'a' });
     });
+  });
+});
+
+describe('chunk: very long waits', () => {
+  it('treats a maxWaitMs beyond what a timer holds (2^31 ms) as no wait, not as 1 ms', async () => {
+    const source = new Subject<Message<string>>();
+    const batches: string[] = [];
+    source.pipe(chunk({ size: 5, maxWaitMs: 2 ** 31 }), map(ids)).subscribe((b) => batches.push(b));
+    source.next(fake('a'));
+    // An absence to check: a 1 ms timer would have flushed [a] long before this 20 ms one fires.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(batches).toEqual([]);
+    source.complete();
+    expect(batches).toEqual(['a']);
   });
 });
 

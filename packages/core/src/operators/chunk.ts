@@ -3,13 +3,17 @@ import { nonNegative, opt, positiveInt } from '../internal/validate.js';
 import type { Message } from '../message.js';
 import type { Batch } from '../outcome.js';
 
+/** The longest delay a timer takes as it is; Node turns a longer one into 1 ms. */
+const MAX_TIMER_MS = 0x7fffffff;
+
 /** Options of {@link chunk}. */
 export interface ChunkOptions {
   /** Messages per batch: a batch is emitted as soon as it has this many. Keep it ≤ the source's `maxInFlight`. @default 100 */
   readonly size?: number;
   /**
    * Longest a message waits in a partial batch, counted from the batch's first message. A source
-   * with `maxInFlight` below `size` relies on it. @default 100
+   * with `maxInFlight` below `size` relies on it. Infinity (or above 2^31-1 ms) waits for `size`
+   * alone. @default 100
    */
   readonly maxWaitMs?: number;
   /** Scheduler for the wait (tests). @default asyncScheduler */
@@ -32,6 +36,8 @@ export interface ChunkOptions {
 export function chunk<T>(options: ChunkOptions = {}): OperatorFunction<Message<T>, Batch<T>> {
   const size = opt(options.size, 100, (v) => positiveInt('size', v));
   const maxWaitMs = opt(options.maxWaitMs, 100, (v) => nonNegative('maxWaitMs', v, true));
+  // Timers clamp delays above 2^31-1 ms (about 24.8 days) to 1 ms: wait for size alone then.
+  const timed = maxWaitMs <= MAX_TIMER_MS;
   const scheduler = options.scheduler ?? asyncScheduler;
   return (source) =>
     new Observable<Batch<T>>((subscriber) => {
@@ -49,7 +55,7 @@ export function chunk<T>(options: ChunkOptions = {}): OperatorFunction<Message<T
         next(message) {
           batch.push(message);
           if (batch.length >= size) flush();
-          else if (batch.length === 1 && maxWaitMs !== Infinity) timer = scheduler.schedule(flush, maxWaitMs);
+          else if (batch.length === 1 && timed) timer = scheduler.schedule(flush, maxWaitMs);
         },
         error(error: unknown) {
           timer?.unsubscribe();

@@ -316,6 +316,15 @@ describe('handle: long queues', () => {
   });
 });
 
+describe('handle: very long timeouts', () => {
+  it('treats a timeoutMs beyond what a timer holds (2^31 ms) as no timeout, not as 1 ms', async () => {
+    const m = fake('a');
+    const slow = (): Promise<string> => new Promise((r) => setTimeout(() => r('done'), 20));
+    expect(await outcomesOf(m, slow, { timeoutMs: 2 ** 31 })).toMatchObject([{ ok: true, value: 'done' }]);
+    expect(await outcomesOf(m, slow, { timeoutMs: Number.MAX_SAFE_INTEGER })).toMatchObject([{ ok: true }]);
+  });
+});
+
 describe('handle: validation', () => {
   const bad: [string, () => unknown][] = [
     ['fn', () => handle(undefined as unknown as Handler<Message, unknown>)],

@@ -12,6 +12,9 @@ import { fn as checkFn, nonNegative, opt, positiveInt } from '../internal/valida
 import type { Message } from '../message.js';
 import { messagesOf, PartialFailure, type Item, type Outcome } from '../outcome.js';
 
+/** The longest delay a timer takes as it is; Node turns a longer one into 1 ms. */
+const MAX_TIMER_MS = 0x7fffffff;
+
 /** Handed to a handler beside its item. */
 export interface HandlerContext {
   /** Aborted when the handler times out or the stream is unsubscribed. */
@@ -25,7 +28,10 @@ export type Handler<I, R> = (item: I, context: HandlerContext) => R | PromiseLik
 export interface HandleOptions<I> {
   /** Handlers running at once. @default 1 */
   readonly concurrency?: number;
-  /** A handler still running after this fails with `HandlerTimeoutError`. @default Infinity */
+  /**
+   * A handler still running after this fails with `HandlerTimeoutError`. Above 2^31-1 ms (about
+   * 24.8 days) it counts as Infinity. @default Infinity
+   */
   readonly timeoutMs?: number;
   /**
    * Items with the same key run one after another in arrival order; different keys run in
@@ -60,6 +66,8 @@ export function handle<I extends Item, R>(
   checkFn('fn', fn);
   const concurrency = opt(options.concurrency, 1, (v) => positiveInt('concurrency', v, true));
   const timeoutMs = opt(options.timeoutMs, Infinity, (v) => nonNegative('timeoutMs', v, true));
+  // Timers clamp delays above 2^31-1 ms (about 24.8 days) to 1 ms: treat those as no timeout.
+  const timed = timeoutMs <= MAX_TIMER_MS;
   const keyOf = options.key === undefined ? undefined : checkFn('key', options.key);
   const scheduler = options.scheduler ?? asyncScheduler;
 
@@ -181,7 +189,7 @@ export function handle<I extends Item, R>(
             return controller.signal;
           },
         };
-        if (timeoutMs !== Infinity) {
+        if (timed) {
           timer = scheduler.schedule(() => {
             controller?.abort(new HandlerTimeoutError(timeoutMs));
             settle(false, new HandlerTimeoutError(timeoutMs));
