@@ -13,7 +13,7 @@ import { connectionName, translate, type Connections } from './connection.js';
 import { ENVELOPE_MAGIC, readListEntry, wrap } from './envelope.js';
 import { OpBatch } from './opBatch.js';
 import type { ReliableSettings } from './reliable.js';
-import { HEARTBEAT, PROMOTE, PULL, RECOVER, RETIRE, SETTLE } from './script.js';
+import { HEARTBEAT, PROMOTE, PULL, RECOVER, RETIRE, SETTLE, SETTLE_PULL } from './script.js';
 import { RedisSession } from './session.js';
 
 /** A message from a Redis list: the element as it sits in the list, kept to settle it exactly. */
@@ -95,9 +95,34 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     return this.settings.queue;
   }
 
+  /** Pulls up to `max`, with the settlements waiting to be written riding along. */
+  private async pull(max: number): Promise<Buffer[]> {
+    const pending = this.writes.take();
+    // Settlements made while this read is out wait for the next read rather than a call of their own.
+    this.writes.hold();
+    try {
+      return await this.pullWith(pending, max);
+    } finally {
+      this.writes.unhold();
+    }
+  }
+
+  private async pullWith(pending: ReturnType<OpBatch['take']>, max: number): Promise<Buffer[]> {
+    if (pending === undefined)
+      return (await PULL.run(this.cmd, [this.keys[1] as string, this.keys[0] as string], [max])) as Buffer[];
+    try {
+      const items = (await SETTLE_PULL.run(this.cmd, this.keys, [...pending.args, max])) as Buffer[];
+      pending.done();
+      return items;
+    } catch (error) {
+      pending.done(error);
+      throw error;
+    }
+  }
+
   protected async fetch(max: number): Promise<Buffer[]> {
     const [proc, queue] = this.keys as [string, string];
-    const items = (await PULL.run(this.cmd, [queue, proc], [max])) as Buffer[];
+    const items = await this.pull(max);
     if (items.length > 0 || this.stopped) return items;
     const first = (await this.blk.callBuffer(
       'BLMOVE',
@@ -109,7 +134,7 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     )) as Buffer | null;
     if (first === null) return [];
     if (max === 1) return [first];
-    const rest = (await PULL.run(this.cmd, [queue, proc], [max - 1])) as Buffer[];
+    const rest = await this.pull(max - 1);
     rest.unshift(first);
     return rest;
   }

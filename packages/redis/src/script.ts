@@ -53,45 +53,64 @@ for i = 1, c, 1000 do redis.call('RPUSH', KEYS[2], unpack(items, i, math.min(i +
 return items`,
 );
 
-/**
- * KEYS: processing, queue, delayed, dead. ARGV: op letters, a blob of every op's arguments one
- * after another, and their lengths (comma-separated).
- * a(elem): ack. t(elem,new): to the tail. h(elem): back to the head as it was.
- * d(elem,new,delayMs): to the delayed set. x(elem,new): to the dead list.
- * Every op but a is done only when the element was still in the processing list.
- */
-export const SETTLE = new LuaScript(
-  `local ops, blob = ARGV[1], ARGV[2]
-local args, pos = {}, 1
-for n in string.gmatch(ARGV[3], '%d+') do
-  local l = tonumber(n)
-  args[#args + 1] = string.sub(blob, pos, pos + l - 1)
-  pos = pos + l
-end
-local i = 1
-local now
-for k = 1, #ops do
-  local op = string.sub(ops, k, k)
-  local removed = redis.call('LREM', KEYS[1], 1, args[i])
-  if op == 'a' then i = i + 1
-  elseif op == 'h' then
-    if removed > 0 then redis.call('LPUSH', KEYS[2], args[i]) end
-    i = i + 1
-  elseif op == 't' then
-    if removed > 0 then redis.call('RPUSH', KEYS[2], args[i + 1]) end
-    i = i + 2
-  elseif op == 'x' then
-    if removed > 0 then redis.call('RPUSH', KEYS[4], args[i + 1]) end
-    i = i + 2
-  elseif op == 'd' then
-    if removed > 0 then
-      if not now then local t = redis.call('TIME'); now = t[1] * 1000 + math.floor(t[2] / 1000) end
-      redis.call('ZADD', KEYS[3], now + tonumber(args[i + 2]), args[i + 1])
+// Applies settlements: ops, a blob of their arguments one after another, and their lengths.
+// a(elem): ack. t(elem,new): to the tail. h(elem): back to the head as it was.
+// d(elem,new,delayMs): to the delayed set. x(elem,new): to the dead list.
+// Every op but a is done only when the element was still in the processing list.
+const SETTLE_FN = `
+local function settle(proc, queue, delayed, dead, ops, blob, lengths)
+  local args, pos = {}, 1
+  for n in string.gmatch(lengths, '%d+') do
+    local l = tonumber(n)
+    args[#args + 1] = string.sub(blob, pos, pos + l - 1)
+    pos = pos + l
+  end
+  local i = 1
+  local now
+  for k = 1, #ops do
+    local op = string.sub(ops, k, k)
+    local removed = redis.call('LREM', proc, 1, args[i])
+    if op == 'a' then i = i + 1
+    elseif op == 'h' then
+      if removed > 0 then redis.call('LPUSH', queue, args[i]) end
+      i = i + 1
+    elseif op == 't' then
+      if removed > 0 then redis.call('RPUSH', queue, args[i + 1]) end
+      i = i + 2
+    elseif op == 'x' then
+      if removed > 0 then redis.call('RPUSH', dead, args[i + 1]) end
+      i = i + 2
+    elseif op == 'd' then
+      if removed > 0 then
+        if not now then local t = redis.call('TIME'); now = t[1] * 1000 + math.floor(t[2] / 1000) end
+        redis.call('ZADD', delayed, now + tonumber(args[i + 2]), args[i + 1])
+      end
+      i = i + 3
     end
-    i = i + 3
   end
 end
-return #ops`,
+`;
+
+/** KEYS: processing, queue, delayed, dead. ARGV: ops, blob, lengths (see {@link OpBatch}). */
+export const SETTLE = new LuaScript(
+  `${SETTLE_FN}
+settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3])
+return 1`,
+);
+
+/**
+ * KEYS: processing, queue, delayed, dead. ARGV: ops, blob, lengths, max. Settles, then pulls up to
+ * max: the acks of the last round ride along with the next read.
+ */
+export const SETTLE_PULL = new LuaScript(
+  `${SETTLE_FN}
+settle(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3])
+local items = redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[4]) - 1)
+local c = #items
+if c == 0 then return items end
+redis.call('LTRIM', KEYS[2], c, -1)
+for i = 1, c, 1000 do redis.call('RPUSH', KEYS[1], unpack(items, i, math.min(i + 999, c))) end
+return items`,
 );
 
 /** KEYS: delayed, queue. ARGV: delayMs, element. Adds to the delayed set (simple mode resend). */
