@@ -4,14 +4,20 @@
  * in later without touching the offset tracking, credit and settlement logic.
  */
 
-/** A record as the connector sees it: bytes, string headers, offset as a decimal string. */
+/** A header value as clients hand it over: bytes or text, possibly repeated. */
+export type HeaderValue = Uint8Array | string | readonly (Uint8Array | string)[] | undefined;
+
+/**
+ * A record as the connector sees it: bytes, offset and timestamp as decimal strings. Shaped so
+ * that a client's own message objects can be passed through without copying (kafkajs' are).
+ */
 export interface KafkaRecord {
   readonly offset: string;
-  readonly key: Uint8Array | null;
+  readonly key?: Uint8Array | null;
   readonly value: Uint8Array | null;
-  readonly headers: Readonly<Record<string, string>>;
-  /** Milliseconds since the epoch. */
-  readonly timestamp: number;
+  readonly headers?: Readonly<Record<string, HeaderValue>>;
+  /** Milliseconds since the epoch, as a decimal string. */
+  readonly timestamp: string;
 }
 
 /** A record to produce. */
@@ -66,6 +72,8 @@ export interface DriverConsumerOptions {
   readonly heartbeatIntervalMs: number;
   readonly rebalanceTimeoutMs: number;
   readonly fetchMaxWaitMs: number;
+  readonly maxBytesPerPartition: number;
+  readonly maxFetchBytes: number;
 }
 
 /** A live consumer (and producer) of one session. */

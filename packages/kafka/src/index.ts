@@ -12,6 +12,7 @@ export type {
   DriverConsumerOptions,
   BatchControl,
   KafkaRecord,
+  HeaderValue,
   OutgoingRecord,
   TopicPartition,
   PartitionOffset,

@@ -58,6 +58,8 @@ export function kafka(topics: string | readonly string[], options: KafkaSourceOp
         heartbeatIntervalMs: settings.heartbeatIntervalMs,
         rebalanceTimeoutMs: settings.rebalanceTimeoutMs,
         fetchMaxWaitMs: settings.fetchMaxWaitMs,
+        maxBytesPerPartition: settings.maxBytesPerPartition,
+        maxFetchBytes: settings.maxFetchBytes,
       });
       const session = new KafkaSession(driver, settings, context, seekOnce);
       await session.start();

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import type { DriverConsumerOptions, DriverHandlers, KafkaDriver, KafkaRecord, PartitionOffset } from './driver.js';
 
 /** kafkajs client settings used when the connector makes its own client. */
@@ -26,19 +26,8 @@ function isRebalance(error: unknown): boolean {
   return (typeof e.type === 'string' && REBALANCE_TYPES.has(e.type)) || e.name === 'KafkaJSRebalanceInProgress';
 }
 
-function headerText(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!headers) return out;
-  for (const name of Object.keys(headers)) {
-    let v = headers[name];
-    if (Array.isArray(v)) v = v[v.length - 1];
-    if (v === undefined) continue;
-    out[name] = typeof v === 'string' ? v : v.toString('utf8');
-  }
-  return out;
-}
-
-const toOffsets = (offsets: readonly PartitionOffset[]) => offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+const toOffsets = (offsets: readonly PartitionOffset[]) =>
+  offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
 
 /**
  * The kafkajs implementation of {@link KafkaDriver}: one consumer (eachBatch, autoCommit and
@@ -70,14 +59,23 @@ export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): Ka
         heartbeatInterval: options.heartbeatIntervalMs,
         rebalanceTimeout: options.rebalanceTimeoutMs,
         maxWaitTimeInMs: options.fetchMaxWaitMs,
-        retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000, restartOnFailure: () => Promise.resolve(false) },
+        maxBytesPerPartition: options.maxBytesPerPartition,
+        maxBytes: options.maxFetchBytes,
+        retry: {
+          retries: 5,
+          initialRetryTime: 100,
+          maxRetryTime: 2_000,
+          restartOnFailure: () => Promise.resolve(false),
+        },
       });
       consumer = c;
       c.on(c.events.REBALANCING, () => handlers.rebalancing());
       c.on(c.events.GROUP_JOIN, (event) => {
         const assignment = event.payload.memberAssignment;
         handlers.assigned(
-          Object.keys(assignment).flatMap((topic) => (assignment[topic] ?? []).map((partition) => ({ topic, partition }))),
+          Object.keys(assignment).flatMap((topic) =>
+            (assignment[topic] ?? []).map((partition) => ({ topic, partition })),
+          ),
         );
       });
       c.on(c.events.CRASH, (event) => {
@@ -88,22 +86,18 @@ export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): Ka
       await c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isStale }) => {
+        eachBatch: async (payload) => {
+          const { batch } = payload;
           // Empty, or fetched before a seek moved the position: nothing to hand out.
-          if (batch.isEmpty() || isStale()) return;
-          const records: KafkaRecord[] = batch.messages.map((m) => ({
-            offset: m.offset,
-            key: m.key,
-            value: m.value,
-            headers: headerText(m.headers),
-            timestamp: Number(m.timestamp),
-          }));
+          if (batch.isEmpty() || payload.isStale()) return;
+          // kafkajs messages already have the KafkaRecord shape: passed through, not copied.
+          const records: readonly KafkaRecord[] = batch.messages;
           // Fetch position only (nothing is committed): the next fetch starts after this batch.
-          resolveOffset(batch.lastOffset());
+          payload.resolveOffset(batch.lastOffset());
           await handlers.batch({ topic: batch.topic, partition: batch.partition }, records, {
-            heartbeat,
+            heartbeat: () => payload.heartbeat(),
             isRebalance,
-            commit: (offsets) => commitOffsetsIfNecessary({ topics: groupByTopic(offsets) }),
+            commit: (offsets) => payload.commitOffsetsIfNecessary({ topics: groupByTopic(offsets) }),
           });
         },
       });
@@ -117,7 +111,11 @@ export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): Ka
       await p.send({
         topic,
         acks: -1,
-        messages: records.map((r) => ({ key: r.key === null ? null : Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value), headers: { ...r.headers } })),
+        messages: records.map((r) => ({
+          key: r.key === null ? null : Buffer.from(r.key),
+          value: r.value === null ? null : Buffer.from(r.value),
+          headers: { ...r.headers },
+        })),
       });
     },
     seek(target) {
@@ -144,7 +142,9 @@ export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): Ka
   };
 }
 
-function groupByTopic(offsets: readonly PartitionOffset[]): { topic: string; partitions: { partition: number; offset: string }[] }[] {
+function groupByTopic(
+  offsets: readonly PartitionOffset[],
+): { topic: string; partitions: { partition: number; offset: string }[] }[] {
   const byTopic = new Map<string, { partition: number; offset: string }[]>();
   for (const { topic, partition, offset } of offsets) {
     const list = byTopic.get(topic) ?? [];

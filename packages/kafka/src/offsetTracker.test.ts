@@ -62,23 +62,27 @@ describe('OffsetTracker', () => {
 
   it('keeps tracking while new offsets arrive between settlements (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 5000 }), fc.infiniteStream(fc.nat()), (ops, picks) => {
-        const t = new OffsetTracker();
-        const open: number[] = [];
-        let next = 0;
-        const it = picks[Symbol.iterator]();
-        for (const addNow of ops) {
-          if (addNow || open.length === 0) {
-            t.add(next);
-            open.push(next++);
-          } else {
-            const [offset] = open.splice((it.next().value as number) % open.length, 1) as [number];
-            t.settle(offset);
+      fc.property(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 5000 }),
+        fc.infiniteStream(fc.nat()),
+        (ops, picks) => {
+          const t = new OffsetTracker();
+          const open: number[] = [];
+          let next = 0;
+          const it = picks[Symbol.iterator]();
+          for (const addNow of ops) {
+            if (addNow || open.length === 0) {
+              t.add(next);
+              open.push(next++);
+            } else {
+              const [offset] = open.splice((it.next().value as number) % open.length, 1) as [number];
+              t.settle(offset);
+            }
+            const c = t.committable as number;
+            expect(c).toBe(open.length > 0 ? Math.min(...open) : next);
           }
-          const c = t.committable as number;
-          expect(c).toBe(open.length > 0 ? Math.min(...open) : next);
-        }
-      }),
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -37,8 +37,15 @@ export interface KafkaSourceOptions {
   readonly heartbeatIntervalMs?: number;
   /** How long the group waits for members to rejoin during a rebalance. @default 60_000 */
   readonly rebalanceTimeoutMs?: number;
-  /** Broker long-poll wait of a fetch when no records are there. @default 500 */
+  /** Broker long-poll wait of a fetch when no records are there (a close waits for one in flight). @default 100 */
   readonly fetchMaxWaitMs?: number;
+  /**
+   * Fetch size per partition. With `maxFetchBytes` it bounds what is buffered beyond
+   * `maxInFlight` (and the heap: larger fetches are a little faster but hold more). @default 131_072
+   */
+  readonly maxBytesPerPartition?: number;
+  /** Fetch size over all partitions of a request. @default 524_288 */
+  readonly maxFetchBytes?: number;
   /** `receive` resolves empty after this long without records. @default 1_000 */
   readonly pollMs?: number;
   /** Where partitions start when first assigned to this connector (replay). @default [] */
@@ -61,6 +68,8 @@ export interface KafkaSettings {
   readonly rebalanceTimeoutMs: number;
   readonly fetchMaxWaitMs: number;
   readonly pollMs: number;
+  readonly maxBytesPerPartition: number;
+  readonly maxFetchBytes: number;
   readonly seek: readonly SeekTarget[];
 }
 
@@ -78,29 +87,41 @@ const topicName = (name: string, v: unknown): string => {
 
 /** Checks options at construction; throws {@link InvalidOptionError} naming the option. */
 export function settingsOf(topics: string | readonly string[], options: KafkaSourceOptions): KafkaSettings {
-  const list = typeof topics === 'string' ? [topics] : topics;
-  if (!Array.isArray(list) || list.length === 0) throw new InvalidOptionError('topics', 'a topic name or a non-empty array of them', topics);
+  const list: readonly string[] = typeof topics === 'string' ? [topics] : topics;
+  if (!Array.isArray(list) || list.length === 0)
+    throw new InvalidOptionError('topics', 'a topic name or a non-empty array of them', topics);
   list.forEach((t) => topicName('topics', t));
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object with groupId', options);
+  if (options === null || typeof options !== 'object')
+    throw new InvalidOptionError('options', 'an object with groupId', options);
   const groupId = options.groupId;
-  if (typeof groupId !== 'string' || groupId.length === 0) throw new InvalidOptionError('groupId', 'a non-empty string', groupId);
+  if (typeof groupId !== 'string' || groupId.length === 0)
+    throw new InvalidOptionError('groupId', 'a non-empty string', groupId);
   const dead = options.deadLetterTopic;
   if (dead !== undefined && typeof dead !== 'function') topicName('deadLetterTopic', dead);
   if (options.retryTopic !== undefined) topicName('retryTopic', options.retryTopic);
   if (options.brokers !== undefined && (!Array.isArray(options.brokers) || options.brokers.length === 0))
     throw new InvalidOptionError('brokers', 'a non-empty array of host:port', options.brokers);
-  const seek = options.seek ?? [];
-  if (!Array.isArray(seek)) throw new InvalidOptionError('seek', 'an array of { topic, partition, offset } or { topic, timestamp }', seek);
-  for (const s of seek) {
-    const ok = typeof s?.topic === 'string' && ('timestamp' in s ? Number.isFinite(s.timestamp) : Number.isInteger(s.partition) && /^\d+$/.test(String(s.offset)));
+  const seek: readonly SeekTarget[] = options.seek ?? [];
+  if (!Array.isArray(seek))
+    throw new InvalidOptionError('seek', 'an array of { topic, partition, offset } or { topic, timestamp }', seek);
+  for (const s of seek as readonly SeekTarget[]) {
+    const ok =
+      typeof s?.topic === 'string' &&
+      ('timestamp' in s
+        ? Number.isFinite(s.timestamp)
+        : Number.isInteger(s.partition) && /^\d+$/.test(String(s.offset)));
     if (!ok) throw new InvalidOptionError('seek', 'entries { topic, partition, offset } or { topic, timestamp }', s);
   }
   const heartbeatIntervalMs = duration('heartbeatIntervalMs', options.heartbeatIntervalMs, 3_000);
   const sessionTimeoutMs = duration('sessionTimeoutMs', options.sessionTimeoutMs, 30_000);
   if (heartbeatIntervalMs >= sessionTimeoutMs)
-    throw new InvalidOptionError('heartbeatIntervalMs', `less than sessionTimeoutMs (${sessionTimeoutMs})`, heartbeatIntervalMs);
+    throw new InvalidOptionError(
+      'heartbeatIntervalMs',
+      `less than sessionTimeoutMs (${sessionTimeoutMs})`,
+      heartbeatIntervalMs,
+    );
   return {
-    topics: [...list],
+    topics: [...(list as readonly string[])],
     groupId,
     fromBeginning: options.fromBeginning ?? false,
     retryTopic: options.retryTopic,
@@ -110,8 +131,10 @@ export function settingsOf(topics: string | readonly string[], options: KafkaSou
     sessionTimeoutMs,
     heartbeatIntervalMs,
     rebalanceTimeoutMs: duration('rebalanceTimeoutMs', options.rebalanceTimeoutMs, 60_000),
-    fetchMaxWaitMs: duration('fetchMaxWaitMs', options.fetchMaxWaitMs, 500),
+    fetchMaxWaitMs: duration('fetchMaxWaitMs', options.fetchMaxWaitMs, 100),
     pollMs: duration('pollMs', options.pollMs, 1_000),
+    maxBytesPerPartition: duration('maxBytesPerPartition', options.maxBytesPerPartition, 131_072, 1_024),
+    maxFetchBytes: duration('maxFetchBytes', options.maxFetchBytes, 524_288, 1_024),
     seek,
   };
 }

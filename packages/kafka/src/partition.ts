@@ -1,5 +1,5 @@
-import { attemptOf, type Delivery } from '@rxq/core';
-import type { KafkaRecord, PartitionOffset } from './driver.js';
+import { attemptOf, HEADERS, type Delivery } from '@rxq/core';
+import type { HeaderValue, KafkaRecord, PartitionOffset } from './driver.js';
 import { OffsetTracker } from './offsetTracker.js';
 
 /**
@@ -42,36 +42,72 @@ export class PartitionState {
 }
 
 const utf8 = new TextDecoder();
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-/** A Kafka record handed to `fromQueue`: the connector's {@link Delivery} with its assignment. */
+function text(v: HeaderValue): string | undefined {
+  if (Array.isArray(v)) return text(v[v.length - 1] as HeaderValue);
+  if (v === undefined) return undefined;
+  return typeof v === 'string' ? v : utf8.decode(v as Uint8Array);
+}
+
+/** Header values as text (the last one of a repeated header). */
+function headerText(headers: Readonly<Record<string, HeaderValue>> | undefined): Readonly<Record<string, string>> {
+  if (!headers) return NO_HEADERS;
+  const names = Object.keys(headers);
+  if (names.length === 0) return NO_HEADERS;
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const v = text(headers[name]);
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+/**
+ * A Kafka record handed to `fromQueue`: the connector's {@link Delivery} with its assignment.
+ * Id, key and headers are decoded when first read, so a message nobody inspects costs little.
+ */
 export class KafkaDelivery implements Delivery {
-  readonly id: string;
-  readonly payload: Uint8Array | null;
-  readonly headers: Readonly<Record<string, string>>;
   readonly attempt: number;
-  readonly source: string;
-  readonly key?: string;
-  readonly partition: number;
-  readonly offset: string;
-  readonly timestamp: number;
-  /** The key as bytes, for copies (resend, dead letter) that keep the partitioning. */
-  readonly rawKey: Uint8Array | null;
   /** Finished: settled, released or dropped; credit given back. */
   done = false;
+  private text: Readonly<Record<string, string>> | undefined;
 
   constructor(
     readonly state: PartitionState,
-    record: KafkaRecord,
+    private readonly record: KafkaRecord,
   ) {
-    this.source = state.topic;
-    this.partition = state.partition;
-    this.offset = record.offset;
-    this.id = `${state.topic}:${state.partition}:${record.offset}`;
-    this.payload = record.value;
-    this.headers = record.headers;
-    this.attempt = attemptOf(record.headers);
-    this.rawKey = record.key;
-    if (record.key !== null) this.key = utf8.decode(record.key);
-    this.timestamp = record.timestamp;
+    const h = record.headers;
+    this.attempt = h && h[HEADERS.attempt] !== undefined ? attemptOf(this.headers) : 1;
+  }
+
+  get id(): string {
+    return `${this.state.topic}:${this.state.partition}:${this.record.offset}`;
+  }
+  get source(): string {
+    return this.state.topic;
+  }
+  get partition(): number {
+    return this.state.partition;
+  }
+  get offset(): string {
+    return this.record.offset;
+  }
+  get payload(): Uint8Array | null {
+    return this.record.value;
+  }
+  get timestamp(): number {
+    return Number(this.record.timestamp);
+  }
+  get headers(): Readonly<Record<string, string>> {
+    return (this.text ??= headerText(this.record.headers));
+  }
+  get key(): string | undefined {
+    const k = this.record.key;
+    return k === null || k === undefined ? undefined : utf8.decode(k);
+  }
+  /** The key as bytes, for copies (resend, dead letter) that keep the partitioning. */
+  get rawKey(): Uint8Array | null {
+    return this.record.key ?? null;
   }
 }

@@ -7,7 +7,11 @@ export interface ResetOffsetsOptions {
   readonly groupId: string;
   readonly topic: string;
   /** `earliest`, `latest`, a timestamp (`{ timestamp }`, ms since the epoch) or offsets per partition. */
-  readonly to: 'earliest' | 'latest' | { readonly timestamp: number } | { readonly offsets: readonly { partition: number; offset: string | number }[] };
+  readonly to:
+    | 'earliest'
+    | 'latest'
+    | { readonly timestamp: number }
+    | { readonly offsets: readonly { partition: number; offset: string | number }[] };
   /** Bootstrap brokers when no `client` is given. @default ['127.0.0.1:9092'] */
   readonly brokers?: readonly string[];
   /** A kafkajs client to use. @default a new one */
@@ -23,9 +27,13 @@ export interface ResetOffsetsOptions {
  * await resetOffsets({ groupId: 'billing', topic: 'orders', to: { timestamp: Date.parse('2026-11-01') } });
  */
 export async function resetOffsets(options: ResetOffsetsOptions): Promise<void> {
-  if (typeof options?.groupId !== 'string' || options.groupId === '') throw new InvalidOptionError('groupId', 'a non-empty string', options?.groupId);
-  if (typeof options.topic !== 'string' || options.topic === '') throw new InvalidOptionError('topic', 'a non-empty topic name', options.topic);
-  const client = options.client ?? kafkajsClient({ brokers: options.brokers ?? ['127.0.0.1:9092'], clientId: 'rxq-admin', logLevel: logLevel.ERROR });
+  if (typeof options?.groupId !== 'string' || options.groupId === '')
+    throw new InvalidOptionError('groupId', 'a non-empty string', options?.groupId);
+  if (typeof options.topic !== 'string' || options.topic === '')
+    throw new InvalidOptionError('topic', 'a non-empty topic name', options.topic);
+  const client =
+    options.client ??
+    kafkajsClient({ brokers: options.brokers ?? ['127.0.0.1:9092'], clientId: 'rxq-admin', logLevel: logLevel.ERROR });
   const admin = client.admin();
   await admin.connect();
   try {
@@ -33,13 +41,26 @@ export async function resetOffsets(options: ResetOffsetsOptions): Promise<void> 
     if (to === 'earliest' || to === 'latest') {
       // Real offsets, not kafkajs' -2/-1 markers (a consumer that reads those back falls to its own default).
       const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: to === 'earliest' ? e.low : e.high })) });
-    }
-    else if ('timestamp' in to) {
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((e) => ({ partition: e.partition, offset: to === 'earliest' ? e.low : e.high })),
+      });
+    } else if ('timestamp' in to) {
       const found = await admin.fetchTopicOffsetsByTimestamp(topic, to.timestamp);
-      await admin.setOffsets({ groupId, topic, partitions: found.map(({ partition, offset }) => ({ partition, offset })) });
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: found.map(({ partition, offset }) => ({ partition, offset })),
+      });
     } else if (Array.isArray(to.offsets))
-      await admin.setOffsets({ groupId, topic, partitions: to.offsets.map(({ partition, offset }) => ({ partition, offset: String(offset) })) });
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: (to.offsets as readonly { partition: number; offset: string | number }[]).map(
+          ({ partition, offset }) => ({ partition, offset: String(offset) }),
+        ),
+      });
     else throw new InvalidOptionError('to', "'earliest', 'latest', { timestamp } or { offsets }", to);
   } finally {
     await admin.disconnect();

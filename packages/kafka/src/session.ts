@@ -7,7 +7,14 @@ import {
   type ResendRequest,
   type Session,
 } from '@rxq/core';
-import type { BatchControl, KafkaDriver, KafkaRecord, OutgoingRecord, PartitionOffset, TopicPartition } from './driver.js';
+import type {
+  BatchControl,
+  KafkaDriver,
+  KafkaRecord,
+  OutgoingRecord,
+  PartitionOffset,
+  TopicPartition,
+} from './driver.js';
 import type { KafkaSettings, SeekTarget } from './options.js';
 import { KafkaDelivery, PartitionState } from './partition.js';
 import { Assignments } from './assignments.js';
@@ -51,7 +58,10 @@ export class KafkaSession implements Session<KafkaDelivery> {
       await this.driver.stop();
       throw new ConnectionLostError('could not join the Kafka consumer group', error);
     }
-    this.timer = setInterval(() => void this.commit(this.assignments.committing(), (o) => this.driver.commit(o)), this.settings.commitIntervalMs);
+    this.timer = setInterval(
+      () => void this.commit(this.assignments.committing(), (o) => this.driver.commit(o)),
+      this.settings.commitIntervalMs,
+    );
   }
 
   private get buffered(): number {
@@ -59,7 +69,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
   }
 
   private hasCredit(): boolean {
-    return this.buffered + this.outstanding < this.context.maxInFlight;
+    return this.buffered < this.context.maxInFlight;
   }
 
   private async onBatch(tp: TopicPartition, records: readonly KafkaRecord[], control: BatchControl): Promise<void> {
@@ -115,8 +125,12 @@ export class KafkaSession implements Session<KafkaDelivery> {
     this.context.lost(this.failure);
   }
 
-  async receive(max: number): Promise<readonly KafkaDelivery[]> {
+  private check(): void {
     if (this.failure) throw this.failure;
+  }
+
+  async receive(max: number): Promise<readonly KafkaDelivery[]> {
+    this.check();
     if (this.buffered === 0 && !this.closed) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, this.settings.pollMs);
@@ -126,7 +140,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
         };
       });
       this.dataWaiter = undefined;
-      if (this.failure) throw this.failure;
+      this.check();
     }
     const out: KafkaDelivery[] = [];
     while (out.length < max && this.head < this.buffer.length) {
@@ -248,7 +262,8 @@ export class KafkaSession implements Session<KafkaDelivery> {
     this.dataWaiter?.();
     this.creditWaiter?.();
     await Promise.allSettled([...this.ops]);
-    if (!this.failure) await this.commit(this.assignments.committing(), (o) => this.driver.commit(o)).catch(() => undefined);
+    if (!this.failure)
+      await this.commit(this.assignments.committing(), (o) => this.driver.commit(o)).catch(() => undefined);
     await this.driver.stop();
   }
 }

@@ -43,7 +43,10 @@ it('a consumer crash (restart: false) is reported as lost; fromQueue reopens and
     };
   };
   let batches = 0;
-  const source = fromQueue<{ n: number }>(topic.connector({ driver }), { maxInFlight: 32, reconnect: { initialMs: 50 } });
+  const source = fromQueue<{ n: number }>(topic.connector({ driver }), {
+    maxInFlight: 32,
+    reconnect: { initialMs: 50 },
+  });
   const reconnecting = firstValueFrom(source.status$.pipe(filter((s) => s.status === 'reconnecting')));
   const seen = new Set<string>();
   await collectUntil(

@@ -26,7 +26,7 @@ function consumer(onAck: (id: string) => void): { child: ChildProcess; exited: P
     cwd: fileURLToPath(new URL('..', import.meta.url)),
   });
   children.add(child);
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     if (line.startsWith('ack ')) onAck(line.slice(4));
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

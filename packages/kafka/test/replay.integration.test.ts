@@ -14,7 +14,10 @@ beforeAll(async () => {
   // Ten records, n = 0..9, with create times one minute apart.
   await topic.producer.send({
     topic: topic.name,
-    messages: Array.from({ length: 10 }, (_, n) => ({ value: JSON.stringify({ n }), timestamp: String(BASE + n * 60_000) })),
+    messages: Array.from({ length: 10 }, (_, n) => ({
+      value: JSON.stringify({ n }),
+      timestamp: String(BASE + n * 60_000),
+    })),
   });
 });
 afterAll(async () => {
@@ -32,12 +35,18 @@ const consumeAll = async (connector: ReturnType<TestTopic['connector']>, count: 
 };
 
 it('seeks a partition to an offset on assignment', async () => {
-  const ns = await consumeAll(topic.connector({ groupId: unique('g'), seek: [{ topic: topic.name, partition: 0, offset: 6 }] }), 4);
+  const ns = await consumeAll(
+    topic.connector({ groupId: unique('g'), seek: [{ topic: topic.name, partition: 0, offset: 6 }] }),
+    4,
+  );
   expect(ns).toEqual([6, 7, 8, 9]);
 });
 
 it('seeks a topic to a timestamp on assignment', async () => {
-  const ns = await consumeAll(topic.connector({ groupId: unique('g'), seek: [{ topic: topic.name, timestamp: BASE + 7 * 60_000 }] }), 3);
+  const ns = await consumeAll(
+    topic.connector({ groupId: unique('g'), seek: [{ topic: topic.name, timestamp: BASE + 7 * 60_000 }] }),
+    3,
+  );
   expect(ns).toEqual([7, 8, 9]);
 });
 
@@ -45,11 +54,18 @@ it('resetOffsets moves a stopped group back, so that it replays', async () => {
   const group = unique('g');
   expect(await consumeAll(topic.connector({ groupId: group }), 10)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   await topic.sessionsClosed();
-  await resetOffsets({ brokers: BROKERS, groupId: group, topic: topic.name, to: { offsets: [{ partition: 0, offset: 8 }] } });
+  await resetOffsets({
+    brokers: BROKERS,
+    groupId: group,
+    topic: topic.name,
+    to: { offsets: [{ partition: 0, offset: 8 }] },
+  });
   // fromBeginning false: only the committed offset decides where it starts.
   expect(await consumeAll(topic.connector({ groupId: group, fromBeginning: false }), 2)).toEqual([8, 9]);
   await topic.sessionsClosed();
   await resetOffsets({ brokers: BROKERS, groupId: group, topic: topic.name, to: 'earliest' });
-  expect(await consumeAll(topic.connector({ groupId: group, fromBeginning: false }), 10)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  expect(await consumeAll(topic.connector({ groupId: group, fromBeginning: false }), 10)).toEqual([
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+  ]);
   await topic.admin.deleteGroups([group]).catch(() => undefined);
 });
