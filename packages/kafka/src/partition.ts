@@ -8,7 +8,7 @@ import { OffsetTracker } from './offsetTracker.js';
  */
 export class PartitionState {
   readonly tracker = new OffsetTracker();
-  /** The last offset committed (or sent to commit) for this assignment; -1 for none. */
+  /** The last offset committed for this assignment (at first: where its first fetch started); -1 before any. */
   committed = -1;
   /** Owned by this session in the current generation. */
   live = true;
