@@ -1,16 +1,8 @@
-import {
-  Observable,
-  asyncScheduler,
-  isObservable,
-  type OperatorFunction,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
-import { HandlerTimeoutError } from '../errors.js';
-import { recordHandlerDuration } from '../internal/messageImpl.js';
+import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { HandlerRun, type RunOwner } from '../internal/handlerRun.js';
 import { fn as checkFn, nonNegative, opt, positiveInt } from '../internal/validate.js';
 import type { Message } from '../message.js';
-import { messagesOf, PartialFailure, type Item, type Outcome } from '../outcome.js';
+import { PartialFailure, type Item, type Outcome } from '../outcome.js';
 
 /** The longest delay a timer takes as it is; Node turns a longer one into 1 ms. */
 const MAX_TIMER_MS = 0x7fffffff;
@@ -85,8 +77,8 @@ export function handle<I extends Item, R>(
       /** Set while `drain` runs: handlers that finish synchronously must not start the next one
        * from inside it, or a long queue of them would nest one stack frame set per item. */
       let draining = false;
-      /** Cancels each running handler: its timer, its inner subscription and its signal. */
-      const running = new Set<() => void>();
+      /** Running handlers with a timer, an inner subscription or a signal to cancel on teardown. */
+      const cancellable = new Set<HandlerRun<I, R>>();
       let closed = false;
 
       const maybeComplete = (): void => {
@@ -154,74 +146,22 @@ export function handle<I extends Item, R>(
         maybeComplete();
       };
 
-      function run(item: I, key: unknown): void {
-        active++;
-        const started = performance.now();
-        let done = false;
-        let controller: AbortController | undefined;
-        let timer: Subscription | undefined;
-        let inner: Subscription | undefined;
-        const cancel = (): void => {
-          done = true;
-          timer?.unsubscribe();
-          inner?.unsubscribe();
-          controller?.abort();
-        };
-        running.add(cancel);
-        const settle = (ok: boolean, valueOrError: unknown): void => {
-          if (done) return;
-          done = true;
-          timer?.unsubscribe();
-          inner?.unsubscribe();
-          running.delete(cancel);
-          const durationMs = performance.now() - started;
-          for (const m of messagesOf(item)) recordHandlerDuration(m, durationMs);
+      const owner: RunOwner<I, R> = {
+        get closed() {
+          return closed;
+        },
+        cancellable,
+        finish(handlerRun, ok, valueOrError, durationMs) {
+          const { item } = handlerRun;
           if (ok) subscriber.next({ ok: true, item, value: valueOrError as R, durationMs });
           else emitFailure(item, valueOrError, durationMs);
-          finished(key);
-        };
-        const context: HandlerContext = {
-          get signal() {
-            if (!controller) {
-              controller = new AbortController();
-              if (done && closed) controller.abort();
-            }
-            return controller.signal;
-          },
-        };
-        if (timed) {
-          timer = scheduler.schedule(() => {
-            controller?.abort(new HandlerTimeoutError(timeoutMs));
-            settle(false, new HandlerTimeoutError(timeoutMs));
-          }, timeoutMs);
-        }
-        let result: R | PromiseLike<R> | Observable<R>;
-        try {
-          result = fn(item, context);
-        } catch (error) {
-          settle(false, error);
-          return;
-        }
-        if (isObservable(result)) {
-          let last: R | undefined;
-          inner = result.subscribe({
-            next: (v) => (last = v),
-            error: (e: unknown) => settle(false, e),
-            complete: () => settle(true, last),
-          });
-          if (done) inner.unsubscribe();
-        } else if (
-          result !== null &&
-          typeof result === 'object' &&
-          typeof (result as PromiseLike<R>).then === 'function'
-        ) {
-          (result as PromiseLike<R>).then(
-            (v) => settle(true, v),
-            (e: unknown) => settle(false, e),
-          );
-        } else {
-          settle(true, result);
-        }
+          finished(handlerRun.key);
+        },
+      };
+
+      function run(item: I, key: unknown): void {
+        active++;
+        new HandlerRun<I, R>(owner, item, key).start(fn, timed ? timeoutMs : undefined, scheduler);
       }
 
       const emitFailure = (item: I, error: unknown, durationMs: number): void => {
@@ -251,8 +191,8 @@ export function handle<I extends Item, R>(
         // (they are still unsettled, so their source releases them).
         closed = true;
         subscription.unsubscribe();
-        for (const cancel of running) cancel();
-        running.clear();
+        for (const handlerRun of cancellable) handlerRun.cancel();
+        cancellable.clear();
         waiting.length = waitingHead = 0;
         ready.length = readyHead = 0;
         keyed.clear();
