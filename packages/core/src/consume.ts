@@ -60,6 +60,9 @@ export function consume<T = unknown>(
   const done = new Promise<void>((resolve, reject) => {
     pipeline.subscribe({ next: (r) => onSettled?.(r), error: reject, complete: resolve });
   });
+  // A caller who only ever calls stop() must not crash the process on an unhandled rejection;
+  // awaiting `done` still sees the error.
+  done.catch(() => undefined);
   return {
     stop: async () => {
       await source.stop();

@@ -41,7 +41,7 @@ export interface FromQueueOptions<T> {
    */
   readonly maxInFlight?: number;
   /** Turns payloads into bodies. @default the connector's default codec, else `json` */
-  readonly codec?: Codec<T>;
+  readonly codec?: Codec<T> | Codec<unknown>;
   /** Reconnect policy: exponential backoff with jitter. */
   readonly reconnect?: ReconnectOptions;
   /**
@@ -109,7 +109,8 @@ export class QueueObservable<T> extends Observable<Message<T>> {
         if (stop.aborted) drain();
         else stop.addEventListener('abort', drain, { once: true });
       } else if (stop) {
-        stopSubscription = stop.subscribe({ next: drain });
+        // A stop signal that errors can no longer say stop: take the error as the signal.
+        stopSubscription = stop.subscribe({ next: drain, error: drain });
       }
       return () => {
         if (stop instanceof AbortSignal) stop.removeEventListener('abort', drain);
