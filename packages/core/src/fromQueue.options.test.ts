@@ -1,4 +1,4 @@
-import { filter, firstValueFrom, Subject, throwError } from 'rxjs';
+import { filter, firstValueFrom, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MemoryQueue, memory } from '../../memory/dist/index.js';
 import { json } from './codec.js';
@@ -44,12 +44,6 @@ describe('fromQueue options', () => {
 
   it('ignores a stop Observable that completes without a signal', async () => {
     const queue = new MemoryQueue<number>();
-    const source = fromQueue<number>(memory(queue), {
-      stop: throwError(() => new Error('x')).pipe(filter(() => false)),
-    });
-    const subscription = source.subscribe();
-    await firstValueFrom(source.status$.pipe(filter((s) => s.status === 'closed')));
-    subscription.unsubscribe();
     const quiet = new Subject<void>();
     quiet.complete();
     const open = fromQueue<number>(memory(queue, { pollMs: 10 }), { stop: quiet });
