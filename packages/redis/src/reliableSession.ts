@@ -1,43 +1,20 @@
+export type { ListDelivery } from './listMessage.js';
 import {
-  attemptOf,
   deadLetterHeaders,
   HEADERS,
   resendHeaders,
   type DeadLetterRequest,
-  type Delivery,
   type OpenContext,
   type ResendRequest,
 } from '@rxq/core';
 import type { Redis } from 'ioredis';
 import { connectionName, translate, type Connections } from './connection.js';
-import { ENVELOPE_MAGIC, readListEntry, wrap } from './envelope.js';
+import { wrap } from './envelope.js';
+import { listMessage, type ListDelivery } from './listMessage.js';
 import { OpBatch } from './opBatch.js';
 import type { ReliableSettings } from './reliable.js';
 import { HEARTBEAT, PROMOTE, PULL, RECOVER, RETIRE, SETTLE, SETTLE_PULL } from './script.js';
 import { RedisSession } from './session.js';
-
-/** A message from a Redis list: the element as it sits in the list, kept to settle it exactly. */
-export interface ListDelivery extends Delivery {
-  readonly payload: Buffer;
-  /** The list element (envelope included), removed by `LREM` on settlement. */
-  readonly element: Buffer;
-}
-
-/** A list element as a delivery; the id is built only when asked for. */
-class ListMessage implements ListDelivery {
-  headers: Readonly<Record<string, string>> | undefined = undefined;
-  attempt = 1;
-  constructor(
-    readonly element: Buffer,
-    public payload: Buffer,
-    readonly source: string,
-    private readonly stem: string,
-    private readonly seq: number,
-  ) {}
-  get id(): string {
-    return `${this.stem}-${this.seq}`;
-  }
-}
 
 /** A reliable-list session: one consumer id, its processing list and heartbeat. */
 export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
@@ -141,17 +118,7 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
 
   protected deliver(items: Buffer[]): ListDelivery[] {
     const out = new Array<ListDelivery>(items.length);
-    for (let i = 0; i < items.length; i++) {
-      const element = items[i] as Buffer;
-      const d = new ListMessage(element, element, this.queue, this.id, ++this.seq);
-      if (element[0] === 0 && element[1] === ENVELOPE_MAGIC[1]) {
-        const { payload, headers } = readListEntry(element);
-        d.payload = payload;
-        d.headers = headers;
-        d.attempt = attemptOf(headers);
-      }
-      out[i] = d;
-    }
+    for (let i = 0; i < items.length; i++) out[i] = listMessage(items[i] as Buffer, this.queue, this.id, ++this.seq);
     return out;
   }
 

@@ -106,6 +106,12 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
    * Counts `count` deliveries settled and returns `write`, made safe: it rejects with an RxqError,
    * and on a closing session it resolves only when the session is done.
    */
+  /** Counts `count` deliveries settled with nothing to write. */
+  protected settledNow(count: number): void {
+    this.outstanding -= count;
+    if (this.outstanding <= 0) this.zeroWaiter?.();
+  }
+
   protected settled(count: number, write: Promise<unknown>): Promise<void> {
     // Open: the write as it is (fromQueue wraps a failure in a retryable SETTLE_FAILED).
     this.outstanding -= count;

@@ -1,5 +1,4 @@
 import {
-  attemptOf,
   deadLetterHeaders,
   HEADERS,
   InvalidOptionError,
@@ -13,8 +12,8 @@ import {
 import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import { Connections, connectionName, DEFAULT_URL, translate, type RedisConnection } from './connection.js';
-import { readListEntry, uniqueId, wrap } from './envelope.js';
-import type { ListDelivery } from './reliableSession.js';
+import { uniqueId, wrap } from './envelope.js';
+import { listMessage, type ListDelivery } from './listMessage.js';
 import { DELAY, MULTI_POP, PROMOTE } from './script.js';
 import { RedisSession } from './session.js';
 import { duration, key, name } from './validate.js';
@@ -83,7 +82,12 @@ export function redisList(queues: string | readonly string[], options: RedisSimp
   return connector;
 }
 
-type Popped = readonly [source: string, element: Buffer][];
+/** What a pop brought: the elements and the queue each came from (one name for all, or one each). */
+interface Popped {
+  readonly elements: readonly Buffer[];
+  readonly sources: string | readonly string[];
+}
+const NOTHING: Popped = { elements: [], sources: [] };
 
 class SimpleSession extends RedisSession<ListDelivery, Popped> {
   private seq = 0;
@@ -106,12 +110,13 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
   protected async fetch(max: number): Promise<Popped> {
     const { queues, blockMs } = this.settings;
     const popped = await this.pop(max);
-    if (popped.length > 0 || this.stopped) return popped;
+    if (popped.elements.length > 0 || this.stopped) return popped;
     const got = (await this.blk.callBuffer('BLPOP', ...queues, blockMs / 1000)) as [Buffer, Buffer] | null;
-    if (got === null) return [];
-    const first: [string, Buffer] = [got[0].toString(), got[1]];
-    if (max === 1) return [first];
-    return [first, ...(await this.pop(max - 1))];
+    if (got === null) return NOTHING;
+    const source = got[0].toString();
+    const rest = max === 1 ? NOTHING : await this.pop(max - 1);
+    const sources = typeof rest.sources === 'string' ? rest.elements.map(() => rest.sources as string) : rest.sources;
+    return { elements: [got[1], ...rest.elements], sources: [source, ...sources] };
   }
 
   private async pop(max: number): Promise<Popped> {
@@ -119,35 +124,33 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
     if (queues.length === 1) {
       const q = queues[0] as string;
       const items = (await this.cmd.callBuffer('LPOP', q, max)) as Buffer[] | null;
-      return items === null ? [] : items.map((e) => [q, e] as const);
+      return items === null ? NOTHING : { elements: items, sources: q };
     }
     // Rotate the starting key so that one busy queue does not starve the others.
     const order = queues.map((_, i) => queues[(i + this.start) % queues.length] as string);
     this.start = (this.start + 1) % queues.length;
     const flat = (await MULTI_POP.run(this.cmd, order, [max])) as (number | Buffer)[];
-    const out: [string, Buffer][] = [];
-    for (let i = 0; i < flat.length; i += 2)
-      out.push([order[(flat[i] as number) - 1] as string, flat[i + 1] as Buffer]);
+    const elements: Buffer[] = [];
+    const sources: string[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      sources.push(order[(flat[i] as number) - 1] as string);
+      elements.push(flat[i + 1] as Buffer);
+    }
+    return { elements, sources };
+  }
+
+  protected deliver({ elements, sources }: Popped): ListDelivery[] {
+    const out = new Array<ListDelivery>(elements.length);
+    for (let i = 0; i < elements.length; i++) {
+      const source = typeof sources === 'string' ? sources : (sources[i] as string);
+      out[i] = listMessage(elements[i] as Buffer, source, this.id, ++this.seq);
+    }
     return out;
   }
 
-  protected deliver(popped: Popped): ListDelivery[] {
-    return popped.map(([source, element]) => {
-      const { payload, headers } = readListEntry(element);
-      const d: { -readonly [K in keyof ListDelivery]: ListDelivery[K] } = {
-        id: `${this.id}-${++this.seq}`,
-        payload,
-        element,
-        attempt: attemptOf(headers),
-        source,
-      };
-      if (headers !== undefined) d.headers = headers;
-      return d;
-    });
-  }
-
-  ack(): Promise<void> {
-    return this.settled(1, Promise.resolve());
+  /** Nothing to do: the message left Redis when it was read. */
+  ack(): void {
+    this.settledNow(1);
   }
 
   requeue(d: ListDelivery): Promise<void> {
@@ -183,10 +186,7 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
   }
 
   protected async giveBack(popped: Popped): Promise<void> {
-    if (popped.length === 0) return;
-    const pipeline = this.cmd.pipeline();
-    for (let i = popped.length - 1; i >= 0; i--) pipeline.lpush(...(popped[i] as [string, Buffer]));
-    await pipeline.exec();
+    if (popped.elements.length > 0) await this.release(this.deliver(popped).map((d) => (this.outstanding++, d)));
   }
 
   protected flushWrites(): Promise<void> {

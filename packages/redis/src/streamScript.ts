@@ -53,3 +53,35 @@ for _, v in ipairs(due) do
 end
 return #due`,
 );
+
+const SPLIT = `
+local function split(blob, lengths)
+  local out, pos = {}, 1
+  for n in string.gmatch(lengths, '%d+') do
+    local l = tonumber(n)
+    out[#out + 1] = string.sub(blob, pos, pos + l - 1)
+    pos = pos + l
+  end
+  return out
+end
+local function xack(stream, group, ids)
+  for i = 1, #ids, 1000 do redis.call('XACK', stream, group, unpack(ids, i, math.min(i + 999, #ids))) end
+end
+`;
+
+/** KEYS: stream. ARGV: group, ops (ignored), blob of ids, lengths. Acks every id. */
+export const XACKS = new LuaScript(
+  `${SPLIT}
+xack(KEYS[1], ARGV[1], split(ARGV[3], ARGV[4]))
+return 1`,
+);
+
+/**
+ * KEYS: stream. ARGV: group, ops, blob of ids, lengths, consumer, count. Acks, then reads up to
+ * count new entries without blocking: the acks of the last round ride along with the next read.
+ */
+export const XACK_READ = new LuaScript(
+  `${SPLIT}
+if #ARGV[4] > 0 then xack(KEYS[1], ARGV[1], split(ARGV[3], ARGV[4])) end
+return redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[5], 'COUNT', ARGV[6], 'STREAMS', KEYS[1], '>')`,
+);

@@ -1,10 +1,8 @@
 import {
   attemptOf,
-  batcher,
   deadLetterHeaders,
   HEADERS,
   resendHeaders,
-  type Batcher,
   type DeadLetterRequest,
   type Delivery,
   type OpenContext,
@@ -15,12 +13,15 @@ import type { Connections } from './connection.js';
 import { wrap } from './envelope.js';
 import { RedisSession } from './session.js';
 import type { StreamSettings } from './stream.js';
-import { RECLAIM, XMOVE, XPROMOTE } from './streamScript.js';
+import { OpBatch } from './opBatch.js';
+import { RECLAIM, XACK_READ, XACKS, XMOVE, XPROMOTE } from './streamScript.js';
 
 /** A stream entry as a delivery: `id` is the entry id. */
 export interface StreamDelivery extends Delivery {
   /** The body field's value; `undefined` when the entry has none (then it is dead-lettered). */
   readonly payload: Buffer | undefined;
+  /** The entry id as Redis sent it. */
+  readonly rawId: Buffer;
 }
 
 type RawEntry = [Buffer, Buffer[]];
@@ -34,7 +35,7 @@ const NONE: Fetched = { entries: [] };
 
 /** A consumer-group session on one stream. */
 export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
-  private readonly acks: Batcher<string>;
+  private readonly acks: OpBatch;
   private nextReclaim = 0;
   private cursor = '0-0';
   private readonly timer: NodeJS.Timeout;
@@ -48,9 +49,7 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
   ) {
     super(cmd, blk, context, connections);
     const { stream, group } = settings;
-    this.acks = batcher<string>({
-      flush: async (ids) => void (await this.cmd.xack(stream, group, ...ids)),
-    });
+    this.acks = new OpBatch((args) => XACKS.run(this.cmd, [stream], [group, ...args]));
     this.timer = setInterval(() => void this.promote(), 1_000);
     this.timer.unref();
   }
@@ -68,7 +67,22 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
       this.nextReclaim = this.cursor === '0-0' ? Date.now() + Math.max(50, minIdleMs / 2) : 0;
       if (entries.length > 0) return { entries, counts };
     }
-    if (this.stopped) return NONE;
+    // Acks waiting to be written ride along with a read that does not block.
+    const pending = this.acks.take();
+    this.acks.hold();
+    let ready: [Buffer, RawEntry[]][] | null;
+    try {
+      const args = pending?.args ?? ['', Buffer.alloc(0), ''];
+      ready = (await XACK_READ.run(this.cmd, [stream], [group, ...args, consumer, max])) as typeof ready;
+      pending?.done();
+    } catch (error) {
+      pending?.done(error);
+      throw error;
+    } finally {
+      this.acks.unhold();
+    }
+    const now = ready?.[0]?.[1];
+    if ((now !== undefined && now.length > 0) || this.stopped) return now === undefined ? NONE : { entries: now };
     const reply = (await this.blk.callBuffer(
       'XREADGROUP',
       'GROUP',
@@ -91,27 +105,29 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
     return fetched.entries.map(([rawId, fields], i) => {
       const id = rawId.toString();
       let payload: Buffer | undefined;
-      const headers: Record<string, string> = {};
+      let headers: Record<string, string> | undefined;
       for (let f = 0; f + 1 < fields.length; f += 2) {
         const field = (fields[f] as Buffer).toString();
         if (field === bodyField) payload = fields[f + 1];
-        else headers[field] = (fields[f + 1] as Buffer).toString();
+        else (headers ??= {})[field] = (fields[f + 1] as Buffer).toString();
       }
       const count = fetched.counts?.[i] ?? 1;
-      return {
+      const d: { -readonly [K in keyof StreamDelivery]: StreamDelivery[K] } = {
         id,
+        rawId,
         payload,
-        headers,
         attempt: attemptOf(headers) + count - 1,
         source: stream,
         offset: id,
         timestamp: Number(id.slice(0, id.indexOf('-'))),
       };
+      if (headers !== undefined) d.headers = headers;
+      return d;
     });
   }
 
   ack(d: StreamDelivery): Promise<void> {
-    return this.settled(1, this.acks.add(d.id));
+    return this.settled(1, this.acks.add('a', d.rawId));
   }
 
   requeue(d: StreamDelivery): Promise<void> {
