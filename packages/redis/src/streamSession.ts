@@ -26,7 +26,9 @@ export interface StreamDelivery extends Delivery {
 
 type RawEntry = [Buffer, Buffer[]];
 interface Fetched {
-  readonly entries: readonly RawEntry[];
+  readonly entries?: readonly RawEntry[];
+  /** {id, body or field list, …} from XACK_READ. */
+  readonly flat?: readonly (Buffer | Buffer[])[];
   /** Delivery counts, for reclaimed entries. */
   readonly counts?: readonly number[];
 }
@@ -70,10 +72,14 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
     // Acks waiting to be written ride along with a read that does not block.
     const pending = this.acks.take();
     this.acks.hold();
-    let ready: [Buffer, RawEntry[]][] | null;
+    let ready: (Buffer | Buffer[])[];
     try {
       const args = pending?.args ?? ['', Buffer.alloc(0), ''];
-      ready = (await XACK_READ.run(this.cmd, [stream], [group, ...args, consumer, max])) as typeof ready;
+      ready = (await XACK_READ.run(
+        this.cmd,
+        [stream],
+        [group, ...args, consumer, max, this.settings.bodyField],
+      )) as typeof ready;
       pending?.done();
     } catch (error) {
       pending?.done(error);
@@ -81,8 +87,8 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
     } finally {
       this.acks.unhold();
     }
-    const now = ready?.[0]?.[1];
-    if ((now !== undefined && now.length > 0) || this.stopped) return now === undefined ? NONE : { entries: now };
+    if (ready.length > 0) return { flat: ready };
+    if (this.stopped) return NONE;
     const reply = (await this.blk.callBuffer(
       'XREADGROUP',
       'GROUP',
@@ -101,8 +107,26 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
   }
 
   protected deliver(fetched: Fetched): StreamDelivery[] {
+    const { flat } = fetched;
+    if (flat === undefined) return this.deliverEntries(fetched.entries ?? [], fetched.counts);
+    const out: StreamDelivery[] = [];
+    const { stream } = this.settings;
+    for (let i = 0; i < flat.length; i += 2) {
+      const rawId = flat[i] as Buffer;
+      const value = flat[i + 1] as Buffer | Buffer[];
+      if (Array.isArray(value)) {
+        out.push(...this.deliverEntries([[rawId, value]], undefined));
+        continue;
+      }
+      const id = rawId.toString();
+      out.push({ id, rawId, payload: value, attempt: 1, source: stream, offset: id, timestamp: parseInt(id, 10) });
+    }
+    return out;
+  }
+
+  private deliverEntries(entries: readonly RawEntry[], counts: readonly number[] | undefined): StreamDelivery[] {
     const { bodyField, stream } = this.settings;
-    return fetched.entries.map(([rawId, fields], i) => {
+    return entries.map(([rawId, fields], i) => {
       const id = rawId.toString();
       let payload: Buffer | undefined;
       let headers: Record<string, string> | undefined;
@@ -111,7 +135,7 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
         if (field === bodyField) payload = fields[f + 1];
         else (headers ??= {})[field] = (fields[f + 1] as Buffer).toString();
       }
-      const count = fetched.counts?.[i] ?? 1;
+      const count = counts?.[i] ?? 1;
       const d: { -readonly [K in keyof StreamDelivery]: StreamDelivery[K] } = {
         id,
         rawId,
@@ -119,7 +143,7 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
         attempt: attemptOf(headers) + count - 1,
         source: stream,
         offset: id,
-        timestamp: Number(id.slice(0, id.indexOf('-'))),
+        timestamp: parseInt(id, 10),
       };
       if (headers !== undefined) d.headers = headers;
       return d;
