@@ -28,6 +28,7 @@ export class TestTopic {
   readonly group: string;
   /** Resolves when a session opened by this harness has closed. */
   private readonly closing = new Set<Promise<void>>();
+  private readonly groups: string[] = [];
 
   private constructor(
     readonly name: string,
@@ -91,7 +92,7 @@ export class TestTopic {
     const ends = await this.admin.fetchTopicOffsets(topic).catch(() => []);
     const total = ends.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
     if (total === 0) return [];
-    const consumer = this.client.consumer({ groupId: unique('reader'), maxWaitTimeInMs: 100 });
+    const consumer = this.client.consumer({ groupId: this.extraGroup('reader'), maxWaitTimeInMs: 100 });
     const out: { value: Buffer | null; headers: Record<string, string> }[] = [];
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -110,8 +111,14 @@ export class TestTopic {
       });
     });
     await consumer.disconnect();
-    await this.admin.deleteGroups([(consumer as unknown as { groupId?: string }).groupId ?? '']).catch(() => undefined);
     return out;
+  }
+
+  /** A further consumer group for this test, deleted by {@link close}. */
+  extraGroup(prefix: string): string {
+    const group = `${this.name}-${prefix}-${randomUUID().slice(0, 8)}`;
+    this.groups.push(group);
+    return group;
   }
 
   /** Resolves when every session opened through {@link connector} has closed (or after `timeoutMs`). */
@@ -128,7 +135,7 @@ export class TestTopic {
     await this.producer.disconnect();
     const existing = await this.admin.listTopics();
     const mine = [this.name, this.dead].filter((t) => existing.includes(t));
-    await this.admin.deleteGroups([this.group]).catch(() => undefined);
+    for (const group of [this.group, ...this.groups]) await this.admin.deleteGroups([group]).catch(() => undefined);
     if (mine.length > 0) await this.admin.deleteTopics({ topics: mine }).catch(() => undefined);
     await this.admin.disconnect();
   }
