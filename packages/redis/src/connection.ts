@@ -43,13 +43,13 @@ export class Connections {
 
   /** The shared command connection; call {@link release} once per acquire. */
   acquire(): Redis {
+    if (this.client?.status === 'end' && !this.owned)
+      throw new RxqError('REDIS_CLIENT_CLOSED', 'the ioredis client passed as `connection` was closed (quit)');
     this.users++;
     if (this.client === undefined) {
       this.client = new Redis(this.connection as string, { connectionName: connectionName('rxq', this.label) });
       this.client.on('error', noop);
     }
-    if (this.client.status === 'end')
-      throw new RxqError('REDIS_CLIENT_CLOSED', 'the ioredis client passed as `connection` was closed (quit)');
     return this.client;
   }
 

@@ -16,8 +16,8 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   /** Deliveries handed out and not yet settled. */
   protected outstanding = 0;
   private lostError: RxqError | undefined;
-  private rejectLost: (error: RxqError) => void = noop;
-  private readonly lostSignal: Promise<never>;
+  /** Rejects the receive in progress, if any: one slot, not a race against a long-lived promise. */
+  private rejectReceive: ((error: RxqError) => void) | undefined;
   private readonly fetches = new Set<Promise<unknown>>();
   private zeroWaiter: (() => void) | undefined;
   private closing: Promise<void> | undefined;
@@ -31,8 +31,6 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
     private readonly ctx: OpenContext,
     private readonly connections: Connections,
   ) {
-    this.lostSignal = new Promise<never>((_, reject) => (this.rejectLost = reject));
-    this.lostSignal.catch(noop);
     cmd.on('close', this.onClose);
     blk.on('close', this.onClose);
     this.blockingId = blk.client('ID');
@@ -59,7 +57,7 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   protected markLost(error: RxqError): void {
     if (this.state !== 'open' || this.lostError !== undefined) return;
     this.lostError = error;
-    this.rejectLost(error);
+    this.rejectReceive?.(error);
     this.ctx.lost(error);
   }
 
@@ -87,11 +85,16 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
     work.then(forget, forget);
     let raw: R;
     try {
-      raw = await Promise.race([work, this.lostSignal]);
+      raw = await new Promise<R>((resolve, reject) => {
+        this.rejectReceive = reject;
+        work.then(resolve, reject);
+      });
     } catch (error) {
       const translated = this.lostError ?? translate(error, 'a receive');
       if (translated.retryable) this.markLost(translated);
       throw translated;
+    } finally {
+      this.rejectReceive = undefined;
     }
     if (this.intakeStopped) {
       await this.giveBack(raw).catch(noop);
@@ -102,21 +105,21 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
     return deliveries;
   }
 
-  /**
-   * Counts `count` deliveries settled and returns `write`, made safe: it rejects with an RxqError,
-   * and on a closing session it resolves only when the session is done.
-   */
   /** Counts `count` deliveries settled with nothing to write. */
   protected settledNow(count: number): void {
     this.outstanding -= count;
     if (this.outstanding <= 0) this.zeroWaiter?.();
   }
 
-  protected settled(count: number, write: Promise<unknown>): Promise<void> {
-    // Open: the write as it is (fromQueue wraps a failure in a retryable SETTLE_FAILED).
+  /**
+   * Counts `count` deliveries settled and returns `write`: as it is while the session is open
+   * (`fromQueue` records a failure as a retryable SETTLE_FAILED); on a closing session translated,
+   * and resolved only when the session is done, so that a stop waits for the last words.
+   */
+  protected settled(count: number, write: Promise<void>): Promise<void> {
     this.outstanding -= count;
     if (this.outstanding <= 0) this.zeroWaiter?.();
-    if (this.state === 'open' || this.closing === undefined) return write as Promise<void>;
+    if (this.state === 'open' || this.closing === undefined) return write;
     const written = write.then(noop, (error: unknown) => {
       throw translate(error, 'a settlement');
     });

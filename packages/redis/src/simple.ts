@@ -18,6 +18,8 @@ import { DELAY, MULTI_POP, PROMOTE } from './script.js';
 import { RedisSession } from './session.js';
 import { duration, key, name } from './validate.js';
 
+const noop = (): void => undefined;
+
 /** Options of {@link redisList}. */
 export interface RedisSimpleOptions {
   /** A Redis URL or an ioredis client (never closed by rxq). @default 'redis://127.0.0.1:6379' */
@@ -67,12 +69,14 @@ export function redisList(queues: string | readonly string[], options: RedisSimp
     name: label,
     async open(context) {
       const cmd = connections.acquire();
+      let blk: Redis | undefined;
       try {
         const id = `${hostname()}-${process.pid}-${uniqueId()}`;
-        const blk = await connections.blocking(cmd, connectionName('rxq', label, id));
+        blk = await connections.blocking(cmd, connectionName('rxq', label, id));
         await Promise.all(settings.queues.map((q) => PROMOTE.run(cmd, [`${q}:delayed`, q])));
         return new SimpleSession(cmd, blk, context, connections, settings, id);
       } catch (error) {
+        blk?.disconnect();
         await connections.release();
         throw translate(error, 'opening the queue');
       }
@@ -155,19 +159,19 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
 
   requeue(d: ListDelivery): Promise<void> {
     const headers = { ...d.headers, [HEADERS.attempt]: String(d.attempt + 1) };
-    return this.settled(1, this.cmd.rpush(d.source, wrap(d.payload, headers)));
+    return this.settled(1, this.cmd.rpush(d.source, wrap(d.payload, headers)).then(noop));
   }
 
   resend(d: ListDelivery, request: ResendRequest): Promise<void> {
     const copy = wrap(d.payload, resendHeaders(d.headers, request));
-    if (request.delayMs <= 0) return this.settled(1, this.cmd.rpush(d.source, copy));
+    if (request.delayMs <= 0) return this.settled(1, this.cmd.rpush(d.source, copy).then(noop));
     setTimeout(() => void this.promote(), request.delayMs + 1).unref();
-    return this.settled(1, DELAY.run(this.cmd, [`${d.source}:delayed`, d.source], [request.delayMs, copy]));
+    return this.settled(1, DELAY.run(this.cmd, [`${d.source}:delayed`, d.source], [request.delayMs, copy]).then(noop));
   }
 
   deadLetter(d: ListDelivery, request: DeadLetterRequest): Promise<void> {
     const letter = wrap(d.payload, deadLetterHeaders(d.headers, request, d.source));
-    return this.settled(1, this.cmd.rpush(this.settings.deadLetterKey ?? `${d.source}:dead`, letter));
+    return this.settled(1, this.cmd.rpush(this.settings.deadLetterKey ?? `${d.source}:dead`, letter).then(noop));
   }
 
   release(ds: readonly ListDelivery[]): Promise<void> {
@@ -175,7 +179,7 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
     const pipeline = this.cmd.pipeline();
     for (let i = ds.length - 1; i >= 0; i--)
       pipeline.lpush((ds[i] as ListDelivery).source, (ds[i] as ListDelivery).element);
-    return this.settled(ds.length, pipeline.exec());
+    return this.settled(ds.length, pipeline.exec().then(noop));
   }
 
   private async promote(): Promise<void> {

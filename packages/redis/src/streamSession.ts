@@ -33,6 +33,7 @@ interface Fetched {
   readonly counts?: readonly number[];
 }
 
+const noop = (): void => undefined;
 const NONE: Fetched = { entries: [] };
 
 /** A consumer-group session on one stream. */
@@ -159,23 +160,26 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
     // Leave it pending but idle enough to be claimed again at once (by the next reclaim pass).
     this.nextReclaim = 0;
     this.cursor = '0-0';
-    return this.settled(1, this.cmd.xclaim(stream, group, consumer, 0, d.id, 'IDLE', minIdleMs, 'JUSTID'));
+    return this.settled(1, this.cmd.xclaim(stream, group, consumer, 0, d.id, 'IDLE', minIdleMs, 'JUSTID').then(noop));
   }
 
   resend(d: StreamDelivery, request: ResendRequest): Promise<void> {
-    return this.settled(1, this.move(d, this.settings.stream, resendHeaders(d.headers, request), request.delayMs));
+    return this.settled(
+      1,
+      this.move(d, this.settings.stream, resendHeaders(d.headers, request), request.delayMs).then(noop),
+    );
   }
 
   deadLetter(d: StreamDelivery, request: DeadLetterRequest): Promise<void> {
     const headers = deadLetterHeaders(d.headers, request, this.settings.stream);
-    return this.settled(1, this.move(d, this.settings.deadLetterKey, headers, 0));
+    return this.settled(1, this.move(d, this.settings.deadLetterKey, headers, 0).then(noop));
   }
 
   release(ds: readonly StreamDelivery[]): Promise<void> {
     const moves = ds.map((d) =>
       this.move(d, this.settings.stream, { ...d.headers, [HEADERS.attempt]: String(d.attempt) }, 0),
     );
-    return this.settled(ds.length, Promise.all(moves));
+    return this.settled(ds.length, Promise.all(moves).then(noop));
   }
 
   /** XACK, then XADD to `target` (or to the delayed set) — atomically, only if still pending. */
