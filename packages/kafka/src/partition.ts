@@ -34,6 +34,23 @@ export class PartitionState {
     return { topic: this.topic, partition: this.partition, offset: String(c) };
   }
 
+  /** Resolves true after `ms`, or false at once when this assignment is revoked or cancelled. */
+  delay(ms: number): Promise<boolean> {
+    if (!this.live || this.revoking) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const cancel = (): void => {
+        clearTimeout(timer);
+        this.delayed.delete(cancel);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        this.delayed.delete(cancel);
+        resolve(true);
+      }, ms);
+      this.delayed.add(cancel);
+    });
+  }
+
   /** Cancels delayed resends: their originals stay unsettled and are delivered again. */
   cancelDelayed(): void {
     for (const cancel of [...this.delayed]) cancel();

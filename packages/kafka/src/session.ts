@@ -18,6 +18,7 @@ import type {
 import type { KafkaSettings, SeekTarget } from './options.js';
 import { KafkaDelivery, PartitionState } from './partition.js';
 import { Assignments } from './assignments.js';
+import { Committer } from './committer.js';
 
 /**
  * One consumer-group membership: buffers fetched records, holds the fetch loop while buffered +
@@ -34,7 +35,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
   private failure: ConnectionLostError | undefined;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
-  private commits: Promise<void> = Promise.resolve();
+  private readonly committer = new Committer();
   private readonly ops = new Set<Promise<unknown>>();
 
   constructor(
@@ -69,7 +70,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
   }
 
   private hasCredit(): boolean {
-    return this.buffered < this.context.maxInFlight;
+    return this.buffered + this.outstanding < this.context.maxInFlight;
   }
 
   private async onBatch(tp: TopicPartition, records: readonly KafkaRecord[], control: BatchControl): Promise<void> {
@@ -196,7 +197,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
       return Promise.resolve();
     }
     const op = (async () => {
-      if (delayMs > 0 && !(await this.delay(d.state, delayMs))) return this.finish(d, false);
+      if (delayMs > 0 && !(await d.state.delay(delayMs))) return this.finish(d, false);
       try {
         await this.driver.produce(topic, [copy]);
       } catch (error) {
@@ -213,23 +214,6 @@ export class KafkaSession implements Session<KafkaDelivery> {
     return op;
   }
 
-  /** Resolves true after `ms`, or false at once when the partition is revoked or the session closes. */
-  private delay(state: PartitionState, ms: number): Promise<boolean> {
-    if (!state.live || state.revoking) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      const cancel = (): void => {
-        clearTimeout(t);
-        state.delayed.delete(cancel);
-        resolve(false);
-      };
-      const t = setTimeout(() => {
-        state.delayed.delete(cancel);
-        resolve(true);
-      }, ms);
-      state.delayed.add(cancel);
-    });
-  }
-
   release(ds: readonly KafkaDelivery[]): Promise<void> {
     // Not committed: the group delivers them again from the last committed offset.
     for (const d of ds) this.finish(d, false);
@@ -237,23 +221,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
   }
 
   private commit(states: readonly PartitionState[], send: (o: PartitionOffset[]) => Promise<void>): Promise<void> {
-    const run = async (): Promise<void> => {
-      const offsets: PartitionOffset[] = [];
-      const moved: [PartitionState, number][] = [];
-      for (const s of states) {
-        const next = s.live ? s.nextCommit() : undefined;
-        if (next) {
-          offsets.push(next);
-          moved.push([s, Number(next.offset)]);
-        }
-      }
-      if (offsets.length === 0) return;
-      await send(offsets);
-      for (const [s, offset] of moved) if (offset > s.committed) s.committed = offset;
-    };
-    const result = this.commits.then(run);
-    this.commits = result.catch(() => undefined);
-    return result;
+    return this.committer.commit(states, send);
   }
 
   async close(): Promise<void> {
