@@ -1,4 +1,4 @@
-import type { KafkaDriver, TopicPartition } from './driver.js';
+import type { KafkaDriver, PartitionOffset, TopicPartition } from './driver.js';
 import type { SeekTarget } from './options.js';
 import { PartitionState } from './partition.js';
 
@@ -52,13 +52,17 @@ export class Assignments {
       return;
     }
     state.seeking = true;
+    // Records fetched during the lookup are dropped; if it fails, go back to the first of them so
+    // that nothing is skipped.
+    const done = (to: PartitionOffset | undefined): void => {
+      const target =
+        to ?? (state.droppedFrom === undefined ? undefined : { topic, partition, offset: state.droppedFrom });
+      if (target && state.live) this.driver.seek(target);
+      state.seeking = false;
+    };
     this.driver.offsetsAt(topic, target.timestamp).then(
-      (found) => {
-        const hit = found.find((o) => o.partition === partition);
-        if (hit && state.live) this.driver.seek(hit);
-        state.seeking = false;
-      },
-      () => (state.seeking = false),
+      (found) => done(found.find((o) => o.partition === partition)),
+      () => done(undefined),
     );
   }
 

@@ -76,7 +76,13 @@ export interface DriverConsumerOptions {
   readonly maxFetchBytes: number;
 }
 
-/** A live consumer (and producer) of one session. */
+/**
+ * A live consumer (and producer) of one session: what the connector needs from a Kafka client.
+ *
+ * @example
+ * const driver = kafkajsDriver(client, options);
+ * await driver.start({ batch: async (tp, records) => buffer(tp, records), rebalancing() {}, assigned() {}, crashed: lost });
+ */
 export interface KafkaDriver {
   /** Connects, joins the group and starts fetching into `handlers.batch`. */
   start(handlers: DriverHandlers): Promise<void>;

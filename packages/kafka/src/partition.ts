@@ -16,6 +16,8 @@ export class PartitionState {
   revoking = false;
   /** A seek by timestamp is being looked up: records fetched meanwhile are dropped. */
   seeking = false;
+  /** The first offset dropped while seeking: where to go back to if the lookup fails. */
+  droppedFrom: string | undefined;
   /** Emitted deliveries not yet finished. */
   emitted = 0;
   /** Delayed resends waiting; cancelled (original left unsettled) on revoke or close. */
@@ -82,7 +84,12 @@ function headerText(headers: Readonly<Record<string, HeaderValue>> | undefined):
 
 /**
  * A Kafka record handed to `fromQueue`: the connector's {@link Delivery} with its assignment.
- * Id, key and headers are decoded when first read, so a message nobody inspects costs little.
+ * Id (`topic:partition:offset`), key and headers are decoded when first read, so a message nobody
+ * inspects costs little. Users see it through `Message` (`m.partition`, `m.offset`, `m.key`);
+ * settling it is `fromQueue`'s business.
+ *
+ * @example
+ * source.subscribe((m) => console.log(m.id, m.partition, m.offset, m.key, m.attempt));
  */
 export class KafkaDelivery implements Delivery {
   readonly attempt: number;

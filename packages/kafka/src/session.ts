@@ -75,6 +75,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
 
   private async onBatch(tp: TopicPartition, records: readonly KafkaRecord[], control: BatchControl): Promise<void> {
     const state = this.assignments.stateOf(tp);
+    if (state.seeking) state.droppedFrom ??= records[0]?.offset;
     if (this.closed || state.revoking || state.seeking) return;
     // The group's position is at least where this assignment's first fetch started.
     if (state.committed < 0 && records.length > 0) state.committed = Number(records[0]?.offset);
