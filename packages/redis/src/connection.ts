@@ -87,7 +87,14 @@ export class Connections {
 /** Closes a blocking connection and resolves once it has ended. */
 export function closeBlocking(client: Redis): Promise<void> {
   if (client.status === 'end') return Promise.resolve();
-  const ended = new Promise<void>((resolve) => client.once('end', resolve));
+  const ended = new Promise<void>((resolve) => {
+    // 'end' follows at once (the connection never reconnects); the timer only guards a close.
+    const timer = setTimeout(resolve, 1_000);
+    client.once('end', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   client.disconnect();
   return ended;
 }

@@ -151,9 +151,13 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
 
   release(ds: readonly ListDelivery[]): Promise<void> {
     if (ds.length === 0) return Promise.resolve();
-    let last: Promise<void> = Promise.resolve();
-    for (let i = ds.length - 1; i >= 0; i--) last = this.writes.add('h', (ds[i] as ListDelivery).element);
-    return this.settled(ds.length, last);
+    // Back to the head in their order: the last one first. A long list may span several batches.
+    const batches = new Set<Promise<void>>();
+    for (let i = ds.length - 1; i >= 0; i--) batches.add(this.writes.add('h', (ds[i] as ListDelivery).element));
+    return this.settled(
+      ds.length,
+      Promise.all(batches).then(() => undefined),
+    );
   }
 
   /** Heartbeat, promotion of due delayed messages, recovery of dead consumers' lists. */
