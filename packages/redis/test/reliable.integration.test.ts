@@ -162,6 +162,19 @@ describe('redis reliable list', () => {
     await until(async () => (await processingLists(q)).length === 0, 5_000, 'processing lists gone');
   });
 
+  it('uses an ioredis client the app passes, and leaves it open', async () => {
+    q = uniqueName('client');
+    const mine = client();
+    await fill(q, 50);
+    const source = fromQueue<Numbered>(redis(q, { connection: mine }));
+    const got = await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 50);
+    await source.stop();
+    expect(got.map((m) => m.body.n)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(mine.status).toBe('ready');
+    expect(await mine.llen(q)).toBe(0);
+    await mine.quit();
+  });
+
   it('rejects invalid options at construction', () => {
     expect(() => redis('')).toThrow(InvalidOptionError);
     expect(() => redis('q', { blockMs: -1 })).toThrow(/blockMs/);
