@@ -15,7 +15,10 @@ for (const name of chosen) {
     process.exit(2);
   }
 }
-const build = spawnSync('pnpm', ['exec', 'tsc', '-b'], { stdio: 'inherit', cwd: join(here, '..') });
+const build = spawnSync(process.execPath, [join(here, '..', 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], {
+  stdio: 'inherit',
+  cwd: join(here, '..'),
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
 for (const name of chosen) {
   const script = join(here, `${name}.mjs`);

@@ -13,7 +13,7 @@ export interface MetricsSnapshot {
   readonly released: number;
   /** Bodies that failed to decode (also counted in `deadLettered`). */
   readonly poison: number;
-  /** Settlements the broker did not take (the broker redelivers those messages). */
+  /** Settlement writes the broker did not take (a batched write counts once); the broker redelivers those messages. */
   readonly settleErrors: number;
   /** Emitted and not yet settled, now. */
   readonly inFlight: number;

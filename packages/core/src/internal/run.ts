@@ -22,6 +22,7 @@ export interface RunSettings<T> {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Calls a connector method, turning a synchronous throw into a rejection. */
 function call(op: () => Promise<void>): Promise<void> {
@@ -42,6 +43,8 @@ export class Run<T> implements MessageOwner {
   private inFlight = 0;
   private head: MessageImpl<unknown> | undefined;
   private pendingOps = new Set<Promise<void>>();
+  private lastTracked: Promise<void> | undefined;
+  private lastTrackedAs: Promise<void> | undefined;
   /** Give-backs of receives that resolved after the stop or loss that abandoned them. */
   private readonly lateReceives = new Set<Promise<void>>();
   private stopping: 'drain' | 'now' | undefined;
@@ -159,7 +162,7 @@ export class Run<T> implements MessageOwner {
       for (const delivery of batch) {
         let body: T;
         try {
-          body = codec.decode(delivery.payload, delivery.headers ?? {});
+          body = codec.decode(delivery.payload, delivery.headers ?? NO_HEADERS);
         } catch (error) {
           this.poison(session, delivery, error);
           continue;
@@ -265,6 +268,8 @@ export class Run<T> implements MessageOwner {
 
   /** Keeps a settlement promise until it ends, so that close waits for it; never rejects. */
   private track(promise: Promise<void>): Promise<void> {
+    // Connectors that batch hand the same promise to every settlement of a batch: track it once.
+    if (promise === this.lastTracked) return this.lastTrackedAs as Promise<void>;
     const tracked = promise.then(
       () => {
         this.pendingOps.delete(tracked);
@@ -283,6 +288,8 @@ export class Run<T> implements MessageOwner {
       },
     );
     this.pendingOps.add(tracked);
+    this.lastTracked = promise;
+    this.lastTrackedAs = tracked;
     return tracked;
   }
 
