@@ -82,7 +82,7 @@ export class Run<T> implements MessageOwner {
   }
 
   private async main(): Promise<void> {
-    const { connector, maxRetries, reconnectBackoff } = this.settings;
+    const { connector } = this.settings;
     let failure: unknown;
     this.status('connecting');
     while (!this.stopping) {
@@ -99,13 +99,8 @@ export class Run<T> implements MessageOwner {
         };
         session = await connector.open(context);
       } catch (error) {
-        if (!isRetryable(error) || this.retries >= maxRetries) {
-          failure = isRetryable(error) ? new ConnectionGaveUpError(connector.name, this.retries, error) : error;
-          break;
-        }
-        this.retries++;
-        this.status('reconnecting', error, this.retries);
-        await this.sleep(reconnectBackoff(this.retries));
+        failure = await this.backOff(error);
+        if (failure !== undefined) break;
         continue;
       }
       this.sessions.add(session);
@@ -116,15 +111,24 @@ export class Run<T> implements MessageOwner {
       this.lostError = undefined;
       this.sessions.delete(session);
       void this.closeQuietly(session);
-      if (!isRetryable(lost) || this.retries >= maxRetries) {
-        failure = isRetryable(lost) ? new ConnectionGaveUpError(connector.name, this.retries, lost) : lost;
-        break;
-      }
-      this.retries++;
-      this.status('reconnecting', lost, this.retries);
-      await this.sleep(reconnectBackoff(this.retries));
+      failure = await this.backOff(lost);
+      if (failure !== undefined) break;
     }
     await this.finish(failure);
+  }
+
+  /**
+   * After a failed open or a lost session: waits out the reconnect backoff and returns nothing,
+   * or returns the error that ends the stream (non-retryable, or `maxRetries` used up).
+   */
+  private async backOff(error: unknown): Promise<unknown> {
+    const { connector, maxRetries, reconnectBackoff } = this.settings;
+    if (!isRetryable(error)) return error;
+    if (this.retries >= maxRetries) return new ConnectionGaveUpError(connector.name, this.retries, error);
+    this.retries++;
+    this.status('reconnecting', error, this.retries);
+    await this.sleep(reconnectBackoff(this.retries));
+    return undefined;
   }
 
   /** Pulls and emits until stopped (returns undefined) or the session is lost (returns the error). */
