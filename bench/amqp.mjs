@@ -7,9 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { ack, fromQueue, handle } from '@rxq/core';
+import { fromQueue } from '@rxq/core';
 import { amqp, publishAll } from '@rxq/amqp';
-import { envInt, measure, report, settle } from './lib.mjs';
+import { drainWithRxq, envInt, measure, report, settle } from './lib.mjs';
 
 // The raw client is @rxq/amqp's own dependency: resolve it from there.
 const amqplib = createRequire(import.meta.resolve('@rxq/amqp'))('amqplib');
@@ -37,21 +37,7 @@ async function preload(queue, n) {
 
 async function consumeRxq(queue, n) {
   const source = fromQueue(amqp(queue, { connection: URL }), { maxInFlight: 100 });
-  await new Promise((resolve, reject) => {
-    let count = 0;
-    source
-      .pipe(
-        handle(async () => {}, { concurrency: 64 }),
-        ack(),
-      )
-      .subscribe({
-        next: () => {
-          if (++count === n) resolve();
-        },
-        error: reject,
-      });
-  });
-  await source.stop(); // flushes the last acks
+  await drainWithRxq(source, n);
 }
 
 async function consumeRaw(queue, n) {

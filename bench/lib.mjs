@@ -44,3 +44,27 @@ export function envInt(name, fallback) {
 export function settle() {
   globalThis.gc?.();
 }
+
+/**
+ * The pipeline every connector benchmark runs: `handle` with an async no-op at concurrency 64,
+ * then `ack`; resolves after `n` settlement records and a graceful stop (which flushes the last
+ * batched acks). Rejects if the source errors.
+ */
+export async function drainWithRxq(source, n, concurrency = 64) {
+  const { ack, handle } = await import('@rxq/core');
+  await new Promise((resolve, reject) => {
+    let count = 0;
+    source
+      .pipe(
+        handle(async () => {}, { concurrency }),
+        ack(),
+      )
+      .subscribe({
+        next: () => {
+          if (++count === n) resolve();
+        },
+        error: reject,
+      });
+  });
+  await source.stop();
+}

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { envInt, measure, report } from './lib.mjs';
+import { drainWithRxq, envInt, measure, report } from './lib.mjs';
 
 const require = createRequire(new URL('../packages/redis/package.json', import.meta.url));
 const { Redis } = require('ioredis');
@@ -49,22 +49,12 @@ async function cleanup(key) {
 }
 
 // ---- consumers (child, timed) ---------------------------------------------------------------------
+// Every consumer, rxq (drainWithRxq) or raw, decodes each body and awaits an async no-op handler.
+const handler = async () => {};
+
 async function rxq(connector, n) {
-  const { fromQueue, handle, ack } = await import('../packages/core/dist/index.js');
-  const source = fromQueue(connector, { maxInFlight: 256 });
-  let count = 0;
-  await new Promise((resolve, reject) => {
-    source
-      .pipe(
-        handle(async () => {}, { concurrency: 64 }),
-        ack(),
-      )
-      .subscribe({
-        next: () => void (++count === n && resolve()),
-        error: reject,
-      });
-  });
-  await source.stop(); // flushes the last acks
+  const { fromQueue } = await import('../packages/core/dist/index.js');
+  await drainWithRxq(fromQueue(connector, { maxInFlight: 256 }), n);
 }
 
 const consumers = {
@@ -87,7 +77,7 @@ const consumers = {
     const proc = `${key}:processing:raw`;
     for (let i = 0; i < n; i++) {
       const v = await blk.blmoveBuffer(key, proc, 'LEFT', 'RIGHT', 1);
-      JSON.parse(v.toString());
+      await handler(JSON.parse(v.toString()));
       await r.lrem(proc, 1, v);
     }
     await Promise.all([r.quit(), blk.quit()]);
@@ -110,7 +100,7 @@ return items`,
     const proc = `${key}:processing:raw`;
     for (let done = 0; done < n; ) {
       const items = await r.pullBuffer(key, proc, 256);
-      for (const v of items) JSON.parse(v.toString());
+      for (const v of items) await handler(JSON.parse(v.toString()));
       if (items.length) await r.acks(proc, ...items);
       done += items.length;
     }
@@ -120,7 +110,7 @@ return items`,
     const r = new Redis(URL_);
     for (let done = 0; done < n; ) {
       const items = (await r.lpopBuffer(key, 100)) ?? [];
-      for (const v of items) JSON.parse(v.toString());
+      for (const v of items) await handler(JSON.parse(v.toString()));
       done += items.length;
     }
     await r.quit();
@@ -132,7 +122,7 @@ return items`,
       const entries = reply?.[0]?.[1] ?? [];
       const ids = [];
       for (const [id, fields] of entries) {
-        JSON.parse(fields[1].toString());
+        await handler(JSON.parse(fields[1].toString()));
         ids.push(id);
       }
       if (ids.length) await r.xack(key, 'bench', ...ids);
