@@ -63,7 +63,12 @@ export class Run<T> implements MessageOwner {
     private readonly subscriber: Subscriber<Message<T>>,
   ) {
     this.metrics = settings.metrics;
-    this.done = this.main();
+    // A bug in a connector (a throw where a rejection was due) must end the stream loudly, never
+    // leave it hanging or become an unhandled rejection.
+    this.done = this.main().catch((error: unknown) => {
+      this.status('closed', error);
+      this.subscriber.error(error);
+    });
   }
 
   /** Stop the intake; with `drain`, let in-flight messages settle first. Resolves when closed. */
