@@ -3,7 +3,8 @@
 // its own child process so that peak RSS is its own. The machine is shared, so each side runs
 // BENCH_REPEAT times (default 3), interleaved, and the best run counts; `cpuUsPerMsg` (CPU time of
 // the consumer process per message, best run) is printed too, as it moves less with the load.
-// BENCH_N overrides N; BENCH_BIG=1 adds a 1,000,000-message drain of the reliable list.
+// BENCH_N overrides N; BENCH_BIG=1 adds a 1,000,000-message drain of the reliable list. Each
+// consumer process first handles BENCH_WARMUP (10,000) messages untimed, rxq and raw alike.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,10 @@ const { Redis } = require('ioredis');
 const URL_ = 'redis://127.0.0.1:6379';
 const N = envInt('BENCH_N', 100_000);
 const REPEAT = envInt('BENCH_REPEAT', 3);
+/** Messages each consumer process handles, untimed, before its timed run. */
+const WARM = Number(process.env.BENCH_WARMUP ?? 10_000);
+/** Preloaded beyond n + WARM: a warm-up stops after WARM settlements with more already in flight. */
+const SLACK = WARM > 0 ? 2_000 : 0;
 const BIG = 1_000_000;
 const here = fileURLToPath(import.meta.url);
 
@@ -164,7 +169,8 @@ async function preloadBull(key, n) {
 }
 
 function child(consumer, key, n) {
-  const out = spawnSync(process.execPath, ['--expose-gc', here, '--child', consumer, key, String(n)], {
+  const args = ['--expose-gc', here, '--child', consumer, key, String(n), String(WARM)];
+  const out = spawnSync(process.execPath, args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 20,
@@ -175,13 +181,15 @@ function child(consumer, key, n) {
 
 async function main() {
   if (process.argv[2] === '--child') {
-    const [, , , consumer, key, n] = process.argv;
+    const [, , , consumer, key, n, warm] = process.argv;
     // Load the modules before the clock starts.
     await Promise.all([
       import('../packages/core/dist/index.js'),
       import('../packages/redis/dist/index.js'),
       consumer === 'bullmq' ? import('bullmq') : null,
     ]);
+    // A consumer runs for hours: time it warm (JIT done), the raw loops exactly like rxq.
+    if (Number(warm) > 0) await consumers[consumer](key, Number(warm));
     const cpu = process.cpuUsage();
     const m = await measure(() => consumers[consumer](key, Number(n)));
     const used = process.cpuUsage(cpu);
@@ -192,7 +200,7 @@ async function main() {
   const stem = `rxq-bench:${process.pid}`;
   const side = async (kind, consumer, n, load = preload) => {
     const key = `${stem}:${consumer}`;
-    await load(kind, key, n);
+    await load(kind, key, n + WARM + SLACK);
     try {
       return child(consumer, key, n);
     } finally {
@@ -218,7 +226,7 @@ async function main() {
   await compare('simple list', N, 'list', 'rxq-simple', 'raw-simple');
   const bullName = `rxq-bench-${process.pid}-bullmq`;
   const bullRun = async () => {
-    await preloadBull(bullName, N);
+    await preloadBull(bullName, N + WARM + SLACK);
     try {
       return child('bullmq', bullName, N);
     } finally {
