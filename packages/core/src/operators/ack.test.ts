@@ -2,46 +2,16 @@ import { firstValueFrom, of, Subject, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MemoryQueue, memory } from '../../../memory/dist/index.js';
 import { fromQueue } from '../fromQueue.js';
-import type { Message, NackOptions, Settlement } from '../message.js';
+import type { Message } from '../message.js';
 import type { Batch, Outcome } from '../outcome.js';
 import { collectUntil } from '../testing/collect.js';
+import { fakeMessage, type FakeMessage } from '../testing/fakeMessage.js';
 import { ack, type AckOptions, type SettlementRecord } from './ack.js';
 import { handle } from './handle.js';
 
-type Fake = Message<string> & { readonly calls: string[]; readonly nackOptions: (NackOptions | undefined)[] };
-
-/** A stand-in message: records every settle call (the first one wins), talks to no broker. */
-function fake(id: string, attempt = 1): Fake {
-  let settlement: Settlement | undefined;
-  const calls: string[] = [];
-  const nackOptions: (NackOptions | undefined)[] = [];
-  const settle = (s: Settlement, op: string): Promise<void> => {
-    calls.push(op);
-    settlement ??= s;
-    return Promise.resolve();
-  };
-  return {
-    id,
-    body: id,
-    raw: id,
-    headers: {},
-    attempt,
-    source: 'fake',
-    receivedAt: 0,
-    calls,
-    nackOptions,
-    get settlement() {
-      return settlement;
-    },
-    ack: () => settle('acked', 'ack'),
-    nack: (o?: NackOptions) => {
-      nackOptions.push(o);
-      return settle(o?.requeue === false ? 'dead-lettered' : 'requeued', 'nack');
-    },
-    resend: () => settle('resent', 'resend'),
-    deadLetter: () => settle('dead-lettered', 'deadLetter'),
-  };
-}
+type Fake = FakeMessage<string>;
+const fake = (id: string, attempt = 1): Fake => fakeMessage(id, { attempt });
+const nackOptions = (m: Fake): unknown[] => m.calls.filter((c) => c.op === 'nack').map((c) => c.args[0]);
 
 function records<I extends Message<string> | Batch<string>>(
   outcomes: Outcome<I>[],
@@ -54,7 +24,7 @@ describe('ack', () => {
   it('acks successes and emits a record for each with its attempt and duration', async () => {
     const a = fake('a', 2);
     const out = await records([{ ok: true, item: a, value: 'v', durationMs: 12 }]);
-    expect(a.calls).toEqual(['ack']);
+    expect(a.ops).toEqual(['ack']);
     expect(out).toEqual([{ id: 'a', source: 'fake', settlement: 'acked', ok: true, attempt: 2, durationMs: 12 }]);
   });
 
@@ -62,8 +32,8 @@ describe('ack', () => {
     const a = fake('a');
     const error = new Error('x');
     const out = await records([{ ok: false, item: a, error, durationMs: 3 }]);
-    expect(a.calls).toEqual(['nack']);
-    expect(a.nackOptions).toEqual([{ requeue: true }]);
+    expect(a.ops).toEqual(['nack']);
+    expect(nackOptions(a)).toEqual([{ requeue: true }]);
     expect(out).toEqual([
       { id: 'a', source: 'fake', settlement: 'requeued', ok: false, attempt: 1, durationMs: 3, error },
     ]);
@@ -72,7 +42,7 @@ describe('ack', () => {
   it('with requeue: false nacks failures without requeue (dead-letter)', async () => {
     const a = fake('a');
     const out = await records([{ ok: false, item: a, error: 'e', durationMs: 0 }], { requeue: false });
-    expect(a.nackOptions).toEqual([{ requeue: false }]);
+    expect(nackOptions(a)).toEqual([{ requeue: false }]);
     expect(out[0]?.settlement).toBe('dead-lettered');
   });
 
@@ -85,8 +55,8 @@ describe('ack', () => {
       { ok: false, item: resent, error: 'e', durationMs: 0 },
       { ok: true, item: acked, value: 1, durationMs: 0 },
     ]);
-    expect(resent.calls).toEqual(['resend']);
-    expect(acked.calls).toEqual(['ack']);
+    expect(resent.ops).toEqual(['resend']);
+    expect(acked.ops).toEqual(['ack']);
     expect(out.map((r) => r.settlement)).toEqual(['resent', 'acked']);
   });
 
@@ -94,7 +64,7 @@ describe('ack', () => {
     const batch = [fake('a'), fake('b'), fake('c')];
     const out = await records([{ ok: true, item: batch, value: undefined, durationMs: 5 }]);
     expect(out.map((r) => r.id)).toEqual(['a', 'b', 'c']);
-    expect(batch.every((m) => m.calls.join() === 'ack')).toBe(true);
+    expect(batch.every((m) => m.ops.join() === 'ack')).toBe(true);
   });
 
   it('passes errors and completion on', async () => {

@@ -4,39 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { MemoryQueue, memory } from '../../../memory/dist/index.js';
 import { InvalidOptionError } from '../errors.js';
 import { fromQueue } from '../fromQueue.js';
-import type { Message, Settlement } from '../message.js';
+import type { Message } from '../message.js';
 import { PartialFailure, type Batch } from '../outcome.js';
 import { collectUntil } from '../testing/collect.js';
+import { fakeMessage } from '../testing/fakeMessage.js';
 import { ack } from './ack.js';
 import { chunk, type ChunkOptions } from './chunk.js';
 import { handle } from './handle.js';
 import { retryWithResend } from './retryWithResend.js';
 
-/** A stand-in message for operator tests: records how it was settled, talks to no broker. */
-function fake(id: string): Message<string> {
-  let settlement: Settlement | undefined;
-  const settle = (s: Settlement): Promise<void> => {
-    settlement ??= s;
-    return Promise.resolve();
-  };
-  return {
-    id,
-    body: id,
-    raw: id,
-    headers: {},
-    attempt: 1,
-    source: 'fake',
-    receivedAt: 0,
-    get settlement() {
-      return settlement;
-    },
-    ack: () => settle('acked'),
-    nack: () => settle('requeued'),
-    resend: () => settle('resent'),
-    deadLetter: () => settle('dead-lettered'),
-  };
-}
-
+const fake = (id: string): Message<string> => fakeMessage(id);
 const letters = 'abcdefghij';
 const messages = Object.fromEntries([...letters].map((l) => [l, fake(l)]));
 const ids = (batch: Batch<string>): string => batch.map((m) => m.id).join('');

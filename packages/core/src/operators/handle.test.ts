@@ -2,35 +2,12 @@ import { firstValueFrom, map, of, Subject, throwError, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { HandlerTimeoutError, InvalidOptionError } from '../errors.js';
-import type { Message, Settlement } from '../message.js';
+import type { Message } from '../message.js';
 import { PartialFailure, type Batch, type Outcome } from '../outcome.js';
+import { fakeMessage } from '../testing/fakeMessage.js';
 import { handle, type Handler, type HandleOptions } from './handle.js';
 
-/** A stand-in message for operator tests: records how it was settled, talks to no broker. */
-function fake(id: string, key?: string): Message<string> {
-  let settlement: Settlement | undefined;
-  const settle = (s: Settlement): Promise<void> => {
-    settlement ??= s;
-    return Promise.resolve();
-  };
-  return {
-    id,
-    body: id,
-    raw: id,
-    headers: {},
-    attempt: 1,
-    source: 'fake',
-    key,
-    receivedAt: 0,
-    get settlement() {
-      return settlement;
-    },
-    ack: () => settle('acked'),
-    nack: () => settle('requeued'),
-    resend: () => settle('resent'),
-    deadLetter: () => settle('dead-lettered'),
-  };
-}
+const fake = (id: string, key?: string): Message<string> => fakeMessage(id, key === undefined ? {} : { key });
 
 const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 

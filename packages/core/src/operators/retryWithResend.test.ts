@@ -4,46 +4,16 @@ import { MemoryQueue, memory } from '../../../memory/dist/index.js';
 import { exponential, fixed } from '../backoff.js';
 import { InvalidOptionError, RxqError } from '../errors.js';
 import { fromQueue } from '../fromQueue.js';
-import type { Message, NackOptions, ResendOptions, Settlement } from '../message.js';
+import type { Message } from '../message.js';
 import type { Batch, Outcome } from '../outcome.js';
 import { collectUntil } from '../testing/collect.js';
+import { fakeMessage, type FakeMessage } from '../testing/fakeMessage.js';
 import { ack } from './ack.js';
 import { handle } from './handle.js';
 import { retryWithResend, type RetryWithResendOptions } from './retryWithResend.js';
 
-interface Call {
-  readonly op: 'ack' | 'nack' | 'resend' | 'deadLetter';
-  readonly args: readonly unknown[];
-}
-type Fake = Message<string> & { readonly calls: Call[] };
-
-/** A stand-in message: records every settle call (the first one wins), talks to no broker. */
-function fake(id: string, attempt = 1): Fake {
-  let settlement: Settlement | undefined;
-  const calls: Call[] = [];
-  const settle = (s: Settlement, op: Call['op'], args: unknown[]): Promise<void> => {
-    calls.push({ op, args });
-    settlement ??= s;
-    return Promise.resolve();
-  };
-  return {
-    id,
-    body: id,
-    raw: id,
-    headers: {},
-    attempt,
-    source: 'fake',
-    receivedAt: 0,
-    calls,
-    get settlement() {
-      return settlement;
-    },
-    ack: () => settle('acked', 'ack', []),
-    nack: (o?: NackOptions) => settle('requeued', 'nack', [o]),
-    resend: (o?: ResendOptions) => settle('resent', 'resend', [o]),
-    deadLetter: (reason: string | Error, error?: unknown) => settle('dead-lettered', 'deadLetter', [reason, error]),
-  };
-}
+type Fake = FakeMessage<string>;
+const fake = (id: string, attempt = 1): Fake => fakeMessage(id, { attempt });
 
 const failure = <I extends Message<string> | Batch<string>>(item: I, error: unknown): Outcome<I> => ({
   ok: false,
