@@ -1,4 +1,6 @@
-import { HEADERS } from '@rxq/core';
+import { ack, handle, HEADERS, type Message, type QueueObservable } from '@rxq/core';
+import { filter, firstValueFrom, type Subject } from 'rxjs';
+import { expect } from 'vitest';
 import type { DeadLetterView } from '@rxq/core/testing';
 import { Redis } from 'ioredis';
 import { readListEntry } from '../src/index.js';
@@ -68,4 +70,42 @@ export async function killConnections(redis: Redis, prefix: string): Promise<num
     }
   }
   return killed;
+}
+
+/**
+ * Consumes `total` numbered messages from `source` (stopped through `stop`), killing the
+ * consumer's Redis connections (named `connectionPrefix…`) twice mid-stream, after 500 and 1,500
+ * were handled. Resolves when the source has closed, with what it saw.
+ */
+export async function consumeKillingConnections(
+  source: QueueObservable<{ n: number }>,
+  stop: Subject<void>,
+  admin: Redis,
+  connectionPrefix: string,
+  total: number,
+): Promise<{ seen: Set<number>; killed: number; statuses: string[] }> {
+  const seen = new Set<number>();
+  let killed = 0;
+  const statuses: string[] = [];
+  source.status$.subscribe((e) => statuses.push(e.status));
+  const closed = firstValueFrom(source.status$.pipe(filter((e) => e.status === 'closed')));
+  source
+    .pipe(
+      handle(
+        async (m: Message<{ n: number }>) => {
+          await new Promise((r) => setTimeout(r, Math.random()));
+          seen.add(m.body.n);
+          if ((seen.size === 500 || seen.size === 1_500) && killed < 2) {
+            killed++;
+            expect(await killConnections(admin, connectionPrefix)).toBeGreaterThanOrEqual(2);
+          }
+          if (seen.size === total) stop.next();
+        },
+        { concurrency: 16 },
+      ),
+      ack(),
+    )
+    .subscribe();
+  await closed;
+  return { seen, killed, statuses };
 }

@@ -3,7 +3,7 @@ import { collectUntil } from '@rxq/core/testing';
 import { filter, firstValueFrom, Subject, tap } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { publish, readListEntry, redis } from '../src/index.js';
-import { cleanup, client, killConnections, uniqueName, until, URL } from './helpers.js';
+import { cleanup, client, consumeKillingConnections, uniqueName, until, URL } from './helpers.js';
 
 interface Numbered {
   n: number;
@@ -129,29 +129,7 @@ describe('redis reliable list', () => {
     await fill(q, 3_000);
     const stop = new Subject<void>();
     const source = fromQueue<Numbered>(redis(q, { connection: URL, blockMs: 200 }), { maxInFlight: 64, stop });
-    const seen = new Set<number>();
-    let killed = 0;
-    const statuses: string[] = [];
-    source.status$.subscribe((s) => statuses.push(s.status));
-    const closed = firstValueFrom(source.status$.pipe(filter((s) => s.status === 'closed')));
-    source
-      .pipe(
-        handle(
-          async (m: Message<Numbered>) => {
-            await new Promise((r) => setTimeout(r, Math.random()));
-            seen.add(m.body.n);
-            if ((seen.size === 500 || seen.size === 1_500) && killed < 2) {
-              killed++;
-              expect(await killConnections(admin, `rxq:${q}`)).toBeGreaterThanOrEqual(2);
-            }
-            if (seen.size === 3_000) stop.next();
-          },
-          { concurrency: 16 },
-        ),
-        ack(),
-      )
-      .subscribe();
-    await closed;
+    const { seen, killed, statuses } = await consumeKillingConnections(source, stop, admin, `rxq:${q}`, 3_000);
     expect(killed).toBe(2);
     expect(statuses).toContain('reconnecting');
     expect(seen.size).toBe(3_000);

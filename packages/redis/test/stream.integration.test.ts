@@ -1,9 +1,9 @@
-import { ack, fromQueue, handle, InvalidOptionError, type Message } from '@rxq/core';
+import { ack, fromQueue, handle, InvalidOptionError } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
 import { filter, firstValueFrom, Subject, tap } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { redisStream, xpublish } from '../src/index.js';
-import { cleanup, client, killConnections, uniqueName, URL } from './helpers.js';
+import { cleanup, client, consumeKillingConnections, uniqueName, URL } from './helpers.js';
 
 interface Numbered {
   n: number;
@@ -68,29 +68,7 @@ describe('redis stream', () => {
       maxInFlight: 64,
       stop,
     });
-    const seen = new Set<number>();
-    let killed = 0;
-    const statuses: string[] = [];
-    source.status$.subscribe((e) => statuses.push(e.status));
-    const closed = firstValueFrom(source.status$.pipe(filter((e) => e.status === 'closed')));
-    source
-      .pipe(
-        handle(
-          async (m: Message<Numbered>) => {
-            await new Promise((r) => setTimeout(r, Math.random()));
-            seen.add(m.body.n);
-            if ((seen.size === 500 || seen.size === 1_500) && killed < 2) {
-              killed++;
-              expect(await killConnections(admin, `rxq:${s}`)).toBeGreaterThanOrEqual(2);
-            }
-            if (seen.size === 3_000) stop.next();
-          },
-          { concurrency: 16 },
-        ),
-        ack(),
-      )
-      .subscribe();
-    await closed;
+    const { seen, killed, statuses } = await consumeKillingConnections(source, stop, admin, `rxq:${s}`, 3_000);
     expect(killed).toBe(2);
     expect(statuses).toContain('reconnecting');
     expect(seen.size).toBe(3_000);
