@@ -5,6 +5,7 @@ import { ConnectionGaveUpError, errorInfo, isRetryable, RxqError } from '../erro
 import type { Message, NackOptions, ResendOptions, Settlement } from '../message.js';
 import type { SourceMetrics } from '../metrics.js';
 import { MessageImpl, type MessageOwner } from './messageImpl.js';
+import { PendingWrites } from './pendingWrites.js';
 import type { Backoff } from '../backoff.js';
 import type { StatusEvent, SourceStatus } from '../fromQueue.js';
 
@@ -42,9 +43,7 @@ export class Run<T> implements MessageOwner {
   readonly metrics: SourceMetrics;
   private inFlight = 0;
   private head: MessageImpl<unknown> | undefined;
-  private pendingOps = new Set<Promise<void>>();
-  private lastTracked: Promise<void> | undefined;
-  private lastTrackedAs: Promise<void> | undefined;
+  private readonly writes: PendingWrites;
   /** Give-backs of receives that resolved after the stop or loss that abandoned them. */
   private readonly lateReceives = new Set<Promise<void>>();
   private stopping: 'drain' | 'now' | undefined;
@@ -63,6 +62,10 @@ export class Run<T> implements MessageOwner {
     private readonly subscriber: Subscriber<Message<T>>,
   ) {
     this.metrics = settings.metrics;
+    this.writes = new PendingWrites((error) => {
+      this.metrics.settleErrors++;
+      settings.onError(error);
+    });
     // A bug in a connector (a throw where a rejection was due) must end the stream loudly, never
     // leave it hanging or become an unhandled rejection.
     this.done = this.main().catch((error: unknown) => {
@@ -193,7 +196,7 @@ export class Run<T> implements MessageOwner {
   private poison(session: Session, delivery: Delivery, error: unknown): void {
     this.metrics.poison++;
     this.metrics.deadLettered++;
-    void this.track(session.deadLetter(delivery, { reason: 'decode', error: errorInfo(error), at: Date.now() }));
+    void this.writes.track(session.deadLetter(delivery, { reason: 'decode', error: errorInfo(error), at: Date.now() }));
   }
 
   private link(message: MessageImpl<unknown>): void {
@@ -226,7 +229,7 @@ export class Run<T> implements MessageOwner {
     } catch (error) {
       result = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return result === undefined ? RESOLVED : this.track(result);
+    return result === undefined ? RESOLVED : this.writes.track(result);
   }
 
   /** Marks the message settled and returns its credit; false if it was settled already. */
@@ -252,7 +255,7 @@ export class Run<T> implements MessageOwner {
     };
     if (options?.error !== undefined) request.error = errorInfo(options.error);
     if (!this.begin(message, 'resent')) return RESOLVED;
-    return this.track(call(() => message.session.resend(message.delivery, request)));
+    return this.writes.track(call(() => message.session.resend(message.delivery, request)));
   }
 
   deadLetter(message: MessageImpl<unknown>, reason: string | Error, error: unknown): Promise<void> {
@@ -263,7 +266,7 @@ export class Run<T> implements MessageOwner {
     };
     if (cause !== undefined) request.error = errorInfo(cause);
     if (!this.begin(message, 'dead-lettered')) return RESOLVED;
-    return this.track(call(() => message.session.deadLetter(message.delivery, request)));
+    return this.writes.track(call(() => message.session.deadLetter(message.delivery, request)));
   }
 
   private count(settlement: Settlement): void {
@@ -273,33 +276,6 @@ export class Run<T> implements MessageOwner {
     else if (settlement === 'resent') m.resent++;
     else if (settlement === 'dead-lettered') m.deadLettered++;
     else m.released++;
-  }
-
-  /** Keeps a settlement promise until it ends, so that close waits for it; never rejects. */
-  private track(promise: Promise<void>): Promise<void> {
-    // Connectors that batch hand the same promise to every settlement of a batch: track it once.
-    if (promise === this.lastTracked) return this.lastTrackedAs as Promise<void>;
-    const tracked = promise.then(
-      () => {
-        this.pendingOps.delete(tracked);
-      },
-      (error: unknown) => {
-        this.pendingOps.delete(tracked);
-        this.metrics.settleErrors++;
-        this.settings.onError(
-          error instanceof RxqError
-            ? error
-            : new RxqError('SETTLE_FAILED', 'a settlement failed; the broker will redeliver', {
-                cause: error,
-                retryable: true,
-              }),
-        );
-      },
-    );
-    this.pendingOps.add(tracked);
-    this.lastTracked = promise;
-    this.lastTrackedAs = tracked;
-    return tracked;
   }
 
   private giveBack(session: Session, deliveries: readonly Delivery[]): Promise<void> {
@@ -356,8 +332,8 @@ export class Run<T> implements MessageOwner {
       list.push(m.delivery);
       bySession.set(m.session, list);
     }
-    for (const [session, deliveries] of bySession) void this.track(this.giveBack(session, deliveries));
-    while (this.pendingOps.size > 0) await Promise.all([...this.pendingOps]);
+    for (const [session, deliveries] of bySession) void this.writes.track(this.giveBack(session, deliveries));
+    await this.writes.settled();
     // Closing ends any receive still pending; what it brings late is given back as it comes.
     await Promise.all([...Array.from(this.sessions, (s) => this.closeQuietly(s)), ...this.lateReceives]);
     this.sessions.clear();
