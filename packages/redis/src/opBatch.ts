@@ -1,30 +1,42 @@
+/** A batch of settlements: one op letter each, and their arguments in order. */
+export interface Ops<P = Buffer> {
+  readonly codes: string;
+  readonly parts: readonly P[];
+}
+
 /**
- * Settlements of one processing list written together: op letters and their arguments are
- * appended as they come (no object per settlement, and one blob on the wire rather than an argument
- * per element) and flushed once per event-loop turn, or at
- * `maxOps`, through one call; writes run one after another, in order. Resolves (or rejects) every
- * caller of a batch with that batch's write.
+ * The batch as three script arguments, however many settlements: the ops, one blob of every
+ * argument, and their lengths (the script splits the blob).
  */
-export class OpBatch {
+export function packed(ops: Ops<Buffer>): [codes: string, blob: Buffer, lengths: string] {
+  return [ops.codes, Buffer.concat(ops.parts), ops.parts.map((p) => p.length).join(',')];
+}
+
+/**
+ * Settlements of one session written together: op letters and their arguments are appended as
+ * they come (no object per settlement) and flushed once per event-loop turn, or at `maxOps`,
+ * through one call; writes run one after another, in order. Resolves (or rejects) every caller of
+ * a batch with that batch's write.
+ */
+export class OpBatch<P extends Buffer | string = Buffer> {
   private codes = '';
-  private parts: Buffer[] = [];
-  private lengths = '';
+  private parts: P[] = [];
   private waiter: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
   private chain: Promise<void> = Promise.resolve();
   private scheduled = false;
   private holds = 0;
 
   constructor(
-    private readonly write: (args: [codes: string, blob: Buffer, lengths: string]) => Promise<unknown>,
+    private readonly write: (ops: Ops<P>) => Promise<unknown>,
     private readonly maxOps = 1000,
   ) {}
 
   /** Adds an op with one, two or three arguments. */
-  add(code: string, a: Buffer, b?: Buffer, c?: number): Promise<void> {
+  add(code: string, a: P, b?: P, c?: P): Promise<void> {
     this.codes += code;
-    this.push(a);
-    if (b !== undefined) this.push(b);
-    if (c !== undefined) this.push(Buffer.from(String(c)));
+    this.parts.push(a);
+    if (b !== undefined) this.parts.push(b);
+    if (c !== undefined) this.parts.push(c);
     if (this.waiter === undefined) {
       let resolve!: () => void;
       let reject!: (e: unknown) => void;
@@ -38,11 +50,6 @@ export class OpBatch {
       setImmediate(this.send);
     }
     return promise;
-  }
-
-  private push(part: Buffer): void {
-    this.parts.push(part);
-    this.lengths += this.lengths.length === 0 ? String(part.length) : ',' + String(part.length);
   }
 
   /**
@@ -64,20 +71,19 @@ export class OpBatch {
    * Takes what is waiting, to be written by the caller within another call (the next read); the
    * caller settles the batch's promise with `done`.
    */
-  take(): { args: [string, Buffer, string]; done: (error?: unknown) => void } | undefined {
+  take(): { ops: Ops<P>; done: (error?: unknown) => void } | undefined {
     const waiter = this.waiter;
     if (waiter === undefined || this.codes.length === 0) return undefined;
-    const args = this.cut();
+    const ops = this.cut();
     this.waiter = undefined;
-    return { args, done: (error) => (error === undefined ? waiter.resolve() : waiter.reject(error)) };
+    return { ops, done: (error) => (error === undefined ? waiter.resolve() : waiter.reject(error)) };
   }
 
-  private cut(): [string, Buffer, string] {
-    const args: [string, Buffer, string] = [this.codes, Buffer.concat(this.parts), this.lengths];
+  private cut(): Ops<P> {
+    const ops: Ops<P> = { codes: this.codes, parts: this.parts };
     this.codes = '';
     this.parts = [];
-    this.lengths = '';
-    return args;
+    return ops;
   }
 
   /** Writes what is waiting and waits for every write in progress. */
@@ -92,9 +98,8 @@ export class OpBatch {
     if (this.holds > 0 && this.codes.length < this.maxOps) return;
     const waiter = this.waiter;
     if (waiter === undefined || this.codes.length === 0) return;
-    // One blob and a list of lengths: three arguments, however many settlements.
-    const args = this.cut();
+    const ops = this.cut();
     this.waiter = undefined;
-    this.chain = this.chain.then(() => this.write(args)).then(waiter.resolve, waiter.reject);
+    this.chain = this.chain.then(() => this.write(ops)).then(waiter.resolve, waiter.reject);
   };
 }

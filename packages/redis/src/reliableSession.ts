@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { connectionName, translate, type Connections } from './connection.js';
 import { wrap } from './envelope.js';
 import { listMessage, type ListDelivery } from './listMessage.js';
-import { OpBatch } from './opBatch.js';
+import { OpBatch, packed } from './opBatch.js';
 import type { ReliableSettings } from './reliable.js';
 import { HEARTBEAT, PROMOTE, PULL, RECOVER, RETIRE, SETTLE, SETTLE_PULL } from './script.js';
 import { RedisSession } from './session.js';
@@ -60,7 +60,7 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     super(cmd, blk, context, connections);
     const { queue } = settings;
     this.keys = [`${queue}:processing:${id}`, queue, `${queue}:delayed`, settings.deadLetterKey];
-    this.writes = new OpBatch((args) => SETTLE.run(this.cmd, this.keys, args));
+    this.writes = new OpBatch((ops) => SETTLE.run(this.cmd, this.keys, packed(ops)));
     const now = Date.now();
     this.nextBeat = now + settings.consumerTtlMs / 3;
     this.nextRecover = now + settings.consumerTtlMs / 2;
@@ -88,7 +88,7 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     if (pending === undefined)
       return (await PULL.run(this.cmd, [this.keys[1] as string, this.keys[0] as string], [max])) as Buffer[];
     try {
-      const items = (await SETTLE_PULL.run(this.cmd, this.keys, [...pending.args, max])) as Buffer[];
+      const items = (await SETTLE_PULL.run(this.cmd, this.keys, [...packed(pending.ops), max])) as Buffer[];
       pending.done();
       return items;
     } catch (error) {
@@ -141,7 +141,7 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     }, request.delayMs + 1);
     timer.unref();
     this.delays.add(timer);
-    return this.settled(1, this.writes.add('d', d.element, copy, request.delayMs));
+    return this.settled(1, this.writes.add('d', d.element, copy, Buffer.from(String(request.delayMs))));
   }
 
   deadLetter(d: ListDelivery, request: DeadLetterRequest): Promise<void> {

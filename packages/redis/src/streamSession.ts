@@ -14,21 +14,32 @@ import { wrap } from './envelope.js';
 import { RedisSession } from './session.js';
 import type { StreamSettings } from './stream.js';
 import { OpBatch } from './opBatch.js';
-import { RECLAIM, XACK_READ, XACKS, XMOVE, XPROMOTE } from './streamScript.js';
+import { RECLAIM, XMOVE, XPROMOTE } from './streamScript.js';
 
-/** A stream entry as a delivery: `id` is the entry id. */
-export interface StreamDelivery extends Delivery {
-  /** The body field's value; `undefined` when the entry has none (then it is dead-lettered). */
-  readonly payload: Buffer | undefined;
-  /** The entry id as Redis sent it. */
-  readonly rawId: Buffer;
+/**
+ * A stream entry as a delivery: `id` (and `offset`) is the entry id; `timestamp` is read from it
+ * when asked. Small on purpose: up to `maxInFlight` of them are alive at once.
+ */
+export class StreamDelivery implements Delivery {
+  constructor(
+    readonly id: string,
+    /** The body field's value; `undefined` when the entry has none (then it is dead-lettered). */
+    readonly payload: Buffer | undefined,
+    readonly attempt: number,
+    readonly source: string,
+    readonly headers: Readonly<Record<string, string>> | undefined,
+  ) {}
+  get offset(): string {
+    return this.id;
+  }
+  get timestamp(): number {
+    return parseInt(this.id, 10);
+  }
 }
 
 type RawEntry = [Buffer, Buffer[]];
 interface Fetched {
-  readonly entries?: readonly RawEntry[];
-  /** {id, body or field list, …} from XACK_READ. */
-  readonly flat?: readonly (Buffer | Buffer[])[];
+  readonly entries: readonly RawEntry[];
   /** Delivery counts, for reclaimed entries. */
   readonly counts?: readonly number[];
 }
@@ -38,9 +49,11 @@ const NONE: Fetched = { entries: [] };
 
 /** A consumer-group session on one stream. */
 export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
-  private readonly acks: OpBatch;
+  /** Entry ids to XACK, as strings: ioredis writes an all-string command in one piece. */
+  private readonly acks: OpBatch<string>;
   private nextReclaim = 0;
   private cursor = '0-0';
+  private readonly bodyField: Buffer;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -51,8 +64,9 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
     private readonly settings: StreamSettings,
   ) {
     super(cmd, blk, context, connections);
-    const { stream, group } = settings;
-    this.acks = new OpBatch((args) => XACKS.run(this.cmd, [stream], [group, ...args]));
+    this.bodyField = Buffer.from(settings.bodyField);
+    // Native XACK, many ids per call: cheaper for Redis (one thread for every client) than a script.
+    this.acks = new OpBatch<string>((ops) => this.xack(ops.parts));
     this.timer = setInterval(() => void this.promote(), 1_000);
     this.timer.unref();
   }
@@ -70,25 +84,30 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
       this.nextReclaim = this.cursor === '0-0' ? Date.now() + Math.max(50, minIdleMs / 2) : 0;
       if (entries.length > 0) return { entries, counts };
     }
-    // Acks waiting to be written ride along with a read that does not block.
+    // Acks waiting to be written go out just before a read that does not block, on the same
+    // connection: one round trip. Their outcome goes to their settlements, the read's to the receive.
     const pending = this.acks.take();
+    if (pending) this.xack(pending.ops.parts).then(() => pending.done(), pending.done);
+    // Settlements made while the read is out wait for the next read rather than a call of their own.
     this.acks.hold();
-    let ready: (Buffer | Buffer[])[];
+    let ready: readonly RawEntry[] | undefined;
     try {
-      const args = pending?.args ?? ['', Buffer.alloc(0), ''];
-      ready = (await XACK_READ.run(
-        this.cmd,
-        [stream],
-        [group, ...args, consumer, max, this.settings.bodyField],
-      )) as typeof ready;
-      pending?.done();
-    } catch (error) {
-      pending?.done(error);
-      throw error;
+      const reply = await this.cmd.callBuffer(
+        'XREADGROUP',
+        'GROUP',
+        group,
+        consumer,
+        'COUNT',
+        max,
+        'STREAMS',
+        stream,
+        '>',
+      );
+      ready = (reply as [Buffer, RawEntry[]][] | null)?.[0]?.[1];
     } finally {
       this.acks.unhold();
     }
-    if (ready.length > 0) return { flat: ready };
+    if (ready !== undefined && ready.length > 0) return { entries: ready };
     if (this.stopped) return NONE;
     const reply = (await this.blk.callBuffer(
       'XREADGROUP',
@@ -107,52 +126,34 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
     return entries === undefined ? NONE : { entries };
   }
 
-  protected deliver(fetched: Fetched): StreamDelivery[] {
-    const { flat } = fetched;
-    if (flat === undefined) return this.deliverEntries(fetched.entries ?? [], fetched.counts);
-    const out: StreamDelivery[] = [];
-    const { stream } = this.settings;
-    for (let i = 0; i < flat.length; i += 2) {
-      const rawId = flat[i] as Buffer;
-      const value = flat[i + 1] as Buffer | Buffer[];
-      if (Array.isArray(value)) {
-        out.push(...this.deliverEntries([[rawId, value]], undefined));
-        continue;
-      }
-      const id = rawId.toString();
-      out.push({ id, rawId, payload: value, attempt: 1, source: stream, offset: id, timestamp: parseInt(id, 10) });
-    }
-    return out;
+  /** XACK of many ids, at most 1,000 per call. */
+  private xack(ids: readonly string[]): Promise<void> {
+    const { stream, group } = this.settings;
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < ids.length; i += 1000) calls.push(this.cmd.xack(stream, group, ...ids.slice(i, i + 1000)));
+    return (calls.length === 1 ? (calls[0] as Promise<unknown>) : Promise.all(calls)).then(noop);
   }
 
-  private deliverEntries(entries: readonly RawEntry[], counts: readonly number[] | undefined): StreamDelivery[] {
-    const { bodyField, stream } = this.settings;
+  protected deliver({ entries, counts }: Fetched): StreamDelivery[] {
+    const { stream } = this.settings;
+    const body = this.bodyField;
     return entries.map(([rawId, fields], i) => {
       const id = rawId.toString();
       let payload: Buffer | undefined;
       let headers: Record<string, string> | undefined;
       for (let f = 0; f + 1 < fields.length; f += 2) {
-        const field = (fields[f] as Buffer).toString();
-        if (field === bodyField) payload = fields[f + 1];
-        else (headers ??= {})[field] = (fields[f + 1] as Buffer).toString();
+        const field = fields[f] as Buffer;
+        // Compared as bytes: no string per entry for the usual lone body field.
+        if (field.equals(body)) payload = fields[f + 1];
+        else (headers ??= {})[field.toString()] = (fields[f + 1] as Buffer).toString();
       }
       const count = counts?.[i] ?? 1;
-      const d: { -readonly [K in keyof StreamDelivery]: StreamDelivery[K] } = {
-        id,
-        rawId,
-        payload,
-        attempt: attemptOf(headers) + count - 1,
-        source: stream,
-        offset: id,
-        timestamp: parseInt(id, 10),
-      };
-      if (headers !== undefined) d.headers = headers;
-      return d;
+      return new StreamDelivery(id, payload, attemptOf(headers) + count - 1, stream, headers);
     });
   }
 
   ack(d: StreamDelivery): Promise<void> {
-    return this.settled(1, this.acks.add('a', d.rawId));
+    return this.settled(1, this.acks.add('a', d.id));
   }
 
   requeue(d: StreamDelivery): Promise<void> {
