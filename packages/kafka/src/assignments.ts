@@ -102,6 +102,8 @@ export class Assignments {
 
   /** Tells waiters that something settled. */
   wake(): void {
+    // On the path of every ack: no copy of the set unless someone waits (a revoke).
+    if (this.waiters.size === 0) return;
     for (const w of [...this.waiters]) w();
   }
 

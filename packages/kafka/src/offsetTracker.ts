@@ -62,6 +62,9 @@ export class OffsetTracker {
   }
 
   private indexOf(offset: number): number {
+    // Offsets are usually contiguous: try the slot the offset would have without gaps first.
+    const guess = this.head + offset - (this.offsets[this.head] ?? offset);
+    if (guess >= this.head && guess < this.offsets.length && this.offsets[guess] === offset) return guess;
     let lo = this.head;
     let hi = this.offsets.length - 1;
     while (lo <= hi) {

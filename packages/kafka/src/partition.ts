@@ -71,15 +71,13 @@ function text(v: HeaderValue): string | undefined {
 
 /** Header values as text (the last one of a repeated header). */
 function headerText(headers: Readonly<Record<string, HeaderValue>> | undefined): Readonly<Record<string, string>> {
-  if (!headers) return NO_HEADERS;
-  const names = Object.keys(headers);
-  if (names.length === 0) return NO_HEADERS;
-  const out: Record<string, string> = {};
-  for (const name of names) {
+  let out: Record<string, string> | undefined;
+  // for...in rather than Object.keys: most records have no headers, and then nothing is allocated.
+  for (const name in headers) {
     const v = text(headers[name]);
-    if (v !== undefined) out[name] = v;
+    if (v !== undefined) (out ??= {})[name] = v;
   }
-  return out;
+  return out ?? NO_HEADERS;
 }
 
 /**
@@ -100,6 +98,8 @@ export class KafkaDelivery implements Delivery {
   constructor(
     readonly state: PartitionState,
     private readonly record: KafkaRecord,
+    /** The offset as a number, for the offset tracker (parsed once). */
+    readonly position: number,
   ) {
     const h = record.headers;
     this.attempt = h && h[HEADERS.attempt] !== undefined ? attemptOf(this.headers) : 1;

@@ -80,8 +80,9 @@ export class KafkaSession implements Session<KafkaDelivery> {
     // The group's position is at least where this assignment's first fetch started.
     if (state.committed < 0 && records.length > 0) state.committed = Number(records[0]?.offset);
     for (const record of records) {
-      state.tracker.add(Number(record.offset));
-      this.buffer.push(new KafkaDelivery(state, record));
+      const position = Number(record.offset);
+      state.tracker.add(position);
+      this.buffer.push(new KafkaDelivery(state, record, position));
     }
     this.dataWaiter?.();
     // Credit: hold the fetch loop (heartbeating) until buffered + in flight drops below the bound.
@@ -168,7 +169,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
     d.done = true;
     this.outstanding--;
     d.state.emitted--;
-    if (settle && d.state.live) d.state.tracker.settle(Number(d.offset));
+    if (settle && d.state.live) d.state.tracker.settle(d.position);
     this.assignments.wake();
     if (this.hasCredit()) this.creditWaiter?.();
   }
