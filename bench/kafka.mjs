@@ -1,13 +1,16 @@
 // Kafka: rxq `fromQueue(kafka(...))` → handle → ack beside raw kafkajs eachBatch (resolve + commit
 // per batch), same topic, same JSON decoding, at-least-once both. Kafka's ConsumerPerformance tool
-// is printed as the ceiling. BENCH_N (default 100,000); BENCH_BIG=1 drains 1,000,000 with rxq and
-// checks peak RSS.
+// is printed as the ceiling. BENCH_WARMUP (100,000) + BENCH_N (100,000) messages are preloaded;
+// each consumer (a fresh group from the beginning) is timed over the N after its first
+// BENCH_WARMUP (Meter in lib.mjs: the throughput of a consumer that is up and running), and
+// `coldMsgsPerSec` is its rate from connect, through the group join, to the end of the warm-up.
+// BENCH_BIG=1 drains 1,000,000 timed whole (connect to stop) and checks peak RSS.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ack, fromQueue, handle } from '@rxq/core';
 import { kafka } from '@rxq/kafka';
 import { createRequire } from 'node:module';
-import { envInt, measure, report, settle } from './lib.mjs';
+import { envInt, measureWarm, median, report, settle } from './lib.mjs';
 
 // kafkajs is a dependency of @rxq/kafka, not of the workspace root: resolve it from there.
 const { Kafka, logLevel, Partitioners } = createRequire(new URL('../packages/kafka/package.json', import.meta.url))(
@@ -43,7 +46,7 @@ async function preload(topic, n) {
   await producer.disconnect();
 }
 
-async function rxq(topic, n, maxInFlight = 1024) {
+async function rxq(topic, n, meter, maxInFlight = 1024) {
   let done = 0;
   const source = fromQueue(
     kafka(topic, {
@@ -63,6 +66,7 @@ async function rxq(topic, n, maxInFlight = 1024) {
       )
       .subscribe({
         next: () => {
+          meter.add();
           if (++done === n) resolve();
         },
         error: reject,
@@ -74,7 +78,7 @@ async function rxq(topic, n, maxInFlight = 1024) {
   return source.metrics.snapshot();
 }
 
-async function raw(topic, n) {
+async function raw(topic, n, meter) {
   const consumer = client.consumer({ groupId: group('raw'), heartbeatInterval: 1_000, sessionTimeout: 10_000 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -90,6 +94,7 @@ async function raw(topic, n) {
             JSON.parse(m.value.toString('utf8'));
             await handler(m);
             resolveOffset(m.offset);
+            meter.add();
           }
           const next = String(BigInt(batch.lastOffset()) + 1n);
           await commitOffsetsIfNecessary({
@@ -142,10 +147,12 @@ async function main() {
   }
   const big = process.env.BENCH_BIG === '1';
   const n = envInt('BENCH_N', big ? 1_000_000 : 100_000);
+  const warm = big ? 0 : Number(process.env.BENCH_WARMUP ?? 100_000);
+  const total = warm + n;
   // BENCH_TOPIC: reuse a preloaded topic and keep it (profiling runs).
   const topic = process.env.BENCH_TOPIC ?? `rxq-bench-${randomUUID().slice(0, 8)}`;
   try {
-    if (!(await admin.listTopics()).includes(topic)) preloadInChild(topic, n);
+    if (!(await admin.listTopics()).includes(topic)) preloadInChild(topic, total);
     settle();
     const baselineRssMB = Math.round(process.memoryUsage.rss() / 1024 / 1024);
     // BENCH_ONLY=rxq|raw runs one side (for profiling); the report then repeats it as the other.
@@ -153,32 +160,38 @@ async function main() {
     // Rounds alternate rxq and raw (each with a fresh group), so that neither side alone pays for
     // warming up kafkajs' decoder and the broker's page cache; the best round of each is
     // reported. rxq goes first, so that its first peak RSS is not the raw run's leftover heap.
-    const rounds = envInt('BENCH_ROUNDS', big ? 2 : 3);
-    let rxqRun;
-    let rawRun;
-    const best = (a, b) => (a === undefined || b.seconds < a.seconds ? b : a);
-    let firstRxqRssMB;
+    const rounds = envInt('BENCH_ROUNDS', big ? 2 : 5);
+    const rxqRuns = [];
+    const rawRuns = [];
     for (let r = 0; r < rounds; r++) {
-      if (only !== 'raw') {
-        rxqRun = best(rxqRun, await measure(() => rxq(topic, n)));
-        // rxq's peak RSS is its first round's, measured before any raw round left its heap behind.
-        firstRxqRssMB ??= rxqRun.peakRssMB;
-      }
+      if (only !== 'raw') rxqRuns.push(await measureWarm(warm, n, (meter) => rxq(topic, total, meter)));
       settle();
-      if (only !== 'rxq') rawRun = best(rawRun, await measure(() => raw(topic, n)));
+      if (only !== 'rxq') rawRuns.push(await measureWarm(warm, n, (meter) => raw(topic, total, meter)));
       settle();
     }
-    if (rxqRun) rxqRun = { ...rxqRun, peakRssMB: firstRxqRssMB };
-    const perf = only ? {} : ceiling(topic, n);
+    const rate = (m) => m.messages / m.seconds;
+    const best = (runs) => runs.reduce((a, b) => (rate(b) > rate(a) ? b : a), runs[0]);
+    const rates = (runs) => runs.map((m) => Math.round(rate(m)));
+    const cold = (m) => (m && warm > 0 ? Math.round(warm / m.coldSeconds) : undefined);
+    // rxq's peak RSS is its first round's, measured before any raw round left its heap behind.
+    const rxqRun = rxqRuns.length ? { ...best(rxqRuns), peakRssMB: rxqRuns[0].peakRssMB } : undefined;
+    const rawRun = best(rawRuns);
+    const perf = only ? {} : ceiling(topic, total);
     report(
       big ? 'kafka drain 1M, 4 partitions' : 'kafka consume, 4 partitions',
       n,
       rxqRun ?? rawRun,
       rawRun ?? rxqRun,
       {
+        ...(rxqRuns.length && rawRuns.length
+          ? { medianRatio: Math.round((median(rates(rxqRuns)) / median(rates(rawRuns))) * 100) / 100 }
+          : {}),
+        cpuUsPerMsg: { rxq: rxqRun?.cpuUsPerMsg, raw: rawRun?.cpuUsPerMsg },
+        coldMsgsPerSec: { rxq: cold(rxqRun), raw: cold(rawRun) },
         ceiling: perf,
         baselineRssMB,
-        rounds,
+        warmup: warm,
+        runs: { rxq: rates(rxqRuns), raw: rates(rawRuns) },
         ...(big && rxqRun ? { rssTargetMB: 150, rssOk: rxqRun.peakRssMB <= 150 } : {}),
       },
     );

@@ -19,9 +19,63 @@ export async function measure(fn) {
   }
 }
 
+/**
+ * Counts what a consumer finishes and times a window inside its run: from the `warm`-th message
+ * to the (`warm` + `n`)-th. A consumer runs for hours, so its throughput is that of a process
+ * whose connections are open and whose code the JIT has compiled: the warm window. The time from
+ * the start (connect, group join) to the `warm`-th message is kept as `coldSeconds`. With `warm`
+ * 0 the window is the whole run, from the start.
+ */
+export class Meter {
+  constructor(warm, n) {
+    this.warm = warm;
+    this.n = n;
+    this.count = 0;
+    this.started = performance.now();
+    /** With no warm-up the window is the whole run. */
+    this.from = warm === 0 ? this.mark() : undefined;
+    this.to = undefined;
+  }
+
+  /** Counts `k` more finished messages (one, or a raw loop's batch). */
+  add(k = 1) {
+    this.count += k;
+    if (this.from === undefined && this.count >= this.warm) this.from = this.mark();
+    if (this.to === undefined && this.count >= this.warm + this.n) this.to = this.mark();
+  }
+
+  mark() {
+    return { at: performance.now(), count: this.count, cpu: process.cpuUsage() };
+  }
+
+  /** { seconds, messages, cpuUsPerMsg, coldSeconds } of the window (after it closed). */
+  result() {
+    const { from, to } = this;
+    if (!from || !to) throw new Error(`the consumer stopped at ${this.count} of ${this.warm + this.n} messages`);
+    const messages = to.count - from.count;
+    const cpuUs = to.cpu.user + to.cpu.system - (from.cpu.user + from.cpu.system);
+    return {
+      seconds: (to.at - from.at) / 1000,
+      messages,
+      cpuUsPerMsg: Math.round((cpuUs / messages) * 100) / 100,
+      coldSeconds: (from.at - this.started) / 1000,
+    };
+  }
+}
+
+/**
+ * Runs `consume(meter)` (a consumer of `warm` + `n` messages) with peak RSS sampled over the whole
+ * run; returns the meter's window ({ seconds, messages, cpuUsPerMsg, coldSeconds }) and peakRssMB.
+ */
+export async function measureWarm(warm, n, consume) {
+  const meter = new Meter(warm, n);
+  const m = await measure(() => consume(meter));
+  return { ...meter.result(), peakRssMB: m.peakRssMB };
+}
+
 /** Prints the case's JSON line: {"case", "rxq": {msgsPerSec, peakRssMB}, "raw": {msgsPerSec, peakRssMB}, "ratio"}. */
 export function report(name, n, rxq, raw, extra = {}) {
-  const rate = (m) => Math.round(n / m.seconds);
+  const rate = (m) => Math.round((m.messages ?? n) / m.seconds);
   const line = {
     case: name,
     n,
@@ -32,6 +86,13 @@ export function report(name, n, rxq, raw, extra = {}) {
   };
   console.log(JSON.stringify(line));
   return line;
+}
+
+/** The median of some numbers. */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Reads a positive integer from the environment, e.g. BENCH_N. */
@@ -50,7 +111,7 @@ export function settle() {
  * then `ack`; resolves after `n` settlement records and a graceful stop (which flushes the last
  * batched acks). Rejects if the source errors.
  */
-export async function drainWithRxq(source, n, concurrency = 64) {
+export async function drainWithRxq(source, n, concurrency = 64, meter = undefined) {
   const { ack, handle } = await import('@rxq/core');
   await new Promise((resolve, reject) => {
     let count = 0;
@@ -61,6 +122,7 @@ export async function drainWithRxq(source, n, concurrency = 64) {
       )
       .subscribe({
         next: () => {
+          meter?.add();
           if (++count === n) resolve();
         },
         error: reject,

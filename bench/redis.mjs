@@ -1,24 +1,25 @@
 // `pnpm bench redis`: each rxq Redis source beside the raw ioredis loop with the same guarantees.
-// N ~100-byte JSON messages are preloaded (not timed); only the consume phase is timed, each side in
-// its own child process so that peak RSS is its own. The machine is shared, so each side runs
-// BENCH_REPEAT times (default 3), interleaved, and the best run counts; `cpuUsPerMsg` (CPU time of
-// the consumer process per message, best run) is printed too, as it moves less with the load.
-// BENCH_N overrides N; BENCH_BIG=1 adds a 1,000,000-message drain of the reliable list. Each
-// consumer process first handles BENCH_WARMUP (10,000) messages untimed, rxq and raw alike.
+// BENCH_WARMUP (100,000) + N (100,000) ~100-byte JSON messages are preloaded (not timed). Each side
+// runs as one consumer in its own child process (so that peak RSS is its own), and the N messages
+// after the first BENCH_WARMUP are timed: the throughput of a consumer that is up and running (see
+// Meter in lib.mjs). `coldMsgsPerSec` is the rate from connect to the end of the warm-up. The
+// machine is shared, so each side runs BENCH_REPEAT times (default 5), interleaved: the best run
+// counts for msgsPerSec and ratio, `medianRatio` compares the medians, and `runs` lists every
+// run's rate. `cpuUsPerMsg` (CPU time of the consumer process per message in the window, best run)
+// is printed too. BENCH_N overrides N; BENCH_BIG=1 adds a 1,000,000-message drain of the reliable
+// list (timed whole, from connect to stop); BENCH_CASES=stream,simple runs only some cases.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { drainWithRxq, envInt, measure, report } from './lib.mjs';
+import { drainWithRxq, envInt, measureWarm, median, report } from './lib.mjs';
 
 const require = createRequire(new URL('../packages/redis/package.json', import.meta.url));
 const { Redis } = require('ioredis');
 const URL_ = 'redis://127.0.0.1:6379';
 const N = envInt('BENCH_N', 100_000);
-const REPEAT = envInt('BENCH_REPEAT', 3);
-/** Messages each consumer process handles, untimed, before its timed run. */
-const WARM = Number(process.env.BENCH_WARMUP ?? 10_000);
-/** Preloaded beyond n + WARM: a warm-up stops after WARM settlements with more already in flight. */
-const SLACK = WARM > 0 ? 2_000 : 0;
+const REPEAT = envInt('BENCH_REPEAT', 5);
+/** Messages each consumer handles before its timed window opens. */
+const WARM = Number(process.env.BENCH_WARMUP ?? 100_000);
 const BIG = 1_000_000;
 const here = fileURLToPath(import.meta.url);
 
@@ -54,29 +55,30 @@ async function cleanup(key) {
 }
 
 // ---- consumers (child, timed) ---------------------------------------------------------------------
-// Every consumer, rxq (drainWithRxq) or raw, decodes each body and awaits an async no-op handler.
+// Every consumer, rxq (drainWithRxq) or raw, decodes each body and awaits an async no-op handler,
+// handles n messages in all and tells `meter` (lib.mjs) what it has finished.
 const handler = async () => {};
 
-async function rxq(connector, n) {
+async function rxq(connector, n, meter) {
   const { fromQueue } = await import('../packages/core/dist/index.js');
-  await drainWithRxq(fromQueue(connector, { maxInFlight: 256 }), n);
+  await drainWithRxq(fromQueue(connector, { maxInFlight: 256 }), n, 64, meter);
 }
 
 const consumers = {
-  async 'rxq-reliable'(key, n) {
+  async 'rxq-reliable'(key, n, meter) {
     const { redis } = await import('../packages/redis/dist/index.js');
-    await rxq(redis(key, { connection: URL_ }), n);
+    await rxq(redis(key, { connection: URL_ }), n, meter);
   },
-  async 'rxq-simple'(key, n) {
+  async 'rxq-simple'(key, n, meter) {
     const { redisList } = await import('../packages/redis/dist/index.js');
-    await rxq(redisList(key, { connection: URL_ }), n);
+    await rxq(redisList(key, { connection: URL_ }), n, meter);
   },
-  async 'rxq-stream'(key, n) {
+  async 'rxq-stream'(key, n, meter) {
     const { redisStream } = await import('../packages/redis/dist/index.js');
-    await rxq(redisStream(key, { connection: URL_, group: 'bench' }), n);
+    await rxq(redisStream(key, { connection: URL_, group: 'bench' }), n, meter);
   },
   // The naive reliable loop: one BLMOVE, handle, one LREM.
-  async 'raw-reliable'(key, n) {
+  async 'raw-reliable'(key, n, meter) {
     const r = new Redis(URL_);
     const blk = r.duplicate();
     const proc = `${key}:processing:raw`;
@@ -84,11 +86,12 @@ const consumers = {
       const v = await blk.blmoveBuffer(key, proc, 'LEFT', 'RIGHT', 1);
       await handler(JSON.parse(v.toString()));
       await r.lrem(proc, 1, v);
+      meter.add();
     }
     await Promise.all([r.quit(), blk.quit()]);
   },
   // The same guarantees written by hand with batching: a Lua pull of 256, one Lua LREM batch each.
-  async 'raw-reliable-batched'(key, n) {
+  async 'raw-reliable-batched'(key, n, meter) {
     const r = new Redis(URL_);
     r.defineCommand('pull', {
       numberOfKeys: 2,
@@ -108,19 +111,21 @@ return items`,
       for (const v of items) await handler(JSON.parse(v.toString()));
       if (items.length) await r.acks(proc, ...items);
       done += items.length;
+      meter.add(items.length);
     }
     await r.quit();
   },
-  async 'raw-simple'(key, n) {
+  async 'raw-simple'(key, n, meter) {
     const r = new Redis(URL_);
     for (let done = 0; done < n; ) {
       const items = (await r.lpopBuffer(key, 100)) ?? [];
       for (const v of items) await handler(JSON.parse(v.toString()));
       done += items.length;
+      meter.add(items.length);
     }
     await r.quit();
   },
-  async 'raw-stream'(key, n) {
+  async 'raw-stream'(key, n, meter) {
     const r = new Redis(URL_);
     for (let done = 0; done < n; ) {
       const reply = await r.xreadgroupBuffer('GROUP', 'bench', 'raw', 'COUNT', 100, 'STREAMS', key, '>');
@@ -132,10 +137,11 @@ return items`,
       }
       if (ids.length) await r.xack(key, 'bench', ...ids);
       done += entries.length;
+      meter.add(entries.length);
     }
     await r.quit();
   },
-  async bullmq(key, n) {
+  async bullmq(key, n, meter) {
     const { Worker } = await import('bullmq');
     let count = 0;
     let resolve;
@@ -145,14 +151,17 @@ return items`,
       concurrency: 16,
       autorun: false,
     });
-    worker.on('completed', () => void (++count === n && resolve()));
+    worker.on('completed', () => {
+      meter.add();
+      if (++count === n) resolve();
+    });
     void worker.run();
     await finished;
     await worker.close();
   },
 };
 
-async function preloadBull(key, n) {
+async function preloadBull(_kind, key, n) {
   const { Queue } = await import('bullmq');
   const queue = new Queue(key, { connection: { host: '127.0.0.1', port: 6379 } });
   for (let i = 0; i < n; i += 1000) {
@@ -168,8 +177,8 @@ async function preloadBull(key, n) {
   await queue.close();
 }
 
-function child(consumer, key, n) {
-  const args = ['--expose-gc', here, '--child', consumer, key, String(n), String(WARM)];
+function child(consumer, key, n, warm) {
+  const args = ['--expose-gc', here, '--child', consumer, key, String(n), String(warm)];
   const out = spawnSync(process.execPath, args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -188,61 +197,71 @@ async function main() {
       import('../packages/redis/dist/index.js'),
       consumer === 'bullmq' ? import('bullmq') : null,
     ]);
-    // A consumer runs for hours: time it warm (JIT done), the raw loops exactly like rxq.
-    if (Number(warm) > 0) await consumers[consumer](key, Number(warm));
-    const cpu = process.cpuUsage();
-    const m = await measure(() => consumers[consumer](key, Number(n)));
-    const used = process.cpuUsage(cpu);
-    const cpuUsPerMsg = Math.round(((used.user + used.system) / Number(n)) * 100) / 100;
-    console.log(JSON.stringify({ seconds: m.seconds, peakRssMB: m.peakRssMB, cpuUsPerMsg }));
+    // One consumer for warm + n messages; the window is the n after the warm-up.
+    const total = Number(warm) + Number(n);
+    const m = await measureWarm(Number(warm), Number(n), (meter) => consumers[consumer](key, total, meter));
+    console.log(JSON.stringify(m));
     process.exit(0);
   }
   const stem = `rxq-bench:${process.pid}`;
-  const side = async (kind, consumer, n, load = preload) => {
-    const key = `${stem}:${consumer}`;
-    await load(kind, key, n + WARM + SLACK);
+  const side = async (kind, consumer, n, warm = WARM) => {
+    // BullMQ queue names take no colons.
+    const key = consumer === 'bullmq' ? `rxq-bench-${process.pid}-bullmq` : `${stem}:${consumer}`;
+    await (consumer === 'bullmq' ? preloadBull : preload)(kind, key, warm + n);
     try {
-      return child(consumer, key, n);
+      return child(consumer, key, n, warm);
     } finally {
-      await cleanup(key);
+      await cleanup(consumer === 'bullmq' ? `bull:${key}` : key);
     }
   };
-  const best = (runs) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  const compare = async (name, n, kind, rxqConsumer, rawConsumer, rawRun) => {
+  const rate = (m) => m.messages / m.seconds;
+  const best = (runs) => runs.reduce((a, b) => (rate(b) > rate(a) ? b : a));
+  const cold = (m, warm) => (warm > 0 ? Math.round(warm / m.coldSeconds) : undefined);
+  // rawWarm: the naive reliable loop (7.6k msg/s) is bound by round trips, not by the JIT, and a
+  // warm-up of 100,000 would take it 13 s per run: it gets 10,000.
+  const compare = async (name, n, kind, rxqConsumer, rawConsumer, rawWarm = WARM) => {
     const rxqRuns = [];
     const rawRuns = [];
     for (let i = 0; i < REPEAT; i++) {
       rxqRuns.push(await side(kind, rxqConsumer, n));
-      rawRuns.push(rawRun ? await rawRun() : await side(kind, rawConsumer, n));
+      rawRuns.push(await side(kind, rawConsumer, n, rawWarm));
     }
     const a = best(rxqRuns);
     const b = best(rawRuns);
-    report(name, n, a, b, { cpuUsPerMsg: { rxq: a.cpuUsPerMsg, raw: b.cpuUsPerMsg }, runs: REPEAT });
+    const rates = { rxq: rxqRuns.map((m) => Math.round(rate(m))), raw: rawRuns.map((m) => Math.round(rate(m))) };
+    report(name, n, a, b, {
+      medianRatio: Math.round((median(rates.rxq) / median(rates.raw)) * 100) / 100,
+      cpuUsPerMsg: { rxq: a.cpuUsPerMsg, raw: b.cpuUsPerMsg },
+      coldMsgsPerSec: { rxq: cold(a, WARM), raw: cold(b, rawWarm) },
+      warmup: { rxq: WARM, raw: rawWarm },
+      runs: rates,
+    });
     return a;
   };
-  const rel = await compare('reliable list', N, 'list', 'rxq-reliable', 'raw-reliable');
-  await compare('reliable list vs hand-batched raw', N, 'list', 'rxq-reliable', 'raw-reliable-batched');
-  await compare('stream', N, 'stream', 'rxq-stream', 'raw-stream');
-  await compare('simple list', N, 'list', 'rxq-simple', 'raw-simple');
-  const bullName = `rxq-bench-${process.pid}-bullmq`;
-  const bullRun = async () => {
-    await preloadBull(bullName, N + WARM + SLACK);
-    try {
-      return child('bullmq', bullName, N);
-    } finally {
-      await cleanup(`bull:${bullName}`);
-    }
-  };
+  // BENCH_CASES=stream,simple runs only those (reliable, batched, stream, simple, bullmq, big).
+  const only = process.env.BENCH_CASES?.split(',');
+  const want = (name) => !only || only.includes(name);
+  const rel =
+    want('reliable') || want('bullmq')
+      ? await compare('reliable list', N, 'list', 'rxq-reliable', 'raw-reliable', Math.min(WARM, 10_000))
+      : undefined;
+  if (want('batched'))
+    await compare('reliable list vs hand-batched raw', N, 'list', 'rxq-reliable', 'raw-reliable-batched');
+  if (want('stream')) await compare('stream', N, 'stream', 'rxq-stream', 'raw-stream');
+  if (want('simple')) await compare('simple list', N, 'list', 'rxq-simple', 'raw-simple');
+  if (!rel) return;
   const bullRuns = [];
-  for (let i = 0; i < REPEAT; i++) bullRuns.push(await bullRun());
+  for (let i = 0; i < REPEAT; i++) bullRuns.push(await side('bull', 'bullmq', N));
   const bull = best(bullRuns);
   report('reliable list vs bullmq', N, rel, bull, {
     cpuUsPerMsg: { rxq: rel.cpuUsPerMsg, raw: bull.cpuUsPerMsg },
-    runs: REPEAT,
+    coldMsgsPerSec: { rxq: cold(rel, WARM), raw: cold(bull, WARM) },
+    runs: { bullmq: bullRuns.map((m) => Math.round(rate(m))) },
   });
   if (process.env.BENCH_BIG === '1') {
-    const big = await side('list', 'rxq-reliable', BIG);
-    const raw = await side('list', 'raw-reliable-batched', BIG);
+    // The drain is timed whole, from connect to the last message.
+    const big = await side('list', 'rxq-reliable', BIG, 0);
+    const raw = await side('list', 'raw-reliable-batched', BIG, 0);
     report('reliable list, 1M drain (raw: hand-batched)', BIG, big, raw, {
       cpuUsPerMsg: { rxq: big.cpuUsPerMsg, raw: raw.cpuUsPerMsg },
     });
