@@ -4,13 +4,15 @@
 // each consumer (a fresh group from the beginning) is timed over the N after its first
 // BENCH_WARMUP (Meter in lib.mjs: the throughput of a consumer that is up and running), and
 // `coldMsgsPerSec` is its rate from connect, through the group join, to the end of the warm-up.
-// BENCH_BIG=1 drains 1,000,000 timed whole (connect to stop) and checks peak RSS.
+// Every consumer runs in a child process of its own, as a long-running consumer would (one
+// pipeline per process), with its own peak RSS. BENCH_BIG=1 drains 1,000,000 timed whole (connect
+// to the last message) and checks peak RSS.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ack, fromQueue, handle } from '@rxq/core';
 import { kafka } from '@rxq/kafka';
 import { createRequire } from 'node:module';
-import { envInt, measureWarm, median, report, settle } from './lib.mjs';
+import { envInt, measureWarm, median, report } from './lib.mjs';
 
 // kafkajs is a dependency of @rxq/kafka, not of the workspace root: resolve it from there.
 const { Kafka, logLevel, Partitioners } = createRequire(new URL('../packages/kafka/package.json', import.meta.url))(
@@ -46,12 +48,12 @@ async function preload(topic, n) {
   await producer.disconnect();
 }
 
-async function rxq(topic, n, meter, maxInFlight = 1024) {
+async function rxq(topic, groupId, n, meter, maxInFlight = 1024) {
   let done = 0;
   const source = fromQueue(
     kafka(topic, {
       client,
-      groupId: group('rxq'),
+      groupId,
       fromBeginning: true,
       heartbeatIntervalMs: 1_000,
       sessionTimeoutMs: 10_000,
@@ -78,8 +80,8 @@ async function rxq(topic, n, meter, maxInFlight = 1024) {
   return source.metrics.snapshot();
 }
 
-async function raw(topic, n, meter) {
-  const consumer = client.consumer({ groupId: group('raw'), heartbeatInterval: 1_000, sessionTimeout: 10_000 });
+async function raw(topic, groupId, n, meter) {
+  const consumer = client.consumer({ groupId, heartbeatInterval: 1_000, sessionTimeout: 10_000 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let done = 0;
@@ -138,7 +140,26 @@ function preloadInChild(topic, n) {
   if (child.status !== 0) throw new Error(`preload failed (${child.status})`);
 }
 
+/** One consumer (rxq or raw) in a child process: warm + n messages, the n after warm timed. */
+function consumeInChild(side, topic, warm, n) {
+  const args = ['--expose-gc', new URL(import.meta.url).pathname, '--consume', side, topic, group(side)];
+  const out = spawnSync(process.execPath, [...args, String(warm), String(n)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (out.status !== 0) throw new Error(`bench child ${side} failed (${out.status})`);
+  return JSON.parse(out.stdout.trim().split('\n').pop());
+}
+
 async function main() {
+  if (process.argv[2] === '--consume') {
+    const [, , , side, topic, groupId, warm, n] = process.argv;
+    const consume = side === 'rxq' ? rxq : raw;
+    const total = Number(warm) + Number(n);
+    const m = await measureWarm(Number(warm), Number(n), (meter) => consume(topic, groupId, total, meter));
+    console.log(JSON.stringify(m));
+    return;
+  }
   await admin.connect();
   if (process.argv[2] === '--preload') {
     await preload(process.argv[3], Number(process.argv[4]));
@@ -153,29 +174,25 @@ async function main() {
   const topic = process.env.BENCH_TOPIC ?? `rxq-bench-${randomUUID().slice(0, 8)}`;
   try {
     if (!(await admin.listTopics()).includes(topic)) preloadInChild(topic, total);
-    settle();
-    const baselineRssMB = Math.round(process.memoryUsage.rss() / 1024 / 1024);
     // BENCH_ONLY=rxq|raw runs one side (for profiling); the report then repeats it as the other.
     const only = process.env.BENCH_ONLY;
-    // Rounds alternate rxq and raw (each with a fresh group), so that neither side alone pays for
-    // warming up kafkajs' decoder and the broker's page cache; the best round of each is
-    // reported. rxq goes first, so that its first peak RSS is not the raw run's leftover heap.
+    // Rounds alternate rxq and raw (each a fresh process and group), so that a slow spell of the
+    // shared machine hits both sides; the best round of each is reported, and every round listed.
     const rounds = envInt('BENCH_ROUNDS', big ? 2 : 5);
     const rxqRuns = [];
     const rawRuns = [];
     for (let r = 0; r < rounds; r++) {
-      if (only !== 'raw') rxqRuns.push(await measureWarm(warm, n, (meter) => rxq(topic, total, meter)));
-      settle();
-      if (only !== 'rxq') rawRuns.push(await measureWarm(warm, n, (meter) => raw(topic, total, meter)));
-      settle();
+      if (only !== 'raw') rxqRuns.push(consumeInChild('rxq', topic, warm, n));
+      if (only !== 'rxq') rawRuns.push(consumeInChild('raw', topic, warm, n));
     }
     const rate = (m) => m.messages / m.seconds;
     const best = (runs) => runs.reduce((a, b) => (rate(b) > rate(a) ? b : a), runs[0]);
     const rates = (runs) => runs.map((m) => Math.round(rate(m)));
     const cold = (m) => (m && warm > 0 ? Math.round(warm / m.coldSeconds) : undefined);
-    // rxq's peak RSS is its first round's, measured before any raw round left its heap behind.
-    const rxqRun = rxqRuns.length ? { ...best(rxqRuns), peakRssMB: rxqRuns[0].peakRssMB } : undefined;
-    const rawRun = best(rawRuns);
+    // Peak RSS: the highest of any round.
+    const peak = (runs) => Math.max(...runs.map((m) => m.peakRssMB));
+    const rxqRun = rxqRuns.length ? { ...best(rxqRuns), peakRssMB: peak(rxqRuns) } : undefined;
+    const rawRun = rawRuns.length ? { ...best(rawRuns), peakRssMB: peak(rawRuns) } : undefined;
     const perf = only ? {} : ceiling(topic, total);
     report(
       big ? 'kafka drain 1M, 4 partitions' : 'kafka consume, 4 partitions',
@@ -189,7 +206,6 @@ async function main() {
         cpuUsPerMsg: { rxq: rxqRun?.cpuUsPerMsg, raw: rawRun?.cpuUsPerMsg },
         coldMsgsPerSec: { rxq: cold(rxqRun), raw: cold(rawRun) },
         ceiling: perf,
-        baselineRssMB,
         warmup: warm,
         runs: { rxq: rates(rxqRuns), raw: rates(rawRuns) },
         ...(big && rxqRun ? { rssTargetMB: 150, rssOk: rxqRun.peakRssMB <= 150 } : {}),

@@ -249,16 +249,17 @@ async function main() {
     await compare('reliable list vs hand-batched raw', N, 'list', 'rxq-reliable', 'raw-reliable-batched');
   if (want('stream')) await compare('stream', N, 'stream', 'rxq-stream', 'raw-stream');
   if (want('simple')) await compare('simple list', N, 'list', 'rxq-simple', 'raw-simple');
-  if (!rel) return;
-  const bullRuns = [];
-  for (let i = 0; i < REPEAT; i++) bullRuns.push(await side('bull', 'bullmq', N));
-  const bull = best(bullRuns);
-  report('reliable list vs bullmq', N, rel, bull, {
-    cpuUsPerMsg: { rxq: rel.cpuUsPerMsg, raw: bull.cpuUsPerMsg },
-    coldMsgsPerSec: { rxq: cold(rel, WARM), raw: cold(bull, WARM) },
-    runs: { bullmq: bullRuns.map((m) => Math.round(rate(m))) },
-  });
-  if (process.env.BENCH_BIG === '1') {
+  if (rel && want('bullmq')) {
+    const bullRuns = [];
+    for (let i = 0; i < REPEAT; i++) bullRuns.push(await side('bull', 'bullmq', N));
+    const bull = best(bullRuns);
+    report('reliable list vs bullmq', N, rel, bull, {
+      cpuUsPerMsg: { rxq: rel.cpuUsPerMsg, raw: bull.cpuUsPerMsg },
+      coldMsgsPerSec: { rxq: cold(rel, WARM), raw: cold(bull, WARM) },
+      runs: { bullmq: bullRuns.map((m) => Math.round(rate(m))) },
+    });
+  }
+  if (process.env.BENCH_BIG === '1' && want('big')) {
     // The drain is timed whole, from connect to the last message.
     const big = await side('list', 'rxq-reliable', BIG, 0);
     const raw = await side('list', 'raw-reliable-batched', BIG, 0);

@@ -41,10 +41,10 @@ export interface KafkaSourceOptions {
   readonly fetchMaxWaitMs?: number;
   /**
    * Fetch size per partition. With `maxFetchBytes` it bounds what is buffered beyond
-   * `maxInFlight` (and the heap: larger fetches are a little faster but hold more). @default 32_768
+   * `maxInFlight` (and the heap: smaller fetches hold less but take more round trips). @default 524_288
    */
   readonly maxBytesPerPartition?: number;
-  /** Fetch size over all partitions of a request. @default 131_072 */
+  /** Fetch size over all partitions of a request. @default 524_288 */
   readonly maxFetchBytes?: number;
   /** `receive` resolves empty after this long without records. @default 1_000 */
   readonly pollMs?: number;
@@ -133,8 +133,8 @@ export function settingsOf(topics: string | readonly string[], options: KafkaSou
     rebalanceTimeoutMs: duration('rebalanceTimeoutMs', options.rebalanceTimeoutMs, 60_000),
     fetchMaxWaitMs: duration('fetchMaxWaitMs', options.fetchMaxWaitMs, 100),
     pollMs: duration('pollMs', options.pollMs, 1_000),
-    maxBytesPerPartition: duration('maxBytesPerPartition', options.maxBytesPerPartition, 32_768, 1_024),
-    maxFetchBytes: duration('maxFetchBytes', options.maxFetchBytes, 131_072, 1_024),
+    maxBytesPerPartition: duration('maxBytesPerPartition', options.maxBytesPerPartition, 524_288, 1_024),
+    maxFetchBytes: duration('maxFetchBytes', options.maxFetchBytes, 524_288, 1_024),
     seek,
   };
 }
