@@ -92,38 +92,23 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
     this.acks.hold();
     let ready: readonly RawEntry[] | undefined;
     try {
-      const reply = await this.cmd.callBuffer(
-        'XREADGROUP',
-        'GROUP',
-        group,
-        consumer,
-        'COUNT',
-        max,
-        'STREAMS',
-        stream,
-        '>',
-      );
-      ready = (reply as [Buffer, RawEntry[]][] | null)?.[0]?.[1];
+      ready = await this.read(this.cmd, max);
     } finally {
       this.acks.unhold();
     }
     if (ready !== undefined && ready.length > 0) return { entries: ready };
     if (this.stopped) return NONE;
-    const reply = (await this.blk.callBuffer(
-      'XREADGROUP',
-      'GROUP',
-      group,
-      consumer,
-      'COUNT',
-      max,
-      'BLOCK',
-      blockMs,
-      'STREAMS',
-      stream,
-      '>',
-    )) as [Buffer, RawEntry[]][] | null;
-    const entries = reply?.[0]?.[1];
+    const entries = await this.read(this.blk, max, blockMs);
     return entries === undefined ? NONE : { entries };
+  }
+
+  /** `XREADGROUP` of new entries, up to `max`; with `blockMs`, waits that long for some. */
+  private async read(connection: Redis, max: number, blockMs?: number): Promise<readonly RawEntry[] | undefined> {
+    const { stream, group, consumer } = this.settings;
+    const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
+    const args = ['GROUP', group, consumer, 'COUNT', max, ...block, 'STREAMS', stream, '>'];
+    const reply = (await connection.callBuffer('XREADGROUP', ...args)) as [Buffer, RawEntry[]][] | null;
+    return reply?.[0]?.[1];
   }
 
   /** XACK of many ids, at most 1,000 per call. */
