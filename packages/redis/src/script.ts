@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
+/** Lua: `now_ms()`, the server's clock in milliseconds, for the scripts that schedule delays. */
+export const NOW_MS = `local function now_ms()
+  local t = redis.call('TIME')
+  return t[1] * 1000 + math.floor(t[2] / 1000)
+end
+`;
+
 /** A Lua script run by `EVALSHA`, loaded with `EVAL` when the server does not know it yet. */
 export class LuaScript {
   readonly sha: string;
@@ -57,7 +64,7 @@ return items`,
 // a(elem): ack. t(elem,new): to the tail. h(elem): back to the head as it was.
 // d(elem,new,delayMs): to the delayed set. x(elem,new): to the dead list.
 // Every op but a is done only when the element was still in the processing list.
-const SETTLE_FN = `
+const SETTLE_FN = `${NOW_MS}
 local function settle(proc, queue, delayed, dead, ops, blob, lengths)
   local args, pos = {}, 1
   for n in string.gmatch(lengths, '%d+') do
@@ -82,7 +89,7 @@ local function settle(proc, queue, delayed, dead, ops, blob, lengths)
       i = i + 2
     elseif op == 'd' then
       if removed > 0 then
-        if not now then local t = redis.call('TIME'); now = t[1] * 1000 + math.floor(t[2] / 1000) end
+        if not now then now = now_ms() end
         redis.call('ZADD', delayed, now + tonumber(args[i + 2]), args[i + 1])
       end
       i = i + 3
@@ -115,16 +122,15 @@ return items`,
 
 /** KEYS: delayed, queue. ARGV: delayMs, element. Adds to the delayed set (simple mode resend). */
 export const DELAY = new LuaScript(
-  `local t = redis.call('TIME')
-redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[1]), ARGV[2])
+  `${NOW_MS}
+redis.call('ZADD', KEYS[1], now_ms() + tonumber(ARGV[1]), ARGV[2])
 return 1`,
 );
 
 /** KEYS: delayed, queue. Moves up to 1000 due entries to the tail of the queue. */
 export const PROMOTE = new LuaScript(
-  `local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1000)
+  `${NOW_MS}
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms(), 'LIMIT', 0, 1000)
 for _, v in ipairs(due) do
   redis.call('RPUSH', KEYS[2], v)
   redis.call('ZREM', KEYS[1], v)

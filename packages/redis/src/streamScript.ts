@@ -1,4 +1,4 @@
-import { LuaScript } from './script.js';
+import { LuaScript, NOW_MS } from './script.js';
 
 /**
  * KEYS: stream. ARGV: group, consumer, minIdleMs, cursor, count. Claims idle pending entries with
@@ -25,11 +25,11 @@ return {r[1], entries, counts}`,
  * (delayMs > 0) puts the envelope in the delayed set.
  */
 export const XMOVE = new LuaScript(
-  `if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+  `${NOW_MS}
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 local delay = tonumber(ARGV[3])
 if delay > 0 then
-  local t = redis.call('TIME')
-  redis.call('ZADD', KEYS[3], t[1] * 1000 + math.floor(t[2] / 1000) + delay, ARGV[4])
+  redis.call('ZADD', KEYS[3], now_ms() + delay, ARGV[4])
 else
   redis.call('XADD', KEYS[2], '*', unpack(ARGV, 5))
 end
@@ -38,9 +38,8 @@ return 1`,
 
 /** KEYS: delayed, stream. ARGV: body field. Adds up to 1000 due envelopes to the stream. */
 export const XPROMOTE = new LuaScript(
-  `local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 1000)
+  `${NOW_MS}
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms(), 'LIMIT', 0, 1000)
 for _, v in ipairs(due) do
   local nl = string.find(v, '\\n', 7, true)
   local fields = {ARGV[1], string.sub(v, nl + 1)}
