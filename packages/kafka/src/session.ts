@@ -20,6 +20,17 @@ import { KafkaDelivery, PartitionState } from './partition.js';
 import { Assignments } from './assignments.js';
 import { Committer } from './committer.js';
 
+/** Resolves after `ms`, or as soon as the function handed to `setWaker` is called. */
+function wakeOrTimeout(ms: number, setWaker: (wake: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    setWaker(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /**
  * One consumer-group membership: buffers fetched records, holds the fetch loop while buffered +
  * in flight reaches `maxInFlight`, tracks settled offsets per assignment and commits the
@@ -87,13 +98,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
     this.dataWaiter?.();
     // Credit: hold the fetch loop (heartbeating) until buffered + in flight drops below the bound.
     while (!this.closed && !state.revoking && !this.hasCredit()) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.settings.heartbeatIntervalMs);
-        this.creditWaiter = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+      await wakeOrTimeout(this.settings.heartbeatIntervalMs, (wake) => (this.creditWaiter = wake));
       this.creditWaiter = undefined;
       try {
         await control.heartbeat();
@@ -137,13 +142,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
   async receive(max: number): Promise<readonly KafkaDelivery[]> {
     this.check();
     if (this.buffered === 0 && !this.closed) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, this.settings.pollMs);
-        this.dataWaiter = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+      await wakeOrTimeout(this.settings.pollMs, (wake) => (this.dataWaiter = wake));
       this.dataWaiter = undefined;
       this.check();
     }
