@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { ack, fromQueue, handle } from '@rxq/core';
 import { kafka } from '@rxq/kafka';
 import { createRequire } from 'node:module';
-import { envInt, measureWarm, median, report } from './lib.mjs';
+import { envInt, fastest, measureWarm, medianRatio, rates, report } from './lib.mjs';
 
 // kafkajs is a dependency of @rxq/kafka, not of the workspace root: resolve it from there.
 const { Kafka, logLevel, Partitioners } = createRequire(new URL('../packages/kafka/package.json', import.meta.url))(
@@ -185,14 +185,11 @@ async function main() {
       if (only !== 'raw') rxqRuns.push(consumeInChild('rxq', topic, warm, n));
       if (only !== 'rxq') rawRuns.push(consumeInChild('raw', topic, warm, n));
     }
-    const rate = (m) => m.messages / m.seconds;
-    const best = (runs) => runs.reduce((a, b) => (rate(b) > rate(a) ? b : a), runs[0]);
-    const rates = (runs) => runs.map((m) => Math.round(rate(m)));
     const cold = (m) => (m && warm > 0 ? Math.round(warm / m.coldSeconds) : undefined);
     // Peak RSS: the highest of any round.
     const peak = (runs) => Math.max(...runs.map((m) => m.peakRssMB));
-    const rxqRun = rxqRuns.length ? { ...best(rxqRuns), peakRssMB: peak(rxqRuns) } : undefined;
-    const rawRun = rawRuns.length ? { ...best(rawRuns), peakRssMB: peak(rawRuns) } : undefined;
+    const rxqRun = rxqRuns.length ? { ...fastest(rxqRuns), peakRssMB: peak(rxqRuns) } : undefined;
+    const rawRun = rawRuns.length ? { ...fastest(rawRuns), peakRssMB: peak(rawRuns) } : undefined;
     const perf = only ? {} : ceiling(topic, total);
     report(
       big ? 'kafka drain 1M, 4 partitions' : 'kafka consume, 4 partitions',
@@ -200,9 +197,7 @@ async function main() {
       rxqRun ?? rawRun,
       rawRun ?? rxqRun,
       {
-        ...(rxqRuns.length && rawRuns.length
-          ? { medianRatio: Math.round((median(rates(rxqRuns)) / median(rates(rawRuns))) * 100) / 100 }
-          : {}),
+        ...(rxqRuns.length && rawRuns.length ? { medianRatio: medianRatio(rxqRuns, rawRuns) } : {}),
         cpuUsPerMsg: { rxq: rxqRun?.cpuUsPerMsg, raw: rawRun?.cpuUsPerMsg },
         coldMsgsPerSec: { rxq: cold(rxqRun), raw: cold(rawRun) },
         ceiling: perf,

@@ -95,6 +95,19 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Messages per second of one measured run ({ messages, seconds }). */
+export const rateOf = (m) => m.messages / m.seconds;
+
+/** The fastest of some runs. */
+export const fastest = (runs) => runs.reduce((a, b) => (rateOf(b) > rateOf(a) ? b : a));
+
+/** Every run's rate, rounded. */
+export const rates = (runs) => runs.map((m) => Math.round(rateOf(m)));
+
+/** The median rate of rxq's runs over the median rate of raw's, to two decimals. */
+export const medianRatio = (rxqRuns, rawRuns) =>
+  Math.round((median(rates(rxqRuns)) / median(rates(rawRuns))) * 100) / 100;
+
 /** Reads a positive integer from the environment, e.g. BENCH_N. */
 export function envInt(name, fallback) {
   const v = Number(process.env[name]);

@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { drainWithRxq, envInt, measureWarm, median, report } from './lib.mjs';
+import { drainWithRxq, envInt, fastest, measureWarm, medianRatio, rates, report } from './lib.mjs';
 
 const require = createRequire(new URL('../packages/redis/package.json', import.meta.url));
 const { Redis } = require('ioredis');
@@ -214,8 +214,6 @@ async function main() {
       await cleanup(consumer === 'bullmq' ? `bull:${key}` : key);
     }
   };
-  const rate = (m) => m.messages / m.seconds;
-  const best = (runs) => runs.reduce((a, b) => (rate(b) > rate(a) ? b : a));
   const cold = (m, warm) => (warm > 0 ? Math.round(warm / m.coldSeconds) : undefined);
   // rawWarm: the naive reliable loop (7.6k msg/s) is bound by round trips, not by the JIT, and a
   // warm-up of 100,000 would take it 13 s per run: it gets 10,000.
@@ -226,15 +224,14 @@ async function main() {
       rxqRuns.push(await side(kind, rxqConsumer, n));
       rawRuns.push(await side(kind, rawConsumer, n, rawWarm));
     }
-    const a = best(rxqRuns);
-    const b = best(rawRuns);
-    const rates = { rxq: rxqRuns.map((m) => Math.round(rate(m))), raw: rawRuns.map((m) => Math.round(rate(m))) };
+    const a = fastest(rxqRuns);
+    const b = fastest(rawRuns);
     report(name, n, a, b, {
-      medianRatio: Math.round((median(rates.rxq) / median(rates.raw)) * 100) / 100,
+      medianRatio: medianRatio(rxqRuns, rawRuns),
       cpuUsPerMsg: { rxq: a.cpuUsPerMsg, raw: b.cpuUsPerMsg },
       coldMsgsPerSec: { rxq: cold(a, WARM), raw: cold(b, rawWarm) },
       warmup: { rxq: WARM, raw: rawWarm },
-      runs: rates,
+      runs: { rxq: rates(rxqRuns), raw: rates(rawRuns) },
     });
     return a;
   };
@@ -252,11 +249,11 @@ async function main() {
   if (rel && want('bullmq')) {
     const bullRuns = [];
     for (let i = 0; i < REPEAT; i++) bullRuns.push(await side('bull', 'bullmq', N));
-    const bull = best(bullRuns);
+    const bull = fastest(bullRuns);
     report('reliable list vs bullmq', N, rel, bull, {
       cpuUsPerMsg: { rxq: rel.cpuUsPerMsg, raw: bull.cpuUsPerMsg },
       coldMsgsPerSec: { rxq: cold(rel, WARM), raw: cold(bull, WARM) },
-      runs: { bullmq: bullRuns.map((m) => Math.round(rate(m))) },
+      runs: { bullmq: rates(bullRuns) },
     });
   }
   if (process.env.BENCH_BIG === '1' && want('big')) {
