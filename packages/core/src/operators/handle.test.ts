@@ -1,5 +1,7 @@
 import { firstValueFrom, map, of, Subject, throwError, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { HandlerTimeoutError, InvalidOptionError } from '../errors.js';
 import type { Message } from '../message.js';
@@ -290,6 +292,41 @@ describe('handle: long queues', () => {
     expect(errors).toEqual([]);
     expect(outcomes).toBe(10_000);
     expect(completed).toBe(true);
+  });
+});
+
+describe('handle: memory under steady load', () => {
+  it('lets go of handled items while its queue never runs empty', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const source = new Subject<Message<string>>();
+    const handled: WeakRef<Message<string>>[] = [];
+    let sent = 0;
+    const send = (): void => {
+      const m = fake(String(sent++));
+      if (handled.length < 1000) handled.push(new WeakRef(m));
+      source.next(m);
+    };
+    let reached!: () => void;
+    const midway = new Promise<void>((r) => (reached = r));
+    // Every handler queues one more item, and two were queued to start: one always waits.
+    const subscription = source
+      .pipe(
+        handle(async () => {
+          await new Promise((r) => setImmediate(r));
+          send();
+        }),
+      )
+      .subscribe((o) => o.item.id === '2000' && reached());
+    send();
+    send();
+    await midway;
+    await new Promise((r) => setImmediate(r));
+    gc();
+    const alive = handled.filter((r) => r.deref() !== undefined).length;
+    subscription.unsubscribe();
+    expect(sent).toBeGreaterThan(2000);
+    expect(alive).toBe(0);
   });
 });
 

@@ -1,4 +1,5 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { Fifo } from '../fifo.js';
 import { HandlerRun, type RunOwner } from '../internal/handlerRun.js';
 import { fn as checkFn, nonNegative, opt, positiveInt } from '../internal/validate.js';
 import type { Message } from '../message.js';
@@ -67,13 +68,11 @@ export function handle<I extends Item, R>(
     new Observable<Outcome<I, R>>((subscriber) => {
       let active = 0;
       let sourceDone = false;
-      const waiting: I[] = [];
-      let waitingHead = 0;
+      const waiting = new Fifo<I>();
       /** Per busy key, the items queued behind the running one. */
       const keyed = new Map<unknown, I[]>();
       /** Items whose key came free, to run before `waiting`. */
-      const ready: I[] = [];
-      let readyHead = 0;
+      const ready = new Fifo<I>();
       /** Set while `drain` runs: handlers that finish synchronously must not start the next one
        * from inside it, or a long queue of them would nest one stack frame set per item. */
       let draining = false;
@@ -82,8 +81,7 @@ export function handle<I extends Item, R>(
       let closed = false;
 
       const maybeComplete = (): void => {
-        if (sourceDone && active === 0 && waitingHead === waiting.length && readyHead === ready.length)
-          subscriber.complete();
+        if (sourceDone && active === 0 && waiting.size === 0 && ready.size === 0) subscriber.complete();
       };
 
       const enqueue = (item: I, key: unknown): void => {
@@ -132,17 +130,13 @@ export function handle<I extends Item, R>(
         draining = true;
         try {
           while (!closed && active < concurrency) {
-            let item: I;
-            if (readyHead < ready.length) item = ready[readyHead++] as I;
-            else if (waitingHead < waiting.length) item = waiting[waitingHead++] as I;
-            else break;
+            const item = ready.size > 0 ? ready.shift() : waiting.shift();
+            if (item === undefined) break;
             run(item, keyOf ? keyStore.get(item) : undefined);
           }
         } finally {
           draining = false;
         }
-        if (readyHead === ready.length && readyHead > 0) ready.length = readyHead = 0;
-        if (waitingHead === waiting.length && waitingHead > 0) waiting.length = waitingHead = 0;
         maybeComplete();
       };
 
@@ -193,8 +187,8 @@ export function handle<I extends Item, R>(
         subscription.unsubscribe();
         for (const handlerRun of cancellable) handlerRun.cancel();
         cancellable.clear();
-        waiting.length = waitingHead = 0;
-        ready.length = readyHead = 0;
+        waiting.clear();
+        ready.clear();
         keyed.clear();
       };
     });
