@@ -1,6 +1,7 @@
 import {
   ConnectionLostError,
   deadLetterHeaders,
+  Fifo,
   resendHeaders,
   type DeadLetterRequest,
   type OpenContext,
@@ -37,8 +38,7 @@ function wakeOrTimeout(ms: number, setWaker: (wake: () => void) => void): Promis
  * contiguous prefix on an interval, on revoke and on close.
  */
 export class KafkaSession implements Session<KafkaDelivery> {
-  private buffer: KafkaDelivery[] = [];
-  private head = 0;
+  private readonly buffer = new Fifo<KafkaDelivery>();
   private outstanding = 0;
   private readonly assignments: Assignments;
   private dataWaiter: (() => void) | undefined;
@@ -76,12 +76,8 @@ export class KafkaSession implements Session<KafkaDelivery> {
     );
   }
 
-  private get buffered(): number {
-    return this.buffer.length - this.head;
-  }
-
   private hasCredit(): boolean {
-    return this.buffered + this.outstanding < this.context.maxInFlight;
+    return this.buffer.size + this.outstanding < this.context.maxInFlight;
   }
 
   private async onBatch(tp: TopicPartition, records: readonly KafkaRecord[], control: BatchControl): Promise<void> {
@@ -123,8 +119,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
   }
 
   private dropBuffered(): void {
-    this.buffer = [];
-    this.head = 0;
+    this.buffer.clear();
     this.creditWaiter?.();
   }
 
@@ -141,22 +136,19 @@ export class KafkaSession implements Session<KafkaDelivery> {
 
   async receive(max: number): Promise<readonly KafkaDelivery[]> {
     this.check();
-    if (this.buffered === 0 && !this.closed) {
+    if (this.buffer.size === 0 && !this.closed) {
       await wakeOrTimeout(this.settings.pollMs, (wake) => (this.dataWaiter = wake));
       this.dataWaiter = undefined;
       this.check();
     }
     const out: KafkaDelivery[] = [];
-    while (out.length < max && this.head < this.buffer.length) {
-      const d = this.buffer[this.head++] as KafkaDelivery;
+    while (out.length < max) {
+      const d = this.buffer.shift();
+      if (d === undefined) break;
       if (!d.state.live || d.state.revoking) continue;
       d.state.emitted++;
       this.outstanding++;
       out.push(d);
-    }
-    if (this.head > 4096 && this.head * 2 > this.buffer.length) {
-      this.buffer = this.buffer.slice(this.head);
-      this.head = 0;
     }
     if (this.hasCredit()) this.creditWaiter?.();
     return out;
