@@ -1,7 +1,9 @@
 import { filter, firstValueFrom, map, Subject, tap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MemoryQueue, memory } from '../../memory/dist/index.js';
-import { codec, json } from './codec.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { codec, identity, json } from './codec.js';
 import type { Connector, Delivery, Session } from './connector.js';
 import { ConnectionGaveUpError, ConnectionLostError, InvalidOptionError, RxqError } from './errors.js';
 import { fromQueue, type FromQueueOptions, type QueueObservable, type SourceStatus } from './fromQueue.js';
@@ -197,6 +199,39 @@ describe('fromQueue: in-flight and release', () => {
       ['delay', 2, 'acked'],
     ]);
     expect(await connector.deadLetters.pull({ timeoutMs: 0 })).toMatchObject({ value: '"reject"', reason: 'rejected' });
+  });
+});
+
+describe('fromQueue: memory while idle', () => {
+  it('keeps no settled message alive while it waits for the next one', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const queue = new MemoryQueue<object>();
+    // Made in a function of their own, so that no variable of this test holds the last one.
+    const fill = (): WeakRef<object>[] =>
+      Array.from({ length: 50 }, (_, i) => {
+        const body = { i };
+        queue.push(body);
+        return new WeakRef(body);
+      });
+    const bodies = fill();
+    const source = fromQueue(memory(queue, { codec: identity, pollMs: 60_000 }), { maxInFlight: 64 });
+    let acked = 0;
+    let allAcked!: () => void;
+    const done = new Promise<void>((r) => (allAcked = r));
+    const subscription = source
+      .pipe(
+        handle(() => undefined, { concurrency: 8 }),
+        ack(),
+      )
+      .subscribe(() => ++acked === 50 && allAcked());
+    await done;
+    // The source now waits in receive (pollMs is a minute): nothing of the 50 may be held.
+    await new Promise((r) => setImmediate(r));
+    gc();
+    const alive = bodies.filter((r) => r.deref() !== undefined).length;
+    subscription.unsubscribe();
+    expect(alive).toBe(0);
   });
 });
 

@@ -33,6 +33,8 @@ function call(op: () => Promise<void>): Promise<void> {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }
+/** What `receiveAndEmit` returns when the pump goes on. */
+const CONTINUE = Symbol('continue');
 const INTERRUPTED = Symbol('interrupted');
 
 /**
@@ -141,50 +143,61 @@ export class Run<T> implements MessageOwner {
 
   /** Pulls and emits until stopped (returns undefined) or the session is lost (returns the error). */
   private async pump(session: Session): Promise<unknown> {
-    const { maxInFlight, codec } = this.settings;
     while (!this.stopping) {
       if (this.lostError !== undefined) return this.lostError;
-      const credit = maxInFlight - this.inFlight;
+      const credit = this.settings.maxInFlight - this.inFlight;
       if (credit <= 0) {
         await new Promise<void>((resolve) => (this.creditWaiter = resolve));
         this.creditWaiter = undefined;
         continue;
       }
-      let batch: readonly Delivery[] | typeof INTERRUPTED;
-      const receiving = session.receive(credit);
-      try {
-        batch = await this.interruptible(receiving);
-      } catch (error) {
-        return error;
-      }
-      if (batch === INTERRUPTED || this.stopping) {
-        // The receive may still deliver: give back whatever it brings.
-        const late = batch === INTERRUPTED ? receiving : Promise.resolve(batch);
-        // Not a settlement: close() must not wait for it, since closing is what ends the receive.
-        const givenBack = late
-          .then((ds) => (ds.length > 0 ? this.giveBack(session, ds) : undefined))
-          .catch(() => undefined)
-          .finally(() => this.lateReceives.delete(givenBack));
-        this.lateReceives.add(givenBack);
-        if (this.stopping) return undefined;
-        return this.lostError;
-      }
-      this.retries = 0;
-      const now = performance.now();
-      for (const delivery of batch) {
-        let body: T;
-        try {
-          body = codec.decode(delivery.payload, delivery.headers ?? NO_HEADERS);
-        } catch (error) {
-          this.poison(session, delivery, error);
-          continue;
-        }
-        const message = new MessageImpl<T>(this, session, delivery, body, now);
-        this.link(message);
-        this.subscriber.next(message);
-      }
+      const end = await this.receiveAndEmit(session, credit);
+      if (end !== CONTINUE) return end;
     }
     return undefined;
+  }
+
+  /**
+   * One receive: emits what it brings and returns CONTINUE, or returns what ends the pump. A
+   * method of its own so that the pump, waiting for the next receive, keeps nothing of this batch
+   * alive (its messages hold their deliveries for as long as they are unsettled).
+   */
+  private async receiveAndEmit(session: Session, credit: number): Promise<unknown> {
+    let batch: readonly Delivery[] | typeof INTERRUPTED;
+    const receiving = session.receive(credit);
+    try {
+      batch = await this.interruptible(receiving);
+    } catch (error) {
+      return error;
+    }
+    if (batch === INTERRUPTED || this.stopping) {
+      // The receive may still deliver: give back whatever it brings.
+      const late = batch === INTERRUPTED ? receiving : Promise.resolve(batch);
+      // Not a settlement: close() must not wait for it, since closing is what ends the receive.
+      const givenBack = late
+        .then((ds) => (ds.length > 0 ? this.giveBack(session, ds) : undefined))
+        .catch(() => undefined)
+        .finally(() => this.lateReceives.delete(givenBack));
+      this.lateReceives.add(givenBack);
+      if (this.stopping) return undefined;
+      return this.lostError;
+    }
+    this.retries = 0;
+    const { codec } = this.settings;
+    const now = performance.now();
+    for (const delivery of batch) {
+      let body: T;
+      try {
+        body = codec.decode(delivery.payload, delivery.headers ?? NO_HEADERS);
+      } catch (error) {
+        this.poison(session, delivery, error);
+        continue;
+      }
+      const message = new MessageImpl<T>(this, session, delivery, body, now);
+      this.link(message);
+      this.subscriber.next(message);
+    }
+    return CONTINUE;
   }
 
   private lost(error: unknown): void {
