@@ -36,5 +36,5 @@ export { consume } from './consume.js';
 export type { Consumer, ConsumeOptions } from './consume.js';
 export { HEADERS, attemptOf, resendHeaders, deadLetterHeaders } from './headers.js';
 export { batcher } from './batcher.js';
-export { Fifo } from './fifo.js';
 export type { Batcher, BatcherOptions } from './batcher.js';
+export { Fifo } from './fifo.js';
