@@ -1,8 +1,6 @@
 import { filter, firstValueFrom, map, Subject, tap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MemoryQueue, memory } from '../../memory/dist/index.js';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { codec, identity, json } from './codec.js';
 import type { Connector, Delivery, Session } from './connector.js';
 import { ConnectionGaveUpError, ConnectionLostError, InvalidOptionError, RxqError } from './errors.js';
@@ -11,6 +9,7 @@ import type { Message } from './message.js';
 import { ack } from './operators/ack.js';
 import { handle } from './operators/handle.js';
 import { collectAll, collectUntil } from './testing/collect.js';
+import { aliveAfterGc } from '../test/gc.js';
 
 /** Resolves with the first status event of `status`. */
 const statusOf = (source: QueueObservable<unknown>, status: SourceStatus): Promise<unknown> =>
@@ -204,8 +203,6 @@ describe('fromQueue: in-flight and release', () => {
 
 describe('fromQueue: memory while idle', () => {
   it('keeps no settled message alive while it waits for the next one', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const queue = new MemoryQueue<object>();
     // Made in a function of their own, so that no variable of this test holds the last one.
     const fill = (): WeakRef<object>[] =>
@@ -227,9 +224,7 @@ describe('fromQueue: memory while idle', () => {
       .subscribe(() => ++acked === 50 && allAcked());
     await done;
     // The source now waits in receive (pollMs is a minute): nothing of the 50 may be held.
-    await new Promise((r) => setImmediate(r));
-    gc();
-    const alive = bodies.filter((r) => r.deref() !== undefined).length;
+    const alive = await aliveAfterGc(bodies);
     subscription.unsubscribe();
     expect(alive).toBe(0);
   });

@@ -1,13 +1,12 @@
 import { firstValueFrom, map, of, Subject, throwError, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { HandlerTimeoutError, InvalidOptionError } from '../errors.js';
 import type { Message } from '../message.js';
 import { PartialFailure, type Batch, type Outcome } from '../outcome.js';
 import { fakeMessage } from '../testing/fakeMessage.js';
 import { handle, type Handler, type HandleOptions } from './handle.js';
+import { aliveAfterGc } from '../../test/gc.js';
 
 const fake = (id: string, key?: string): Message<string> => fakeMessage(id, key === undefined ? {} : { key });
 
@@ -297,8 +296,6 @@ describe('handle: long queues', () => {
 
 describe('handle: memory under steady load', () => {
   it('lets go of handled items while its queue never runs empty', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const source = new Subject<Message<string>>();
     const handled: WeakRef<Message<string>>[] = [];
     let sent = 0;
@@ -321,9 +318,7 @@ describe('handle: memory under steady load', () => {
     send();
     send();
     await midway;
-    await new Promise((r) => setImmediate(r));
-    gc();
-    const alive = handled.filter((r) => r.deref() !== undefined).length;
+    const alive = await aliveAfterGc(handled);
     subscription.unsubscribe();
     expect(sent).toBeGreaterThan(2000);
     expect(alive).toBe(0);
