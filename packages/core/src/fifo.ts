@@ -40,7 +40,7 @@ export class Fifo<T> {
 
   /** Drops every queued item. */
   clear(): void {
-    this.items = [];
+    this.items.length = 0;
     this.head = 0;
   }
 }
