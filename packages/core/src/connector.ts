@@ -1,4 +1,5 @@
 import type { Codec } from './codec.js';
+import type { Logger } from './logger.js';
 
 /**
  * One message as a connector hands it to `fromQueue`, before decoding.
@@ -22,6 +23,12 @@ export interface Delivery {
   readonly offset?: string | undefined;
   /** Broker timestamp, milliseconds since the epoch. */
   readonly timestamp?: number | undefined;
+  /**
+   * What the broker delivered beside the body, as the connector's own typed view (AMQP
+   * properties, Kafka's raw key and headers, Redis stream fields). Lossless: copies are built from
+   * it, never from `headers`.
+   */
+  readonly transport?: unknown;
 }
 
 /** What `fromQueue` asks of a session when a message is resent. */
@@ -93,6 +100,8 @@ export interface OpenContext {
    * `fromQueue` closes the session and reconnects with backoff.
    */
   lost(error: unknown): void;
+  /** The source's logger, bound to the source's name. Route the client library's logs here. */
+  readonly logger: Logger;
 }
 
 /**

@@ -7,6 +7,12 @@ export type RxqErrorCode =
   | 'CONNECTION_GAVE_UP'
   | 'PARTIAL_FAILURE'
   | 'TIMEOUT'
+  | 'SETTLE_FAILED'
+  | 'CLOSE_FAILED'
+  | 'AUTHENTICATION_FAILED'
+  | 'AUTHORIZATION_FAILED'
+  | 'NOT_FOUND'
+  | 'UNSUPPORTED'
   | (string & {});
 
 /** Options accepted by {@link RxqError}. */
@@ -49,6 +55,14 @@ export class InvalidOptionError extends RxqError {
     super('INVALID_OPTION', `Invalid option \`${option}\`: expected ${expected}, got ${describe(got)}.`);
     this.name = 'InvalidOptionError';
     this.option = option;
+  }
+
+  /** An option name that is not known, with the closest known name where there is one. */
+  static unknown(option: string, suggestion?: string): InvalidOptionError {
+    const error = new InvalidOptionError(option, '', undefined);
+    error.message =
+      `Unknown option \`${option}\`` + (suggestion === undefined ? '.' : `; did you mean \`${suggestion}\`?`);
+    return error;
   }
 }
 
@@ -93,6 +107,44 @@ export class ConnectionGaveUpError extends RxqError {
       { cause },
     );
     this.name = 'ConnectionGaveUpError';
+  }
+}
+
+/**
+ * The broker refused the credentials. Never retryable: the same credentials fail again, so the
+ * source errors with it instead of reconnecting forever. The message never carries the secret.
+ */
+export class AuthenticationError extends RxqError {
+  constructor(message: string, cause?: unknown) {
+    super('AUTHENTICATION_FAILED', message, { cause });
+    this.name = 'AuthenticationError';
+  }
+}
+
+/** The broker accepted the credentials but refused the operation (an ACL, a vhost permission). */
+export class AuthorizationError extends RxqError {
+  constructor(message: string, cause?: unknown) {
+    super('AUTHORIZATION_FAILED', message, { cause });
+    this.name = 'AuthorizationError';
+  }
+}
+
+/** What the source or a publish targets does not exist (a queue, a topic, a vhost). */
+export class NotFoundError extends RxqError {
+  constructor(message: string, cause?: unknown) {
+    super('NOT_FOUND', message, { cause });
+    this.name = 'NotFoundError';
+  }
+}
+
+/**
+ * The broker sent something the client cannot handle (a compression codec, a protocol feature).
+ * Never retryable; the message names the feature.
+ */
+export class UnsupportedError extends RxqError {
+  constructor(message: string, cause?: unknown) {
+    super('UNSUPPORTED', message, { cause });
+    this.name = 'UnsupportedError';
   }
 }
 

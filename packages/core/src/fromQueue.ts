@@ -4,6 +4,7 @@ import { json, type Codec } from './codec.js';
 import type { Connector } from './connector.js';
 import { InvalidOptionError, type RxqError } from './errors.js';
 import type { Message } from './message.js';
+import { childLogger, silentLogger, type Logger } from './logger.js';
 import { SourceMetrics } from './metrics.js';
 import { Run } from './internal/run.js';
 import { nonNegative, opt, positiveInt } from './internal/validate.js';
@@ -53,6 +54,8 @@ export interface FromQueueOptions<T> {
   readonly drainTimeoutMs?: number;
   /** Told of errors that do not end the stream (a settlement the broker refused). @default ignore */
   readonly onError?: (error: RxqError) => void;
+  /** Where the source and its connector log (pino's shape). @default nothing is logged */
+  readonly logger?: Logger;
 }
 
 /**
@@ -99,6 +102,7 @@ export class QueueObservable<T> extends Observable<Message<T>> {
           metrics,
           status: (event) => status.next(event),
           onError,
+          logger: childLogger(options.logger ?? silentLogger, { source: connector.name }),
         },
         subscriber,
       );

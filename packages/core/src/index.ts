@@ -38,3 +38,8 @@ export { HEADERS, attemptOf, resendHeaders, deadLetterHeaders } from './headers.
 export { batcher } from './batcher.js';
 export type { Batcher, BatcherOptions } from './batcher.js';
 export { Fifo } from './fifo.js';
+export { AuthenticationError, AuthorizationError, NotFoundError, UnsupportedError } from './errors.js';
+export { silentLogger, childLogger } from './logger.js';
+export type { Logger } from './logger.js';
+export { rejectUnknownOptions, positiveInt, nonNegative, fn, opt } from './options.js';
+export { OffsetTracker } from './offsetTracker.js';

@@ -1,6 +1,5 @@
-import { attemptOf, HEADERS, type Delivery } from '@rxq/core';
+import { attemptOf, HEADERS, OffsetTracker, type Delivery } from '@rxq/core';
 import type { HeaderValue, KafkaRecord, PartitionOffset } from './driver.js';
-import { OffsetTracker } from './offsetTracker.js';
 
 /**
  * One assignment of one partition to a session: a new one per generation (epoch), so that an ack

@@ -1,6 +1,7 @@
 import type { Subscriber } from 'rxjs';
 import type { Codec } from '../codec.js';
 import type { Connector, Delivery, OpenContext, Session } from '../connector.js';
+import type { Logger } from '../logger.js';
 import { ConnectionGaveUpError, errorInfo, isRetryable, RxqError } from '../errors.js';
 import type { Message, NackOptions, ResendOptions, Settlement } from '../message.js';
 import type { SourceMetrics } from '../metrics.js';
@@ -20,6 +21,8 @@ export interface RunSettings<T> {
   readonly metrics: SourceMetrics;
   readonly status: (event: StatusEvent) => void;
   readonly onError: (error: RxqError) => void;
+  /** Bound to the source's name. */
+  readonly logger: Logger;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -106,6 +109,7 @@ export class Run<T> implements MessageOwner {
           lost: (e) => {
             if (generation === this.generation) this.lost(e);
           },
+          logger: this.settings.logger,
         };
         session = await connector.open(context);
       } catch (error) {
