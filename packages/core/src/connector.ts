@@ -105,15 +105,17 @@ export interface OpenContext {
 }
 
 /**
- * What a broker package implements so that `fromQueue` can consume from it. Keep it to what the
+ * What a broker package implements so that `fromQueue` can consume from it. `T` is the body type
+ * of its default codec, so `fromQueue(connector)` yields `Message<T>` without a cast; a connector
+ * factory that takes a `codec?: Codec<T>` option returns `Connector<ItsDelivery, T>`. Keep it to what the
  * broker makes different: credit, decoding, settlement bookkeeping, reconnect and shutdown live in
  * `fromQueue`.
  */
-export interface Connector<D extends Delivery = Delivery> {
+export interface Connector<D extends Delivery = Delivery, T = unknown> {
   /** A label for logs, errors and metrics: the queue or topic name. */
   readonly name: string;
   /** The codec a source uses when its options name none. @default json */
-  readonly defaultCodec?: Codec<unknown>;
+  readonly defaultCodec?: Codec<T>;
   /** Open a connection. Rejects with a retryable error to be tried again with backoff. */
   open(context: OpenContext): Promise<Session<D>>;
 }
