@@ -69,7 +69,9 @@ export class Connection {
       this.chunks = [];
       this.partialBytes = 0;
       this.clearLineTimer();
-      if (line.length > this.ctx.maxLineBytes) return this.tooLong();
+      // The limit counts a line's bytes without its `\r\n`.
+      const length = line.length > 0 && line[line.length - 1] === 0x0d ? line.length - 1 : line.length;
+      if (length > this.ctx.maxLineBytes) return this.tooLong();
       this.lines.push(line);
       start = nl + 1;
       nl = chunk.indexOf(NEWLINE, start);
@@ -77,7 +79,7 @@ export class Connection {
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
       this.partialBytes += rest.length;
-      if (this.partialBytes > this.ctx.maxLineBytes) return this.tooLong();
+      if (this.partialBytes > this.ctx.maxLineBytes + 1) return this.tooLong();
       // Copy: a subarray would keep the whole socket chunk alive.
       this.chunks.push(start === 0 ? rest : Buffer.from(rest));
       if (this.lineTimer === undefined && this.ctx.lineTimeoutMs !== Infinity)

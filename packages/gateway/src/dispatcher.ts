@@ -16,6 +16,9 @@ export interface LeasedItem {
  * under one implicit lease), lease (items under explicit leases), ack, nack, release, dead-letter.
  */
 export class Dispatcher {
+  /** Takes in progress (pulls and leases waiting or taking). */
+  pulling = 0;
+
   constructor(
     readonly queues: ReadonlyMap<string, QueueBackend>,
     readonly defaultQueue: QueueBackend,
@@ -54,10 +57,15 @@ export class Dispatcher {
   async take(queue: QueueBackend, n: number | null, timeoutMs: number, caller: Caller, fill = true): Promise<Item[]> {
     const want = n ?? Infinity;
     let items: Item[] = [];
-    while (items.length < want && (fill || items.length === 0)) {
-      const got = await queue.take(want - items.length, timeoutMs, caller.signal);
-      if (got.length === 0) break;
-      items = items.length === 0 ? got : items.concat(got);
+    this.pulling++;
+    try {
+      while (items.length < want && (fill || items.length === 0)) {
+        const got = await queue.take(want - items.length, timeoutMs, caller.signal);
+        if (got.length === 0) break;
+        items = items.length === 0 ? got : items.concat(got);
+      }
+    } finally {
+      this.pulling--;
     }
     if (caller.gone && items.length > 0) {
       await queue.putBack(items, { countAttempt: false, front: true });

@@ -41,6 +41,13 @@ export class LeaseTable {
     return this.byId.size;
   }
 
+  /** Items under live leases. */
+  get items(): number {
+    let n = 0;
+    for (const lease of this.byId.values()) n += lease.items.length;
+    return n;
+  }
+
   /** A new lease on `items`, ending by itself after `leaseMs`. */
   grant(backend: QueueBackend, items: readonly Item[], leaseMs: number, owner: LeaseOwner | undefined): Lease {
     const id = `${this.prefix}-${(this.next++).toString(36)}`;

@@ -13,8 +13,8 @@ export interface Gateway {
   readonly port: number;
   /** The HTTP port, when HTTP is on. */
   readonly httpPort: number | undefined;
-  /** Open TCP connections and live leases, for monitoring. */
-  stats(): { connections: number; leases: number };
+  /** Open TCP connections, live leases and pulls in progress, for monitoring. */
+  stats(): { connections: number; leases: number; pulling: number };
   /**
    * Graceful shutdown: stops accepting, closes every connection (a pull still waiting takes
    * nothing), returns every lease to its queue with `attempt + 1`, and closes the backends.
@@ -63,19 +63,21 @@ export async function serve(options: ServeOptions = {}): Promise<Gateway> {
   return {
     port,
     httpPort: http?.port,
-    stats: () => ({ connections: connections.size, leases: leases.size }),
+    stats: () => ({ connections: connections.size, leases: leases.size, pulling: dispatcher.pulling }),
     close() {
       closing ??= (async () => {
+        const outstanding = leases.items;
         tcp.close();
         const httpClosed = http?.close();
         const all = [...connections];
         for (const c of all) c.destroy();
         await Promise.all(all.map((c) => c.closed));
         await httpClosed;
-        const returned = await leases.returnAll();
+        // Connections gave back their own leases as they closed; the rest (HTTP) go back now.
+        await leases.returnAll();
         for (const backend of o.queues.values()) await backend.close?.();
-        log.info({ returned }, 'gateway closed');
-        return returned;
+        log.info({ returned: outstanding }, 'gateway closed');
+        return outstanding;
       })();
       return closing;
     },
