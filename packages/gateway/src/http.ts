@@ -142,7 +142,13 @@ const apiError = (code: string, message: string): { error: { code: string; messa
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  };
+  // A body too large was not read to its end: the connection cannot carry another request.
+  if (status === 413) headers.connection = 'close';
+  res.writeHead(status, headers);
   res.end(text);
 }
 
