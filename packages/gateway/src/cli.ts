@@ -2,12 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Logger } from '@rxq/core';
-import { MemoryQueue } from '@rxq/memory';
+import type { MemoryQueue } from '@rxq/memory';
 import type { QueueBackend } from './backend.js';
+import { queueFromSpec } from './queueSpec.js';
 import { serve, type Gateway } from './serve.js';
 
 const USAGE = `usage: rxq-gateway [--port 3000] [--host 127.0.0.1] [--http-port N] --queue memory:NAME ...
   --queue memory:NAME        serve an in-process queue NAME (repeatable; the first is the default)
+  --queue NAME=redis://HOST:PORT[/DB]  serve the Redis list NAME (reliable: at-least-once)
   --port N                   TCP port of the line protocol (default 3000; 0: any free port)
   --http-port N              also serve HTTP on N (default: no HTTP)
   --host ADDRESS             address to listen on (default 127.0.0.1)
@@ -43,17 +45,6 @@ function int(name: string, value: string | undefined): number | undefined {
   return n;
 }
 
-/** Parses the command line into serve options. Exported for tests. */
-export function queuesFrom(specs: readonly string[]): Record<string, MemoryQueue<unknown> | QueueBackend> {
-  const queues: Record<string, MemoryQueue<unknown> | QueueBackend> = {};
-  for (const spec of specs.length > 0 ? specs : ['memory:default']) {
-    const m = /^memory:(.+)$/.exec(spec);
-    if (m === null) fail(`unsupported queue \`${spec}\` (memory:NAME)`);
-    queues[m[1] as string] = new MemoryQueue<unknown>();
-  }
-  return queues;
-}
-
 async function main(): Promise<void> {
   let parsed;
   try {
@@ -87,11 +78,17 @@ async function main(): Promise<void> {
     : process.env.RXQ_GATEWAY_TOKEN || undefined;
   const defined = <T>(entries: Record<string, T | undefined>): Record<string, T> =>
     Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Record<string, T>;
+  const logger = stderrLogger(level);
   let gateway: Gateway;
   try {
+    const queues: Record<string, MemoryQueue<unknown> | QueueBackend> = {};
+    for (const spec of parsed.queue ?? ['memory:default']) {
+      const [name, queue] = await queueFromSpec(spec, logger);
+      queues[name] = queue;
+    }
     gateway = await serve({
-      queues: queuesFrom(parsed.queue ?? []),
-      logger: stderrLogger(level),
+      queues,
+      logger,
       ...defined({ host: parsed.host, token }),
       ...defined({
         port: int('port', parsed.port),

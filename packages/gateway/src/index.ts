@@ -9,3 +9,5 @@ export type { LeasedItem } from './dispatcher.js';
 export { gateway } from './gatewayConnector.js';
 export type { GatewayOptions, GatewayDelivery } from './gatewayConnector.js';
 export { LineClient } from './client.js';
+export { connectorBackend } from './connectorBackend.js';
+export type { ConnectorBackendOptions } from './connectorBackend.js';

@@ -1,7 +1,12 @@
-import { json } from '@rxq/core';
+import { randomBytes } from 'node:crypto';
+import { HEADERS, json, silentLogger } from '@rxq/core';
 import { contractSuite, type DeadLetterView } from '@rxq/core/testing';
 import { MemoryQueue } from '@rxq/memory';
+import { readListEntry } from '@rxq/redis';
+import { Redis } from 'ioredis';
+import { afterAll } from 'vitest';
 import { gateway, LineClient, serve } from '../src/index.js';
+import { queueFromSpec } from '../src/queueSpec.js';
 
 // fromQueue(gateway('tcp://…')) against a running gateway serving a memory queue; messages are
 // published over the line protocol as any client would.
@@ -46,3 +51,50 @@ function snapshot<T>(q: MemoryQueue<T>): T[] {
   q.pushMany(all);
   return all;
 }
+
+// The same suite through a gateway that serves a Redis list (reliable mode) instead of memory.
+const REDIS = 'redis://127.0.0.1:6379';
+const admin = new Redis(REDIS, { connectionName: 'rxq-gateway-test' });
+afterAll(() => admin.quit());
+
+contractSuite({
+  name: 'gateway over a Redis list',
+  create: async () => {
+    const name = `rxq-gw-contract-${randomBytes(4).toString('hex')}`;
+    const [, backend] = await queueFromSpec(`${name}=${REDIS}`, silentLogger);
+    const gw = await serve({ port: 0, queues: { [name]: backend } });
+    const producer = await LineClient.open('127.0.0.1', gw.port, () => undefined, 5_000);
+    return {
+      connector: () => gateway(`tcp://127.0.0.1:${gw.port}`, { queue: name, codec: json, pollMs: 50 }),
+      publish: async (bodies) => {
+        await producer.call(
+          'push_many',
+          bodies.map((b) => JSON.stringify(b)),
+          { queue: name },
+        );
+      },
+      publishRaw: async (payloads) => {
+        for (const p of payloads) {
+          // Bytes cannot cross a JSON line: a client sends them as a (latin1) string.
+          const value = typeof p === 'string' ? p : Buffer.from(p).toString('latin1');
+          await producer.call('push', [value], { queue: name });
+        }
+      },
+      deadLetters: async (): Promise<DeadLetterView[]> =>
+        (await admin.lrangeBuffer(`${name}:dead`, 0, -1)).map((item) => {
+          const { payload, headers } = readListEntry(item);
+          return {
+            raw: payload,
+            reason: headers?.[HEADERS.deadReason] ?? '',
+            errorMessage: headers?.[HEADERS.errorMessage],
+          };
+        }),
+      close: async () => {
+        await producer.close();
+        await gw.close();
+        const keys = await admin.keys(`${name}*`);
+        if (keys.length > 0) await admin.del(...keys);
+      },
+    };
+  },
+});

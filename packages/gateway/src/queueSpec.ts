@@ -1,0 +1,43 @@
+import { InvalidOptionError, type Logger } from '@rxq/core';
+import { MemoryQueue } from '@rxq/memory';
+import type { QueueBackend } from './backend.js';
+import { connectorBackend } from './connectorBackend.js';
+
+/**
+ * A served queue from a command-line spec: `memory:NAME` (an in-process queue), or
+ * `NAME=redis://[:password@]host:port[/db]` (the Redis list NAME, as a reliable list: at-least-once).
+ * Redis needs `@rxq/redis` and `ioredis` installed beside the gateway; they are loaded only then.
+ */
+export async function queueFromSpec(
+  spec: string,
+  logger: Logger,
+): Promise<[string, MemoryQueue<unknown> | QueueBackend]> {
+  const memory = /^memory:(.+)$/.exec(spec);
+  if (memory) return [memory[1] as string, new MemoryQueue<unknown>()];
+  const broker = /^([^=]+)=([a-z]+):\/\/.*$/.exec(spec);
+  if (broker === null)
+    throw new InvalidOptionError('queue', 'memory:NAME or NAME=redis://host:port', spec.replace(/\/\/.*@/, '//…@'));
+  const [, name, scheme] = broker as unknown as [string, string, string];
+  const url = spec.slice(name.length + 1);
+  if (scheme === 'redis' || scheme === 'rediss') return [name, await redisBackend(name, url, logger)];
+  throw new InvalidOptionError(
+    'queue',
+    `memory:NAME or NAME=redis://… (${scheme} is served from code with connectorBackend, not yet from the command line)`,
+    `${name}=${scheme}://…`,
+  );
+}
+
+async function redisBackend(name: string, url: string, logger: Logger): Promise<QueueBackend> {
+  const { redis } = await import('@rxq/redis');
+  const { Redis } = await import('ioredis');
+  const publisher = new Redis(url, { connectionName: `rxq-gateway:${name}`, lazyConnect: true });
+  await publisher.connect();
+  return connectorBackend(name, {
+    connector: redis(name, { connection: url, blockMs: 100 }),
+    publish: async (values) => {
+      if (values.length > 0) await publisher.rpush(name, ...values.map((v) => JSON.stringify(v)));
+    },
+    close: async () => void (await publisher.quit()),
+    logger,
+  });
+}
