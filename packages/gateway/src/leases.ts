@@ -69,12 +69,6 @@ export class LeaseTable {
     return true;
   }
 
-  /** Ends a lease as done. */
-  async ack(lease: Lease): Promise<void> {
-    if (!this.end(lease)) return;
-    await lease.backend.ack(lease.items);
-  }
-
   /** Ends a lease by giving its items back. */
   async putBack(lease: Lease, how: PutBack): Promise<void> {
     if (!this.end(lease)) return;
