@@ -186,7 +186,7 @@ const concurrent = (fn) =>
 
 async function main() {
   print(
-    'tcp: 1 client, lockstep, 100 × push_many(10,000) + pull_many(10000, timeout=0)',
+    `tcp: 1 client, lockstep, ${ROUNDS} × push_many(${BATCH}) + pull_many(${BATCH}, timeout=0)`,
     total,
     await overGateway('tcp batches', total, (gw) => tcpBatches(gw.port, ROUNDS, BATCH)),
     await inProcess(total, (q) => memBatches(q, ROUNDS, BATCH)),
@@ -204,7 +204,7 @@ async function main() {
     await inProcess(total, (q) => memBatches(q, ROUNDS, BATCH)),
   );
   print(
-    `tcp: ${CLIENTS} clients at once, each 100 × push_many(${per}) + pull_many(${per}, timeout=0)`,
+    `tcp: ${CLIENTS} clients at once, each ${ROUNDS} × push_many(${per}) + pull_many(${per}, timeout=0)`,
     per * ROUNDS * CLIENTS,
     await overGateway('tcp 8 clients', per * ROUNDS * CLIENTS, (gw) =>
       concurrent(() => tcpBatchesDrained(gw.port, ROUNDS, per)),
@@ -219,13 +219,13 @@ async function main() {
     'round trips',
   );
   print(
-    'http: 1 client, keep-alive, 100 × POST /push_many/ (10,000) + POST /pull_many/ (10000, timeout=0)',
+    `http: 1 client, keep-alive, ${ROUNDS} × POST /push_many/ (${BATCH}) + POST /pull_many/ (${BATCH}, timeout=0)`,
     total,
     await overGateway('http batches', total, (gw) => httpBatches(gw.httpPort, ROUNDS, BATCH)),
     await inProcess(total, (q) => memBatches(q, ROUNDS, BATCH)),
   );
   print(
-    `http: ${CLIENTS} clients at once, each 100 × /push_many/ (${per}) + /pull_many/ (${per}, timeout=0)`,
+    `http: ${CLIENTS} clients at once, each ${ROUNDS} × /push_many/ (${per}) + /pull_many/ (${per}, timeout=0)`,
     per * ROUNDS * CLIENTS,
     await overGateway('http 8 clients', per * ROUNDS * CLIENTS, (gw) =>
       concurrent(() => httpBatchesDrained(gw.httpPort, ROUNDS, per)),

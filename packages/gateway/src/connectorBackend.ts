@@ -124,9 +124,18 @@ export function connectorBackend(name: string, options: ConnectorBackendOptions)
     }
   }
 
+  // Open at once: the connector declares its queue (AMQP) before anything is published to it.
+  current().catch((error: unknown) =>
+    logger.warn({ err: errorInfo(error), queue: name }, 'could not open the connector yet; retrying on the first pull'),
+  );
+
   return {
     name,
-    push: (values) => options.publish(values),
+    async push(values) {
+      // Published only once the connector has declared its topology (or failed to, then as it is).
+      await session?.catch(() => undefined);
+      await options.publish(values);
+    },
     take(max, timeoutMs, signal) {
       const run = turn.then(() => takeOnce(max, timeoutMs, signal));
       turn = run.catch(() => undefined);

@@ -4,9 +4,11 @@ import type { QueueBackend } from './backend.js';
 import { connectorBackend } from './connectorBackend.js';
 
 /**
- * A served queue from a command-line spec: `memory:NAME` (an in-process queue), or
- * `NAME=redis://[:password@]host:port[/db]` (the Redis list NAME, as a reliable list: at-least-once).
- * Redis needs `@rxq/redis` and `ioredis` installed beside the gateway; they are loaded only then.
+ * A served queue from a command-line spec: `memory:NAME` (an in-process queue),
+ * `NAME=redis://[:password@]host:port[/db]` (the Redis list NAME, as a reliable list), or
+ * `NAME=amqp://[user:password@]host:port[/vhost]` (the AMQP queue NAME, a classic durable queue as
+ * `@rxq/amqp` declares it). Both at-least-once. A broker's packages (`@rxq/redis` + `ioredis`,
+ * `@rxq/amqp` + `amqplib`) must be installed beside the gateway; they are loaded only when used.
  */
 export async function queueFromSpec(
   spec: string,
@@ -16,13 +18,18 @@ export async function queueFromSpec(
   if (memory) return [memory[1] as string, new MemoryQueue<unknown>()];
   const broker = /^([^=]+)=([a-z]+):\/\/.*$/.exec(spec);
   if (broker === null)
-    throw new InvalidOptionError('queue', 'memory:NAME or NAME=redis://host:port', spec.replace(/\/\/.*@/, '//…@'));
+    throw new InvalidOptionError(
+      'queue',
+      'memory:NAME, NAME=redis://host:port or NAME=amqp://host:port',
+      spec.replace(/\/\/.*@/, '//…@'),
+    );
   const [, name, scheme] = broker as unknown as [string, string, string];
   const url = spec.slice(name.length + 1);
   if (scheme === 'redis' || scheme === 'rediss') return [name, await redisBackend(name, url, logger)];
+  if (scheme === 'amqp' || scheme === 'amqps') return [name, await amqpBackend(name, url, logger)];
   throw new InvalidOptionError(
     'queue',
-    `memory:NAME or NAME=redis://… (${scheme} is served from code with connectorBackend, not yet from the command line)`,
+    `memory:NAME, NAME=redis://… or NAME=amqp://… (${scheme} is served from code with connectorBackend, not yet from the command line)`,
     `${name}=${scheme}://…`,
   );
 }
@@ -38,6 +45,21 @@ async function redisBackend(name: string, url: string, logger: Logger): Promise<
       if (values.length > 0) await publisher.rpush(name, ...values.map((v) => JSON.stringify(v)));
     },
     close: async () => void (await publisher.quit()),
+    logger,
+  });
+}
+
+async function amqpBackend(name: string, url: string, logger: Logger): Promise<QueueBackend> {
+  const { amqp, publishAll } = await import('@rxq/amqp');
+  const { connect } = await import('amqplib');
+  const publisher = await connect(url, { clientProperties: { connection_name: `rxq-gateway:${name}` } });
+  publisher.on('error', (error: Error) =>
+    logger.warn({ err: error.message, queue: name }, 'AMQP publisher connection error'),
+  );
+  return connectorBackend(name, {
+    connector: amqp(name, { connection: url, pollMs: 100 }),
+    publish: (values) => publishAll(publisher, name, values),
+    close: () => publisher.close(),
     logger,
   });
 }
