@@ -30,7 +30,7 @@ const leaseMany =
     const n = single ? 1 : arg.count(a.n);
     const t = arg.timeoutMs(a.timeout);
     if (n === null && t === Infinity) throw new ActionError('lease_many(None) needs a timeout');
-    const items = await d.lease(q, n, t, arg.millis('lease_ms', a.lease_ms, d.leaseMs), c, true);
+    const items = await d.lease(q, n, t, arg.millis('lease_ms', a.lease_ms, d.leaseMs), c);
     if (items.length === 0) return TIMEOUT;
     return success(single ? items[0] : items);
   };

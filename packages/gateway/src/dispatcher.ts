@@ -84,18 +84,20 @@ export class Dispatcher {
     return values;
   }
 
-  /** Items under a lease each, to be acked, nacked or released by id. */
+  /**
+   * Items under a lease each, to be acked, nacked or released by id. The caller owns them: they
+   * return when it goes (a TCP connection; an HTTP request lets go of them once answered).
+   */
   async lease(
     queue: QueueBackend,
     n: number | null,
     timeoutMs: number,
     leaseMs: number,
     caller: Caller,
-    owned: boolean,
   ): Promise<LeasedItem[]> {
     const items = await this.take(queue, n, timeoutMs, caller, false);
     return items.map((item) => {
-      const lease = this.leases.grant(queue, [item], leaseMs, owned ? caller : undefined);
+      const lease = this.leases.grant(queue, [item], leaseMs, caller);
       return item.headers === undefined
         ? { id: lease.id, value: item.value, attempt: item.attempt }
         : { id: lease.id, value: item.value, attempt: item.attempt, headers: item.headers };

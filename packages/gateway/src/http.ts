@@ -86,8 +86,11 @@ export async function startHttp(dispatcher: Dispatcher, o: ResolvedOptions, port
     // The response written whole: what an old-form pull handed out is acked. The client gone
     // before that: it goes back.
     res.once('close', () => {
-      if (res.writableFinished) void dispatcher.confirm(caller);
-      else void dispatcher.drop(caller);
+      if (res.writableFinished) {
+        void dispatcher.confirm(caller);
+        // JSON API leases were the caller's only until the answer was out: now they live on their own.
+        caller.leases.clear();
+      } else void dispatcher.drop(caller);
     });
     if (old) {
       const r = await oldForm(old[1] as string, body, url, caller);

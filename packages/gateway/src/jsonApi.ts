@@ -66,7 +66,7 @@ export async function jsonApi(
     if (f.waitMs !== undefined && !isMs(f.waitMs)) return bad('`waitMs` must be a number ≥ 0');
     if (f.leaseMs !== undefined && !(isMs(f.leaseMs) && f.leaseMs > 0)) return bad('`leaseMs` must be a number > 0');
     const waitMs = Math.min(f.waitMs ?? 0, o.maxWaitMs);
-    const items = await d.lease(queue, f.max ?? 1, waitMs, f.leaseMs ?? d.leaseMs, caller, false);
+    const items = await d.lease(queue, f.max ?? 1, waitMs, f.leaseMs ?? d.leaseMs, caller);
     return { status: 200, body: { messages: items } };
   }
   const settle = /^\/v1\/(ack|nack|release)$/.exec(path);

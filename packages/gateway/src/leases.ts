@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '@rxq/core';
 import type { Item, PutBack, QueueBackend } from './backend.js';
 
-/** Who holds a lease: a TCP connection (its leases return when it goes), or nobody (HTTP). */
+/** Who holds a lease: a TCP connection, or an HTTP request until it is answered; its leases return when it goes. */
 export interface LeaseOwner {
   readonly leases: Set<Lease>;
 }
@@ -101,6 +101,7 @@ export class LeaseTable {
 
   private forget(lease: Lease): void {
     this.byId.delete(lease.id);
+    // An owner that let go of its leases (an answered HTTP request) no longer lists it: harmless.
     lease.owner?.leases.delete(lease);
   }
 
