@@ -161,10 +161,16 @@ async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
   if (declared > max) throw new BodyError(413, 'body too large');
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) throw new BodyError(413, 'body too large');
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > max) throw new BodyError(413, 'body too large');
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    // A client that goes mid-body: nothing was done, and no one is left to answer.
+    if (error instanceof BodyError) throw error;
+    throw new BodyError(400, 'malformed request');
   }
   if (size === 0) return undefined;
   let text: string;

@@ -55,7 +55,12 @@ export async function serve(options: ServeOptions = {}): Promise<Gateway> {
   tcp.listen(o.port, o.host);
   await once(tcp, 'listening');
   let http: HttpServer | undefined;
-  if (o.httpPort !== undefined) http = await startHttp(dispatcher, o, o.httpPort);
+  if (o.httpPort !== undefined)
+    http = await startHttp(dispatcher, o, o.httpPort).catch(async (error: unknown) => {
+      tcp.close();
+      await leases.returnAll();
+      throw error;
+    });
   const port = (tcp.address() as AddressInfo).port;
   log.info({ port, httpPort: http?.port, queues: [...o.queues.keys()] }, 'gateway listening');
 

@@ -51,3 +51,16 @@ describe('options', () => {
     }
   });
 });
+
+describe('serve: failing to listen', () => {
+  it('rejects with EADDRINUSE when the TCP or the HTTP port is taken', async () => {
+    const first = await serve({ port: 0, httpPort: 0 });
+    try {
+      await expect(serve({ port: first.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      const error = await serve({ port: 0, httpPort: first.httpPort }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'EADDRINUSE' });
+    } finally {
+      await first.close();
+    }
+  });
+});
