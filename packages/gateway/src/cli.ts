@@ -11,6 +11,7 @@ const USAGE = `usage: rxq-gateway [--port 3000] [--host 127.0.0.1] [--http-port 
   --queue memory:NAME        serve an in-process queue NAME (repeatable; the first is the default)
   --queue NAME=redis://HOST:PORT[/DB]  serve the Redis list NAME (reliable: at-least-once)
   --queue NAME=amqp://USER:PASS@HOST:PORT[/VHOST]  serve the AMQP queue NAME (at-least-once)
+  --queue NAME=kafka://HOST:PORT[,HOST:PORT][?group=G]  serve the Kafka topic NAME (at-least-once)
   --port N                   TCP port of the line protocol (default 3000; 0: any free port)
   --http-port N              also serve HTTP on N (default: no HTTP)
   --host ADDRESS             address to listen on (default 127.0.0.1)

@@ -85,15 +85,15 @@ describe('rxq-gateway', () => {
     );
     expect(result).toMatchObject({ code: 2 });
     expect((result as { stderr: string }).stderr).toContain(
-      'Invalid option `queue`: expected memory:NAME, NAME=redis://',
+      'Invalid option `queue`: expected memory:NAME or NAME=redis|amqp|kafka://',
     );
-    const kafka = await run(process.execPath, [cli, '--queue', 'jobs=kafka://app:secret@127.0.0.1:9092']).catch(
+    const nats = await run(process.execPath, [cli, '--queue', 'jobs=nats://app:secret@127.0.0.1:4222']).catch(
       (e: { code: number; stderr: string }) => e,
     );
-    expect(kafka).toMatchObject({ code: 2 });
-    expect((kafka as { stderr: string }).stderr).toContain('kafka is served from code with connectorBackend');
+    expect(nats).toMatchObject({ code: 2 });
+    expect((nats as { stderr: string }).stderr).toContain('nats is served from code with connectorBackend');
     // The credentials in a URL never reach the output.
-    expect((kafka as { stderr: string }).stderr).not.toContain('secret');
+    expect((nats as { stderr: string }).stderr).not.toContain('secret');
     const typo = await run(process.execPath, [cli, '--prot', '1']).catch((e: { code: number; stderr: string }) => e);
     expect(typo).toMatchObject({ code: 2 });
   });
