@@ -1,5 +1,6 @@
 import {
   errorInfo,
+  HEADERS,
   json,
   positiveInt,
   opt,
@@ -39,7 +40,8 @@ const KNOWN = ['connector', 'publish', 'maxInFlight', 'retryMs', 'close', 'logge
  * Serves a queue of any rxq connector: a client's pull takes deliveries from one session of the
  * connector (with its guarantees: a Redis reliable list, an AMQP queue, a Kafka consumer group),
  * and the gateway's settlements map to the session's: ack → `ack`, nack → `requeue` (or `resend`
- * with a delay), a release or a dropped client → `release`/`requeue`, dead-letter → `deadLetter`.
+ * with a delay or rxq's resend headers), a release → `release`, a dropped client → `requeue`,
+ * dead-letter → `deadLetter`.
  * Payloads are decoded with the connector's default codec (JSON); one that does not decode is
  * dead-lettered with reason `decode` and never handed out. Timeouts are as fine as the connector's
  * poll interval (Redis: `blockMs`).
@@ -149,7 +151,13 @@ export function connectorBackend(name: string, options: ConnectorBackendOptions)
         items.map((i) =>
           settle(i, (h) => {
             const delayMs = how.delayMs ?? 0;
-            if (delayMs > 0) return h.session.resend(h.delivery, { attempt: h.delivery.attempt + 1, delayMs });
+            // A delay or rxq's resend headers: a copy with attempt + 1 (a broker's requeue may not count it).
+            if (delayMs > 0 || how.headers !== undefined) {
+              const name = how.headers?.[HEADERS.errorName];
+              const message = how.headers?.[HEADERS.errorMessage];
+              const error = name !== undefined && message !== undefined ? { error: { name, message } } : {};
+              return h.session.resend(h.delivery, { attempt: h.delivery.attempt + 1, delayMs, ...error });
+            }
             if (how.countAttempt) return h.session.requeue(h.delivery);
             return h.session.release ? h.session.release([h.delivery]) : h.session.requeue(h.delivery);
           }),

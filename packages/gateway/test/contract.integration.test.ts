@@ -3,6 +3,7 @@ import { HEADERS, json, silentLogger } from '@rxq/core';
 import { contractSuite, type DeadLetterView } from '@rxq/core/testing';
 import { MemoryQueue } from '@rxq/memory';
 import { readListEntry } from '@rxq/redis';
+import { connect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { gateway, LineClient, serve } from '../src/index.js';
@@ -94,6 +95,63 @@ contractSuite({
         await gw.close();
         const keys = await admin.keys(`${name}*`);
         if (keys.length > 0) await admin.del(...keys);
+      },
+    };
+  },
+});
+
+// And through a gateway that serves an AMQP queue.
+const AMQP = 'amqp://guest:guest@127.0.0.1:5672';
+
+contractSuite({
+  name: 'gateway over an AMQP queue',
+  create: async () => {
+    const name = `rxq-gw-contract-${randomBytes(4).toString('hex')}`;
+    const [, backend] = await queueFromSpec(`${name}=${AMQP}`, silentLogger);
+    const gw = await serve({ port: 0, queues: { [name]: backend } });
+    const producer = await LineClient.open('127.0.0.1', gw.port, () => undefined, 5_000);
+    const amqpAdmin = await connect(AMQP, { clientProperties: { connection_name: 'rxq-gateway-test' } });
+    return {
+      connector: () => gateway(`tcp://127.0.0.1:${gw.port}`, { queue: name, codec: json, pollMs: 50 }),
+      publish: async (bodies) => {
+        await producer.call(
+          'push_many',
+          bodies.map((b) => JSON.stringify(b)),
+          { queue: name },
+        );
+      },
+      publishRaw: async (payloads) => {
+        for (const p of payloads) {
+          const value = typeof p === 'string' ? p : Buffer.from(p).toString('latin1');
+          await producer.call('push', [value], { queue: name });
+        }
+      },
+      deadLetters: async (): Promise<DeadLetterView[]> => {
+        const ch = await amqpAdmin.createChannel();
+        const out: DeadLetterView[] = [];
+        try {
+          for (let m = await ch.get(`${name}.dead`); m !== false; m = await ch.get(`${name}.dead`)) {
+            const headers = m.properties.headers ?? {};
+            out.push({
+              raw: m.content,
+              reason: String(headers[HEADERS.deadReason]),
+              errorMessage: headers[HEADERS.errorMessage] as string | undefined,
+            });
+          }
+        } finally {
+          // Closing without acks puts them back.
+          await ch.close();
+        }
+        return out;
+      },
+      close: async () => {
+        await producer.close();
+        await gw.close();
+        // Only this harness's queues (its delay queues expire by themselves).
+        const ch = await amqpAdmin.createChannel();
+        await ch.deleteQueue(name);
+        await ch.deleteQueue(`${name}.dead`);
+        await amqpAdmin.close();
       },
     };
   },
