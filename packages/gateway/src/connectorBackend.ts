@@ -1,6 +1,7 @@
 import {
   errorInfo,
   HEADERS,
+  InvalidOptionError,
   json,
   positiveInt,
   opt,
@@ -23,6 +24,12 @@ export interface ConnectorBackendOptions {
   readonly maxInFlight?: number;
   /** Wait after a failed receive before the session is opened again. @default 500 */
   readonly retryMs?: number;
+  /**
+   * How an item given back unhandled (a `release`) returns: `release` (the session's, attempt not
+   * counted) or `requeue`, for a connector whose release only takes effect when its session ends
+   * (Kafka: not committed, delivered again after a rebalance). @default 'release'
+   */
+  readonly releaseAs?: 'release' | 'requeue';
   /** Called on close, after the session: close a publisher's client here. @default nothing */
   readonly close?: () => Promise<void>;
   /** Where the backend logs. @default silentLogger */
@@ -34,7 +41,7 @@ interface Held {
   readonly delivery: Delivery;
 }
 
-const KNOWN = ['connector', 'publish', 'maxInFlight', 'retryMs', 'close', 'logger'] as const;
+const KNOWN = ['connector', 'publish', 'maxInFlight', 'retryMs', 'releaseAs', 'close', 'logger'] as const;
 
 /**
  * Serves a queue of any rxq connector: a client's pull takes deliveries from one session of the
@@ -54,6 +61,10 @@ export function connectorBackend(name: string, options: ConnectorBackendOptions)
   rejectUnknownOptions(options, KNOWN);
   const maxInFlight = opt(options.maxInFlight, 1024, (v) => positiveInt('maxInFlight', v));
   const retryMs = opt(options.retryMs, 500, (v) => positiveInt('retryMs', v));
+  const releaseAs = opt(options.releaseAs, 'release', (v) => {
+    if (v === 'release' || v === 'requeue') return v;
+    throw new InvalidOptionError('releaseAs', "'release' or 'requeue'", v);
+  });
   const logger = options.logger ?? silentLogger;
   const codec = options.connector.defaultCodec ?? json;
   let session: Promise<Session> | undefined;
@@ -158,7 +169,7 @@ export function connectorBackend(name: string, options: ConnectorBackendOptions)
               const error = name !== undefined && message !== undefined ? { error: { name, message } } : {};
               return h.session.resend(h.delivery, { attempt: h.delivery.attempt + 1, delayMs, ...error });
             }
-            if (how.countAttempt) return h.session.requeue(h.delivery);
+            if (how.countAttempt || releaseAs === 'requeue') return h.session.requeue(h.delivery);
             return h.session.release ? h.session.release([h.delivery]) : h.session.requeue(h.delivery);
           }),
         ),

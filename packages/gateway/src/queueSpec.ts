@@ -83,6 +83,8 @@ async function kafkaBackend(name: string, url: string, logger: Logger): Promise<
       if (values.length > 0)
         await producer.send({ topic: name, acks: -1, messages: values.map((v) => ({ value: JSON.stringify(v) })) });
     },
+    // A Kafka session's release takes effect only when the session ends: give back by a resent copy.
+    releaseAs: 'requeue',
     close: () => producer.disconnect(),
     logger,
   });

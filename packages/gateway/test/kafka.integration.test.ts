@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { silentLogger } from '@rxq/core';
+import { HEADERS, json, silentLogger } from '@rxq/core';
+import { contractSuite, type DeadLetterView } from '@rxq/core/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve } from '../src/index.js';
+import { gateway, LineClient, serve } from '../src/index.js';
 import { queueFromSpec } from '../src/queueSpec.js';
 import { RawClient, until } from './helpers.js';
 
@@ -55,3 +56,74 @@ describe('a Kafka topic served by the gateway', () => {
     },
   );
 });
+
+// The contract suite through a gateway serving a Kafka topic (a topic, group and gateway per test).
+contractSuite({
+  name: 'gateway over a Kafka topic',
+  timeoutMs: 60_000,
+  create: async () => {
+    const name = `rxq-gw-contract-${randomBytes(4).toString('hex')}`;
+    const groupId = `${name}-group`;
+    await admin.createTopics({ topics: [{ topic: name, numPartitions: 1 }], waitForLeaders: true });
+    const [, backend] = await queueFromSpec(`${name}=kafka://${BROKERS.join(',')}?group=${groupId}`, silentLogger);
+    const gw = await serve({ port: 0, queues: { [name]: backend } });
+    const producer = await LineClient.open('127.0.0.1', gw.port, () => undefined, 5_000);
+    return {
+      connector: () => gateway(`tcp://127.0.0.1:${gw.port}`, { queue: name, codec: json, pollMs: 50 }),
+      publish: async (bodies) => {
+        await producer.call(
+          'push_many',
+          bodies.map((b) => JSON.stringify(b)),
+          { queue: name },
+        );
+      },
+      publishRaw: async (payloads) => {
+        for (const p of payloads) {
+          const value = typeof p === 'string' ? p : Buffer.from(p).toString('latin1');
+          await producer.call('push', [value], { queue: name });
+        }
+      },
+      deadLetters: () => readAll(`${name}.dead`),
+      close: async () => {
+        await producer.close();
+        await gw.close();
+        const existing = await admin.listTopics();
+        await admin.deleteGroups([groupId]).catch(() => undefined);
+        await admin.deleteTopics({ topics: [name, `${name}.dead`].filter((t) => existing.includes(t)) });
+      },
+    };
+  },
+});
+
+/** Every record of `topic`, read by a throwaway group up to the current end. */
+async function readAll(topic: string): Promise<DeadLetterView[]> {
+  const ends = await admin.fetchTopicOffsets(topic).catch(() => []);
+  const total = ends.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  if (total === 0) return [];
+  const groupId = `${topic}-reader-${randomBytes(4).toString('hex')}`;
+  const consumer = client.consumer({ groupId, maxWaitTimeInMs: 100 });
+  const out: DeadLetterView[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`readAll(${topic}): ${out.length}/${total}`)), 20_000);
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        const h = message.headers ?? {};
+        const text = (k: string): string | undefined => (h[k] === undefined ? undefined : String(h[k]));
+        out.push({
+          raw: message.value,
+          reason: text(HEADERS.deadReason) ?? '',
+          errorMessage: text(HEADERS.errorMessage),
+        });
+        if (out.length >= total) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  await admin.deleteGroups([groupId]).catch(() => undefined);
+  return out;
+}
