@@ -5,7 +5,7 @@ import type { Signature } from './args.js';
 import type { QueueBackend } from './backend.js';
 import type { Caller } from './caller.js';
 import type { Dispatcher } from './dispatcher.js';
-import { ActionError, MALFORMED, NOT_FOUND, reply, SUCCESS_NULL, TIMEOUT, type Reply } from './protocol.js';
+import { ActionError, NOT_FOUND, reply, SUCCESS_NULL, TIMEOUT, type Reply } from './protocol.js';
 
 type Run = (d: Dispatcher, q: QueueBackend, a: Record<string, unknown>, c: Caller) => Reply | Promise<Reply>;
 interface Action {
@@ -136,9 +136,6 @@ export function handleRequest(
     return failed(error);
   }
 }
-
-/** A request whose line was not JSON (or not UTF-8). */
-export { MALFORMED };
 
 function failed(error: unknown): Reply {
   if (error instanceof ActionError) return reply('error:action', error.message);

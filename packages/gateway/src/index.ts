@@ -1,4 +1,5 @@
 export { serve } from './serve.js';
+export { queueFromSpec } from './queueSpec.js';
 export type { Gateway } from './serve.js';
 export type { ServeOptions } from './options.js';
 export { memoryBackend } from './memoryBackend.js';
