@@ -162,6 +162,16 @@ describe('leases: explicit ack and nack', () => {
     ]);
   });
 
+  it('an explicit lease ends after its lease_ms, and a late ack then does nothing', async () => {
+    const { q, port } = await start();
+    q.push('short');
+    const c = await open(port);
+    const [, item] = (await c.call(['lease', [0], { lease_ms: 100 }])) as [string, { id: string }];
+    await until(() => q.size === 1, 5_000, 'lease timed out');
+    expect(await c.call(['ack', [item.id]])).toEqual(['success', 0]);
+    expect(await c.call(['lease', [0]])).toMatchObject(['success', { value: 'short', attempt: 2 }]);
+  });
+
   it('explicit leases return when their connection goes', async () => {
     const { q, port } = await start();
     q.pushMany([1, 2]);
