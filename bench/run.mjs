@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = ['memory', 'redis', 'amqp', 'kafka'];
+const all = ['memory', 'redis', 'amqp', 'kafka', 'gateway'];
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const chosen = names.length > 0 ? names : all;
 for (const name of chosen) {
@@ -26,7 +26,7 @@ for (const name of chosen) {
     console.error(`bench: ${name}.mjs is missing`);
     process.exit(1);
   }
-  if (name !== 'memory') {
+  if (name !== 'memory' && name !== 'gateway') {
     const brokers = spawnSync(
       'bash',
       [join(here, '..', 'scripts', 'brokers.sh'), name === 'amqp' ? 'rabbitmq' : name],

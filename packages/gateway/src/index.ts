@@ -1,0 +1,14 @@
+export { serve } from './serve.js';
+export { queueFromSpec } from './queueSpec.js';
+export type { Gateway } from './serve.js';
+export type { ServeOptions } from './options.js';
+export { memoryBackend } from './memoryBackend.js';
+export type { MemoryBackend, MemoryBackendOptions } from './memoryBackend.js';
+export type { QueueBackend, Item, PutBack, DeadLetterRecord } from './backend.js';
+export type { Status } from './protocol.js';
+export type { LeasedItem } from './dispatcher.js';
+export { gateway } from './gatewayConnector.js';
+export type { GatewayOptions, GatewayDelivery } from './gatewayConnector.js';
+export { LineClient } from './client.js';
+export { connectorBackend } from './connectorBackend.js';
+export type { ConnectorBackendOptions } from './connectorBackend.js';
