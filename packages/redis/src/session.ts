@@ -57,6 +57,8 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   protected markLost(error: RxqError): void {
     if (this.state !== 'open' || this.lostError !== undefined) return;
     this.lostError = error;
+    const cause = error.cause instanceof Error ? error.cause.message : undefined;
+    this.ctx.logger.warn({ code: error.code, cause }, error.message);
     this.rejectReceive?.(error);
     this.ctx.lost(error);
   }
@@ -145,6 +147,7 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
       this.blk.off('close', this.onClose);
       this.state = 'closed';
       await this.connections.release();
+      this.ctx.logger.debug({}, 'closed the Redis session');
     }
   }
 }
