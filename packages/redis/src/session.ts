@@ -23,7 +23,10 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   private closing: Promise<void> | undefined;
   private intakeStopped = false;
   private readonly blockingId: Promise<unknown>;
-  private readonly onClose = (): void => this.markLost(lost('the Redis connection closed'));
+  /** The last error the blocking connection reported, the cause of a close that follows it. */
+  private lastError: unknown;
+  private readonly onError = (error: unknown): void => void (this.lastError = error);
+  private readonly onClose = (): void => this.markLost(lost('the Redis connection closed', this.lastError));
 
   constructor(
     protected readonly cmd: Redis,
@@ -33,6 +36,7 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   ) {
     cmd.on('close', this.onClose);
     blk.on('close', this.onClose);
+    blk.on('error', this.onError);
     this.blockingId = blk.client('ID');
     this.blockingId.catch(noop);
   }
@@ -57,7 +61,7 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   protected markLost(error: RxqError): void {
     if (this.state !== 'open' || this.lostError !== undefined) return;
     this.lostError = error;
-    const cause = error.cause instanceof Error ? error.cause.message : undefined;
+    const cause = error.cause instanceof Error ? error.cause.message : 'closed by the server or the network';
     this.ctx.logger.warn({ code: error.code, cause }, error.message);
     this.rejectReceive?.(error);
     this.ctx.lost(error);
@@ -145,6 +149,7 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
     } finally {
       this.cmd.off('close', this.onClose);
       this.blk.off('close', this.onClose);
+      this.blk.off('error', this.onError);
       this.state = 'closed';
       await this.connections.release();
       this.ctx.logger.debug({}, 'closed the Redis session');
