@@ -1,5 +1,6 @@
 import { ConnectionLostError, InvalidOptionError, RxqError, silentLogger, type Logger } from '@rxq/core';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createClient } from './ioredis.js';
 import type { ConnectionOptions } from 'node:tls';
 import { classify } from './errors.js';
 import { checkClient, type RedisClient } from './client.js';
@@ -84,7 +85,7 @@ export class Connections {
     if (this.client === undefined) {
       const url = this.connection as string;
       const options = { connectionName: connectionName('rxq', this.label), ...(this.tls && { tls: this.tls }) };
-      const client = new Redis(url, options);
+      const client = createClient(url, options);
       this.client = client;
       this.watch(client, 'command');
       client.on('ready', () => this.logger.info({ ...describeUrl(url), connection: 'command' }, 'connected to Redis'));

@@ -1,5 +1,6 @@
 import { HEADERS, InvalidOptionError, json, type Codec } from '@rxq/core';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createClient } from './ioredis.js';
 import type { ConnectionOptions } from 'node:tls';
 import { checkClient } from './client.js';
 import { type RedisConnection } from './connection.js';
@@ -151,7 +152,7 @@ async function withClient<R>(
   }
   if (!/^rediss?:\/\//.test(connection))
     throw new InvalidOptionError('connection', 'a redis:// or rediss:// URL or an ioredis client', '(a string)');
-  const client = new Redis(connection, {
+  const client = createClient(connection, {
     lazyConnect: true,
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
