@@ -41,9 +41,17 @@ export class StreamDelivery implements Delivery {
     readonly attempt: number,
     readonly source: string,
     readonly headers: Readonly<Record<string, string>> | undefined,
-    /** The entry's fields as Redis sent them: name, value, name, value, … */
-    readonly raw: readonly Buffer[],
+    /**
+     * The entry's fields as Redis sent them (name, value, …) when it has more than the body field;
+     * for the usual lone body field, the body field's name (nothing more is kept alive per entry).
+     */
+    private readonly fieldsOrBodyName: readonly Buffer[] | Buffer,
   ) {}
+  /** Every field of the entry as Redis sent it: name, value, name, value, … */
+  get raw(): readonly Buffer[] {
+    const f = this.fieldsOrBodyName;
+    return Buffer.isBuffer(f) ? [f, this.payload ?? Buffer.alloc(0)] : f;
+  }
   get offset(): string {
     return this.id;
   }
@@ -153,7 +161,8 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
         else (headers ??= {})[field.toString()] = (fields[f + 1] as Buffer).toString();
       }
       const count = counts?.[i] ?? 1;
-      return new StreamDelivery(id, payload, attemptOf(headers) + count - 1, stream, headers, fields);
+      const kept = headers === undefined && payload !== undefined ? body : fields;
+      return new StreamDelivery(id, payload, attemptOf(headers) + count - 1, stream, headers, kept);
     });
   }
 

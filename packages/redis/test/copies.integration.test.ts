@@ -109,6 +109,26 @@ describe('stream: resent and dead-lettered copies keep every field of a foreign 
     }
   });
 
+  it('an entry with the body field alone: the same view and copies', async () => {
+    stem = uniqueName('xlone');
+    const s = stem;
+    const id = cli(['XADD', s, '*', 'body'], BINARY);
+    const session = await redisStream(s, { group: 'g', blockMs: 50 }).open(context);
+    try {
+      const [first] = await receive(session, 1);
+      expect(first!.transport).toEqual({ kind: 'stream', id, fields: [[Buffer.from('body'), BINARY]] });
+      await session.resend(first!, { attempt: 2, delayMs: 0 });
+      const [copy] = await receive(session, 1);
+      expect(copy!.transport.fields).toEqual([
+        [Buffer.from('body'), BINARY],
+        [Buffer.from(HEADERS.attempt), Buffer.from('2')],
+      ]);
+      await session.ack(copy!);
+    } finally {
+      await closed(session);
+    }
+  });
+
   it('release puts the entry back with all its fields and the same attempt', async () => {
     stem = uniqueName('xrelease');
     const s = stem;
