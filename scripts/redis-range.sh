@@ -28,4 +28,8 @@ for v in "${versions[@]}"; do
   echo "== ioredis $v"
   (cd "$app" && npm install --silent --no-audit --no-fund "$work"/rxq-core-*.tgz "$work"/rxq-redis-*.tgz "ioredis@$v" "rxjs@$rxjs" >/dev/null)
   (cd "$app" && node smoke.mjs)
+  # The app's own client and a typed codec, compiled under strict TypeScript against this ioredis.
+  cp "$root/packages/redis/test/range/types.ts" "$app/"
+  printf '{ "compilerOptions": { "strict": true, "exactOptionalPropertyTypes": true, "module": "nodenext", "moduleResolution": "nodenext", "target": "es2022", "noEmit": true, "skipLibCheck": true, "types": ["node"], "typeRoots": ["%s/node_modules/@types"] }, "files": ["types.ts"] }\n' "$root" >"$app/tsconfig.json"
+  (cd "$app" && node "$root/node_modules/typescript/bin/tsc" -p tsconfig.json && echo "ok  compiles under strict TypeScript with ioredis $v's types")
 done
