@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { firstValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publish, publishToStream, redis, redisSimpleList, redisStream } from '../src/index.js';
-import { cleanup, client, uniqueName } from './helpers.js';
+import { cleanup, client, uniqueName, until } from './helpers.js';
 import { recordingLogger } from './logs.js';
 
 // An ACL user of this test file only (the default user is never touched), deleted afterwards.
@@ -118,6 +118,52 @@ describe('a missing permission errors the stream with AuthorizationError', () =>
     await m.ack();
     await source.stop();
     expect(m.body).toEqual({ n: 7 });
+  });
+});
+
+// The rules the README documents for an rxq user: they must be enough for every source.
+const RULES =
+  '+@list +@stream +@sortedset +@set +@string +@scripting +del +exists +time +ping +info +select +client|setname +client|id +client|unblock';
+
+describe('the ACL rules the README documents', () => {
+  const limited = `rxq-test-rules-${stem.split(':').pop() ?? ''}`;
+  beforeAll(async () => {
+    await admin.call('ACL', 'SETUSER', limited, 'reset', 'on', `>${password}`, `~${stem}:*`, ...RULES.split(' '));
+  });
+  afterAll(() => admin.call('ACL', 'DELUSER', limited));
+
+  it.each([
+    ['reliable list', (q: string, connection: string) => redis(q, { connection, blockMs: 3_000 })],
+    ['simple list', (q: string, connection: string) => redisSimpleList(q, { connection, blockMs: 3_000 })],
+    ['stream', (q: string, connection: string) => redisStream(q, { group: 'g', connection, blockMs: 3_000 })],
+  ])('are enough for the %s: read, resend with a delay, dead-letter, stop', async (kind, make) => {
+    const q = `${stem}:rules:${kind.replace(' ', '-')}`;
+    const connection = `redis://${limited}:${password}@127.0.0.1:6379`;
+    if (kind === 'stream') await publishToStream(admin, q, { n: 1 });
+    else await publish(admin, q, { n: 1 });
+    const logger = recordingLogger();
+    const source = fromQueue<{ n: number }>(make(q, connection), { logger, maxInFlight: 4 });
+    const errors: unknown[] = [];
+    const attempts: number[] = [];
+    source.subscribe({
+      next: (m) => {
+        attempts.push(m.attempt);
+        void (m.attempt === 1 ? m.resend({ delayMs: 20 }) : m.deadLetter('rejected'));
+      },
+      error: (e: unknown) => errors.push(e),
+    });
+    await until(
+      async () => (kind === 'stream' ? await admin.xlen(`${q}:dead`) : await admin.llen(`${q}:dead`)) === 1,
+      10_000,
+      'the dead letter',
+    );
+    const started = Date.now();
+    await source.stop();
+    expect(errors).toEqual([]);
+    expect(attempts).toEqual([1, 2]);
+    // The stop did not wait out the blocked read (blockMs 3 s).
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(logger.records.filter((r) => r.level === 'error' || r.level === 'warn')).toEqual([]);
   });
 });
 
