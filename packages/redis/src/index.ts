@@ -5,7 +5,7 @@ export type { RedisSimpleListOptions, RedisSimpleOptions } from './simple.js';
 export { redisStream } from './stream.js';
 export type { RedisStreamOptions } from './stream.js';
 export type { ListDelivery, RedisListTransport } from './listMessage.js';
-export type { StreamDelivery, RedisStreamTransport } from './streamSession.js';
+export type { StreamDelivery, RedisStreamTransport } from './streamDelivery.js';
 export { publish, publishMany, publishToStream, xpublish } from './publish.js';
 export type { PublishOptions, PublishToStreamOptions, XPublishOptions } from './publish.js';
 export { readListEntry, ENVELOPE_MAGIC } from './envelope.js';

@@ -4,7 +4,8 @@ import type { ConnectionOptions } from 'node:tls';
 import { Connections, connectionName, DEFAULT_URL, translate, type RedisConnection } from './connection.js';
 import { uniqueId } from './envelope.js';
 import { XPROMOTE } from './streamScript.js';
-import { StreamSession, type StreamDelivery } from './streamSession.js';
+import type { StreamDelivery } from './streamDelivery.js';
+import { StreamSession } from './streamSession.js';
 import { checkOptions, KNOWN } from './options.js';
 import { codecOption, duration, key, name } from './validate.js';
 
