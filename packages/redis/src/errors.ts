@@ -79,7 +79,7 @@ export function classify(raw: unknown, what: string): RxqError {
  * The error without what ioredis attaches to it: a `ReplyError` carries the failed command with
  * its arguments (`AUTH`'s password, a pushed body), which must never travel in a `cause`.
  */
-function clean(error: unknown): Error {
+export function clean(error: unknown): Error {
   if (!(error instanceof Error)) return new Error(String(error));
   if (!('command' in error) && !('previousErrors' in error)) return error;
   const copy = new Error(error.message);

@@ -1,6 +1,7 @@
 import type { Delivery, OpenContext, Session } from '@rxq/core';
 import type { Redis } from 'ioredis';
 import { closeBlocking, lost, translate, type Connections } from './connection.js';
+import { clean } from './errors.js';
 import type { RxqError } from '@rxq/core';
 
 const noop = (): void => undefined;
@@ -25,7 +26,7 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   private readonly blockingId: Promise<unknown>;
   /** The last error the blocking connection reported, the cause of a close that follows it. */
   private lastError: unknown;
-  private readonly onError = (error: unknown): void => void (this.lastError = error);
+  private readonly onError = (error: unknown): void => void (this.lastError = clean(error));
   private readonly onClose = (): void => this.markLost(lost('the Redis connection closed', this.lastError));
 
   constructor(
