@@ -85,6 +85,13 @@ export function redis<T = unknown>(queue: string, options: RedisOptions<T> = {})
   checkOptions(options, KNOWN.redis);
   codecOption(options.codec);
   if (options.mode === 'simple') {
+    for (const option of ['consumerTtlMs', 'consumerName'] as const)
+      if (options[option] !== undefined)
+        throw new InvalidOptionError(
+          option,
+          "no value with mode: 'simple' (a simple list has no consumers)",
+          options[option],
+        );
     const simple: { -readonly [K in keyof RedisSimpleListOptions<T>]: RedisSimpleListOptions<T>[K] } = {};
     if (options.connection !== undefined) simple.connection = options.connection;
     if (options.tls !== undefined) simple.tls = options.tls;

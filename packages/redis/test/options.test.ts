@@ -68,6 +68,7 @@ describe('unknown options are rejected at construction, naming the closest known
 
   it('values of the wrong kind', () => {
     expect(thrown(() => redis('q', { tls: 'yes' } as never)).option).toBe('tls');
+    expect(thrown(() => redis('q', { mode: 'simple', consumerTtlMs: 1_000 })).option).toBe('consumerTtlMs');
     expect(thrown(() => redis('q', { codec: 'json' } as never)).option).toBe('codec');
     expect(thrown(() => redis('q', { blockMs: -1 })).option).toBe('blockMs');
     expect(thrown(() => redisStream('s', { group: '' })).option).toBe('group');
