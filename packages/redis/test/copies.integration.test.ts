@@ -212,3 +212,28 @@ describe.each([
     }
   });
 });
+
+describe('reliable list: a dead consumer’s messages come back with their headers exactly', () => {
+  it('recovery (a Lua re-encode of the envelope) keeps every header and counts the attempt', async () => {
+    stem = uniqueName('lrecover');
+    const q = stem;
+    const headers = { tenant: 'acme', path: 'a/b\\c', note: 'ünïcødé ✓ "q" \u2028', digits: '007', empty: '' };
+    await publish(admin, q, { n: 1 }, { headers });
+    cli(['RPUSH', q], BINARY);
+    // A consumer that died holding both: registered, no heartbeat, its processing list.
+    await admin.lmove(q, `${q}:processing:dead-1`, 'LEFT', 'RIGHT');
+    await admin.lmove(q, `${q}:processing:dead-1`, 'LEFT', 'RIGHT');
+    await admin.sadd(`${q}:consumers`, 'dead-1');
+    const session = await redis(q, { blockMs: 50 }).open(context);
+    try {
+      const [enveloped, plain] = await receive(session, 2);
+      expect(enveloped!.transport.envelopeHeaders).toEqual({ ...headers, [HEADERS.attempt]: '2' });
+      expect(JSON.parse(enveloped!.payload.toString())).toEqual({ n: 1 });
+      expect(plain!.payload).toEqual(BINARY);
+      expect(plain!.transport.envelopeHeaders).toEqual({ [HEADERS.attempt]: '2' });
+      await Promise.all([session.ack(enveloped!), session.ack(plain!)]);
+    } finally {
+      await closed(session);
+    }
+  });
+});
