@@ -70,8 +70,8 @@ const consumers = {
     await rxq(redis(key, { connection: URL_ }), n, meter);
   },
   async 'rxq-simple'(key, n, meter) {
-    const { redisList } = await import('../packages/redis/dist/index.js');
-    await rxq(redisList(key, { connection: URL_ }), n, meter);
+    const { redisSimpleList } = await import('../packages/redis/dist/index.js');
+    await rxq(redisSimpleList(key, { connection: URL_ }), n, meter);
   },
   async 'rxq-stream'(key, n, meter) {
     const { redisStream } = await import('../packages/redis/dist/index.js');

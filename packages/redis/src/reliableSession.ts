@@ -33,13 +33,14 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     settings: ReliableSettings,
     id: string,
   ): Promise<ReliableSession> {
-    const cmd = connections.acquire();
+    const cmd = await connections.acquire(context.logger);
     let blk: Redis | undefined;
     try {
       blk = await connections.blocking(cmd, connectionName('rxq', settings.queue, id));
       const { queue, consumerTtlMs } = settings;
       await HEARTBEAT.run(cmd, [`${queue}:consumers:${id}`, `${queue}:consumers`], [consumerTtlMs, id]);
-      await RECOVER.run(cmd, [`${queue}:consumers`, queue], [queue, `${id}:`]);
+      const recovered = await RECOVER.run(cmd, [`${queue}:consumers`, queue], [queue, `${id}:`]);
+      logRecovered(context, recovered);
       await PROMOTE.run(cmd, [`${queue}:delayed`, queue]);
     } catch (error) {
       blk?.disconnect();
@@ -52,7 +53,7 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
   private constructor(
     cmd: Redis,
     blk: Redis,
-    context: OpenContext,
+    private readonly context: OpenContext,
     connections: Connections,
     private readonly settings: ReliableSettings,
     private readonly id: string,
@@ -178,10 +179,12 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
       await PROMOTE.run(this.cmd, [`${queue}:delayed`, queue]);
       if (now >= this.nextRecover && this.state === 'open') {
         this.nextRecover = now + consumerTtlMs / 2;
-        await RECOVER.run(this.cmd, [`${queue}:consumers`, queue], [queue, `${this.id}:`]);
+        const recovered = await RECOVER.run(this.cmd, [`${queue}:consumers`, queue], [queue, `${this.id}:`]);
+        logRecovered(this.context, recovered);
       }
-    } catch {
+    } catch (error) {
       // A lost connection is reported by the close event; the next tick tries again.
+      this.context.logger.debug({ cause: translate(error, 'the heartbeat').message }, 'heartbeat failed');
     } finally {
       this.busy = false;
     }
@@ -207,4 +210,13 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
       [this.id],
     );
   }
+}
+
+/** Logs how many messages a recovery pass moved back from dead consumers' processing lists. */
+function logRecovered(context: OpenContext, moved: unknown): void {
+  if (typeof moved === 'number' && moved > 0)
+    context.logger.warn(
+      { recovered: moved },
+      "moved a dead consumer's unsettled messages back to the queue (attempt + 1)",
+    );
 }

@@ -1,6 +1,7 @@
 import type { Delivery, OpenContext, Session } from '@rxq/core';
 import type { Redis } from 'ioredis';
 import { closeBlocking, lost, translate, type Connections } from './connection.js';
+import { clean } from './errors.js';
 import type { RxqError } from '@rxq/core';
 
 const noop = (): void => undefined;
@@ -23,7 +24,10 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   private closing: Promise<void> | undefined;
   private intakeStopped = false;
   private readonly blockingId: Promise<unknown>;
-  private readonly onClose = (): void => this.markLost(lost('the Redis connection closed'));
+  /** The last error the blocking connection reported, the cause of a close that follows it. */
+  private lastError: unknown;
+  private readonly onError = (error: unknown): void => void (this.lastError = clean(error));
+  private readonly onClose = (): void => this.markLost(lost('the Redis connection closed', this.lastError));
 
   constructor(
     protected readonly cmd: Redis,
@@ -33,6 +37,7 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   ) {
     cmd.on('close', this.onClose);
     blk.on('close', this.onClose);
+    blk.on('error', this.onError);
     this.blockingId = blk.client('ID');
     this.blockingId.catch(noop);
   }
@@ -57,6 +62,8 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   protected markLost(error: RxqError): void {
     if (this.state !== 'open' || this.lostError !== undefined) return;
     this.lostError = error;
+    const cause = error.cause instanceof Error ? error.cause.message : 'closed by the server or the network';
+    this.ctx.logger.warn({ code: error.code, cause }, error.message);
     this.rejectReceive?.(error);
     this.ctx.lost(error);
   }
@@ -143,8 +150,10 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
     } finally {
       this.cmd.off('close', this.onClose);
       this.blk.off('close', this.onClose);
+      this.blk.off('error', this.onError);
       this.state = 'closed';
       await this.connections.release();
+      this.ctx.logger.debug({}, 'closed the Redis session');
     }
   }
 }

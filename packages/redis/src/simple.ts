@@ -11,26 +11,44 @@ import {
 } from '@rxq/core';
 import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
+import type { ConnectionOptions } from 'node:tls';
 import { Connections, connectionName, DEFAULT_URL, translate, type RedisConnection } from './connection.js';
 import { uniqueId, wrap } from './envelope.js';
 import { listMessage, type ListDelivery } from './listMessage.js';
 import { DELAY, MULTI_POP, PROMOTE } from './script.js';
 import { RedisSession } from './session.js';
-import { duration, key, name } from './validate.js';
+import { checkOptions, KNOWN } from './options.js';
+import { codecOption, duration, key, name } from './validate.js';
 
 const noop = (): void => undefined;
 
-/** Options of {@link redisList}. */
-export interface RedisSimpleOptions {
-  /** A Redis URL or an ioredis client (never closed by rxq). @default 'redis://127.0.0.1:6379' */
+/** Options of {@link redisSimpleList}. `T` is the body type of the codec. */
+export interface RedisSimpleListOptions<T = unknown> {
+  /**
+   * A Redis URL (`redis://[[user]:password@]host:port[/db]`, `rediss://` for TLS) or an ioredis
+   * client (5.x or 6.x), used as it is and never closed by rxq.
+   * @default 'redis://127.0.0.1:6379'
+   */
   readonly connection?: RedisConnection;
-  /** How payloads are decoded. @default json */
-  readonly codec?: Codec<unknown>;
+  /**
+   * Node's TLS options for a connection rxq makes from the URL (as `redis()`'s `tls`); an
+   * error beside a client passed as `connection`.
+   * @default none
+   */
+  readonly tls?: ConnectionOptions;
+  /** How payloads are decoded; its body type is the messages' body type. @default json */
+  readonly codec?: Codec<T>;
   /** The list dead letters go to. @default `${queue}:dead`, for the queue the message came from */
   readonly deadLetterKey?: string;
   /** How long a receive blocks (`BLPOP`) on empty queues before it reports nothing. @default 1_000 */
   readonly blockMs?: number;
 }
+
+/**
+ * The options of {@link redisSimpleList}.
+ * @deprecated Renamed {@link RedisSimpleListOptions}.
+ */
+export type RedisSimpleOptions<T = unknown> = RedisSimpleListOptions<T>;
 
 interface SimpleSettings {
   readonly queues: readonly string[];
@@ -50,11 +68,16 @@ interface SimpleSettings {
  * lost.
  *
  * @example
- * fromQueue(redisList(['emails', 'sms']), { maxInFlight: 100 })
+ * fromQueue(redisSimpleList(['emails', 'sms']), { maxInFlight: 100 })
  *   .pipe(handle(send, { concurrency: 10 }), ack())
  *   .subscribe();
  */
-export function redisList(queues: string | readonly string[], options: RedisSimpleOptions = {}): Connector {
+export function redisSimpleList<T = unknown>(
+  queues: string | readonly string[],
+  options: RedisSimpleListOptions<T> = {},
+): Connector<ListDelivery, T> {
+  checkOptions(options, KNOWN.redisSimpleList);
+  codecOption(options.codec);
   const list: readonly unknown[] = typeof queues === 'string' ? [queues] : Array.isArray(queues) ? queues : [];
   if (list.length === 0) throw new InvalidOptionError('queues', 'a key name or a non-empty array of them', queues);
   const names = list.map((q, i) => key(`queues[${i}]`, q));
@@ -64,11 +87,11 @@ export function redisList(queues: string | readonly string[], options: RedisSimp
     blockMs: duration('blockMs', options.blockMs, 1_000, 10),
   };
   const label = names.join(',');
-  const connections = new Connections(options.connection ?? DEFAULT_URL, label);
-  const connector: Connector<ListDelivery> = {
+  const connections = new Connections(options.connection ?? DEFAULT_URL, label, options.tls);
+  const connector: Connector<ListDelivery, T> = {
     name: label,
     async open(context) {
-      const cmd = connections.acquire();
+      const cmd = await connections.acquire(context.logger);
       let blk: Redis | undefined;
       try {
         const id = `${hostname()}-${process.pid}-${uniqueId()}`;
@@ -82,9 +105,14 @@ export function redisList(queues: string | readonly string[], options: RedisSimp
       }
     },
   };
-  if (options.codec !== undefined) (connector as { defaultCodec?: Codec<unknown> }).defaultCodec = options.codec;
-  return connector;
+  return options.codec === undefined ? connector : { ...connector, defaultCodec: options.codec };
 }
+
+/**
+ * The at-most-once list source.
+ * @deprecated Renamed {@link redisSimpleList}, which says what it promises.
+ */
+export const redisList: typeof redisSimpleList = redisSimpleList;
 
 /** What a pop brought: the elements and the queue each came from (one name for all, or one each). */
 interface Popped {

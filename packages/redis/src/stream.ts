@@ -1,21 +1,34 @@
 import { InvalidOptionError, type Codec, type Connector } from '@rxq/core';
 import { hostname } from 'node:os';
+import type { ConnectionOptions } from 'node:tls';
 import { Connections, connectionName, DEFAULT_URL, translate, type RedisConnection } from './connection.js';
 import { uniqueId } from './envelope.js';
 import { XPROMOTE } from './streamScript.js';
-import { StreamSession, type StreamDelivery } from './streamSession.js';
-import { duration, key, name } from './validate.js';
+import type { StreamDelivery } from './streamDelivery.js';
+import { StreamSession } from './streamSession.js';
+import { checkOptions, KNOWN } from './options.js';
+import { codecOption, duration, key, name } from './validate.js';
 
-/** Options of {@link redisStream}. */
-export interface RedisStreamOptions {
+/** Options of {@link redisStream}. `T` is the body type of the codec. */
+export interface RedisStreamOptions<T = unknown> {
   /** The consumer group; created (with the stream, `MKSTREAM`) if missing. */
   readonly group: string;
   /** This consumer's name in the group; keep it stable within a process. @default `${hostname}-${pid}` */
   readonly consumer?: string;
-  /** A Redis URL or an ioredis client (never closed by rxq). @default 'redis://127.0.0.1:6379' */
+  /**
+   * A Redis URL (`redis://[[user]:password@]host:port[/db]`, `rediss://` for TLS) or an ioredis
+   * client (5.x or 6.x), used as it is and never closed by rxq.
+   * @default 'redis://127.0.0.1:6379'
+   */
   readonly connection?: RedisConnection;
-  /** How payloads are decoded. @default json */
-  readonly codec?: Codec<unknown>;
+  /**
+   * Node's TLS options for a connection rxq makes from the URL (as `redis()`'s `tls`); an error
+   * beside a client passed as `connection`.
+   * @default none
+   */
+  readonly tls?: ConnectionOptions;
+  /** How payloads are decoded; its body type is the messages' body type. @default json */
+  readonly codec?: Codec<T>;
   /** The entry field that holds the payload; every other field becomes a header. @default 'body' */
   readonly bodyField?: string;
   /** Where a group created now starts: every entry already in the stream, or only new ones. @default 'beginning' */
@@ -58,10 +71,12 @@ export interface StreamSettings {
  *   .pipe(handle(bill, { concurrency: 16 }), retryWithResend({ maxAttempts: 5 }), ack())
  *   .subscribe();
  */
-export function redisStream(stream: string, options: RedisStreamOptions): Connector {
+export function redisStream<T = unknown>(stream: string, options: RedisStreamOptions<T>): Connector<StreamDelivery, T> {
   key('stream', stream);
   if (options === null || typeof options !== 'object')
     throw new InvalidOptionError('options', 'an object with `group`', options);
+  checkOptions(options, KNOWN.redisStream);
+  codecOption(options.codec);
   const start = options.start ?? 'beginning';
   if (start !== 'beginning' && start !== 'new') throw new InvalidOptionError('start', "'beginning' or 'new'", start);
   const settings: StreamSettings = {
@@ -73,11 +88,11 @@ export function redisStream(stream: string, options: RedisStreamOptions): Connec
     blockMs: duration('blockMs', options.blockMs, 1_000, 10),
     deadLetterKey: name('deadLetterKey', options.deadLetterKey, `${stream}:dead`),
   };
-  const connections = new Connections(options.connection ?? DEFAULT_URL, stream);
-  const connector: Connector<StreamDelivery> = {
+  const connections = new Connections(options.connection ?? DEFAULT_URL, stream, options.tls);
+  const connector: Connector<StreamDelivery, T> = {
     name: stream,
     async open(context) {
-      const cmd = connections.acquire();
+      const cmd = await connections.acquire(context.logger);
       try {
         const id = `${settings.consumer}-${uniqueId()}`;
         const blk = await connections.blocking(cmd, connectionName('rxq', stream, id));
@@ -97,6 +112,5 @@ export function redisStream(stream: string, options: RedisStreamOptions): Connec
       }
     },
   };
-  if (options.codec !== undefined) (connector as { defaultCodec?: Codec<unknown> }).defaultCodec = options.codec;
-  return connector;
+  return options.codec === undefined ? connector : { ...connector, defaultCodec: options.codec };
 }

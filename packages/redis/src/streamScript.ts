@@ -20,27 +20,36 @@ return {r[1], entries, counts}`,
 );
 
 /**
- * KEYS: stream, target stream, delayed set. ARGV: group, id, delayMs, envelope, field, value, …
+ * KEYS: stream, target stream, delayed set. ARGV: group, id, delayMs, unique id, field, value, …
  * Acks the entry and, if it was still pending, adds a new entry with the fields to the target, or
- * (delayMs > 0) puts the envelope in the delayed set.
+ * (delayMs > 0) puts `\0rxq2\0` + MessagePack of {unique id, field, value, …} in the delayed set:
+ * binary-safe, so the copy keeps every field byte for byte.
  */
 export const XMOVE = new LuaScript(
   `${NOW_MS}
 if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 local delay = tonumber(ARGV[3])
 if delay > 0 then
-  redis.call('ZADD', KEYS[3], now_ms() + delay, ARGV[4])
+  redis.call('ZADD', KEYS[3], now_ms() + delay, '\\0rxq2\\0' .. cmsgpack.pack({unpack(ARGV, 4)}))
 else
   redis.call('XADD', KEYS[2], '*', unpack(ARGV, 5))
 end
 return 1`,
 );
 
-/** KEYS: delayed, stream. ARGV: body field. Adds up to 1000 due envelopes to the stream. */
+/**
+ * KEYS: delayed, stream. ARGV: body field. Adds up to 1000 due entries to the stream: the
+ * MessagePack form XMOVE writes, or the JSON envelope (`\0rxq1\0`) of earlier versions.
+ */
 export const XPROMOTE = new LuaScript(
   `${NOW_MS}
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms(), 'LIMIT', 0, 1000)
 for _, v in ipairs(due) do
+  if string.sub(v, 1, 6) == '\\0rxq2\\0' then
+    local t = cmsgpack.unpack(string.sub(v, 7))
+    redis.call('XADD', KEYS[2], '*', unpack(t, 2))
+    redis.call('ZREM', KEYS[1], v)
+  else
   local nl = string.find(v, '\\n', 7, true)
   local fields = {ARGV[1], string.sub(v, nl + 1)}
   local ok, head = pcall(cjson.decode, string.sub(v, 7, nl - 1))
@@ -49,6 +58,7 @@ for _, v in ipairs(due) do
   end
   redis.call('XADD', KEYS[2], '*', unpack(fields))
   redis.call('ZREM', KEYS[1], v)
+  end
 end
 return #due`,
 );

@@ -4,38 +4,17 @@ import {
   HEADERS,
   resendHeaders,
   type DeadLetterRequest,
-  type Delivery,
   type OpenContext,
   type ResendRequest,
 } from '@rxq/core';
 import type { Redis } from 'ioredis';
 import type { Connections } from './connection.js';
-import { wrap } from './envelope.js';
+import { uniqueId } from './envelope.js';
 import { RedisSession } from './session.js';
 import type { StreamSettings } from './stream.js';
 import { OpBatch } from './opBatch.js';
+import { StreamDelivery } from './streamDelivery.js';
 import { RECLAIM, XMOVE, XPROMOTE } from './streamScript.js';
-
-/**
- * A stream entry as a delivery: `id` (and `offset`) is the entry id; `timestamp` is read from it
- * when asked. Small on purpose: up to `maxInFlight` of them are alive at once.
- */
-export class StreamDelivery implements Delivery {
-  constructor(
-    readonly id: string,
-    /** The body field's value; `undefined` when the entry has none (then it is dead-lettered). */
-    readonly payload: Buffer | undefined,
-    readonly attempt: number,
-    readonly source: string,
-    readonly headers: Readonly<Record<string, string>> | undefined,
-  ) {}
-  get offset(): string {
-    return this.id;
-  }
-  get timestamp(): number {
-    return parseInt(this.id, 10);
-  }
-}
 
 type RawEntry = [Buffer, Buffer[]];
 interface Fetched {
@@ -133,7 +112,8 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
         else (headers ??= {})[field.toString()] = (fields[f + 1] as Buffer).toString();
       }
       const count = counts?.[i] ?? 1;
-      return new StreamDelivery(id, payload, attemptOf(headers) + count - 1, stream, headers);
+      const kept = headers === undefined && payload !== undefined ? body : fields;
+      return new StreamDelivery(id, payload, attemptOf(headers) + count - 1, stream, headers, kept);
     });
   }
 
@@ -152,39 +132,43 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
   resend(d: StreamDelivery, request: ResendRequest): Promise<void> {
     return this.settled(
       1,
-      this.move(d, this.settings.stream, resendHeaders(d.headers, request), request.delayMs).then(noop),
+      this.move(d, this.settings.stream, resendHeaders(undefined, request), request.delayMs).then(noop),
     );
   }
 
   deadLetter(d: StreamDelivery, request: DeadLetterRequest): Promise<void> {
-    const headers = deadLetterHeaders(d.headers, request, this.settings.stream);
-    return this.settled(1, this.move(d, this.settings.deadLetterKey, headers, 0).then(noop));
+    const own = deadLetterHeaders(undefined, request, this.settings.stream);
+    return this.settled(1, this.move(d, this.settings.deadLetterKey, own, 0).then(noop));
   }
 
   release(ds: readonly StreamDelivery[]): Promise<void> {
-    const moves = ds.map((d) =>
-      this.move(d, this.settings.stream, { ...d.headers, [HEADERS.attempt]: String(d.attempt) }, 0),
-    );
+    const moves = ds.map((d) => this.move(d, this.settings.stream, { [HEADERS.attempt]: String(d.attempt) }, 0));
     return this.settled(ds.length, Promise.all(moves).then(noop));
   }
 
-  /** XACK, then XADD to `target` (or to the delayed set) — atomically, only if still pending. */
+  /**
+   * XACK, then XADD to `target` (or to the delayed set) — atomically, only if still pending. The
+   * copy is the body field, then every other field of the original exactly as it was (bytes, order,
+   * repeated names), then rxq's own fields (`own`), which replace the original's of the same name.
+   */
   private move(
     d: StreamDelivery,
     target: string,
-    headers: Readonly<Record<string, string>>,
+    own: Readonly<Record<string, string>>,
     delayMs: number,
   ): Promise<unknown> {
     const { stream, group, bodyField } = this.settings;
     const payload = d.payload ?? Buffer.alloc(0);
-    const args: (string | Buffer | number)[] = [group, d.id, Math.max(0, delayMs)];
-    if (delayMs > 0) {
-      args.push(wrap(payload, headers));
-      setTimeout(() => void this.promote(), delayMs + 1).unref();
-    } else {
-      args.push('', bodyField, payload);
-      for (const [k, v] of Object.entries(headers)) args.push(k, v);
+    const args: (string | Buffer | number)[] = [group, d.id, Math.max(0, delayMs), delayMs > 0 ? uniqueId() : ''];
+    args.push(bodyField, payload);
+    const body = this.bodyField;
+    for (let i = 0; i + 1 < d.raw.length; i += 2) {
+      const field = d.raw[i] as Buffer;
+      if (field.equals(body) || Object.hasOwn(own, field.toString('latin1'))) continue;
+      args.push(field, d.raw[i + 1] as Buffer);
     }
+    for (const [k, v] of Object.entries(own)) args.push(k, v);
+    if (delayMs > 0) setTimeout(() => void this.promote(), delayMs + 1).unref();
     return XMOVE.run(this.cmd, [stream, target, `${stream}:delayed`], args);
   }
 

@@ -19,3 +19,21 @@ export function key(option: string, value: unknown): string {
   if (typeof value === 'string' && value.length > 0) return value;
   throw new InvalidOptionError(option, 'a non-empty key name', value);
 }
+
+/** Throws unless `value` is undefined or a codec (`decode` and `encode` functions). */
+export function codecOption(value: unknown): void {
+  if (value === undefined) return;
+  const ok =
+    typeof value === 'object' &&
+    value !== null &&
+    'decode' in value &&
+    'encode' in value &&
+    typeof value.decode === 'function' &&
+    typeof value.encode === 'function';
+  if (!ok)
+    throw new InvalidOptionError(
+      'codec',
+      'a codec (`json`, `text`, `bytes` or an object with decode and encode)',
+      value,
+    );
+}

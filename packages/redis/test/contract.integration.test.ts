@@ -1,6 +1,6 @@
 import { contractSuite } from '@rxq/core/testing';
 import { afterAll } from 'vitest';
-import { redis, redisList, redisStream } from '../src/index.js';
+import { redis, redisSimpleList, redisStream } from '../src/index.js';
 import { cleanup, client, listDeadLetters, streamDeadLetters, uniqueName, URL } from './helpers.js';
 
 const admin = client();
@@ -26,7 +26,7 @@ contractSuite({
   create: async () => {
     const q = uniqueName('simple');
     return {
-      connector: () => redisList(q, { connection: URL, blockMs: 250 }),
+      connector: () => redisSimpleList(q, { connection: URL, blockMs: 250 }),
       publish: async (bodies) => void (await admin.rpush(q, ...bodies.map((b) => JSON.stringify(b)))),
       publishRaw: async (payloads) => void (await admin.rpush(q, ...payloads.map((p) => Buffer.from(p)))),
       deadLetters: () => listDeadLetters(admin, `${q}:dead`),

@@ -2,7 +2,7 @@ import { fromQueue, HEADERS } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
 import { tap } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { readListEntry, redis, redisList } from '../src/index.js';
+import { readListEntry, redis, redisSimpleList } from '../src/index.js';
 import { cleanup, client, uniqueName, until, URL } from './helpers.js';
 
 interface Numbered {
@@ -19,7 +19,7 @@ describe('redis simple list (at-most-once)', () => {
     q = uniqueName('multi');
     await admin.rpush(`${q}:a`, JSON.stringify({ n: 1 }), JSON.stringify({ n: 2 }));
     await admin.rpush(`${q}:b`, JSON.stringify({ n: 3 }));
-    const source = fromQueue<Numbered>(redisList([`${q}:a`, `${q}:b`], { connection: URL, blockMs: 100 }));
+    const source = fromQueue<Numbered>(redisSimpleList([`${q}:a`, `${q}:b`], { connection: URL, blockMs: 100 }));
     const got = await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 3);
     await source.stop();
     expect(got.map((m) => [m.source.slice(q.length), m.body.n]).sort()).toEqual([
@@ -47,7 +47,7 @@ describe('redis simple list (at-most-once)', () => {
   it('pushes a nacked message back with attempt + 1', async () => {
     q = uniqueName('requeue');
     await admin.rpush(q, JSON.stringify({ n: 7 }));
-    const source = fromQueue<Numbered>(redisList(q, { connection: URL, blockMs: 100 }));
+    const source = fromQueue<Numbered>(redisSimpleList(q, { connection: URL, blockMs: 100 }));
     let first = true;
     const got = await collectUntil(
       source.pipe(tap((m) => void (first ? ((first = false), m.nack()) : m.ack()))),

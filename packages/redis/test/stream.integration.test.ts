@@ -2,7 +2,7 @@ import { ack, fromQueue, handle, InvalidOptionError } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
 import { filter, firstValueFrom, Subject, tap } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { redisStream, xpublish } from '../src/index.js';
+import { redisStream, publishToStream } from '../src/index.js';
 import { cleanup, client, consumeKillingConnections, uniqueName, URL } from './helpers.js';
 
 interface Numbered {
@@ -25,8 +25,8 @@ const pendingCount = async (stream: string, group: string): Promise<number> =>
 describe('redis stream', () => {
   it('turns other fields into headers and reads the attempt field', async () => {
     s = uniqueName('xheaders');
-    await xpublish(admin, s, { n: 1 }, { headers: { tenant: 'acme' } });
-    await xpublish(admin, s, { n: 2 }, { attempt: 3, bodyField: 'payload' });
+    await publishToStream(admin, s, { n: 1 }, { headers: { tenant: 'acme' } });
+    await publishToStream(admin, s, { n: 2 }, { attempt: 3, bodyField: 'payload' });
     const source = fromQueue<Numbered>(redisStream(s, { group: 'g', connection: URL, bodyField: 'payload' }));
     const got = await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
     await source.stop();
@@ -37,7 +37,7 @@ describe('redis stream', () => {
 
   it('counts a reclaimed entry’s deliveries as its attempt', async () => {
     s = uniqueName('xclaim');
-    await xpublish(admin, s, { n: 1 });
+    await publishToStream(admin, s, { n: 1 });
     await admin.xgroup('CREATE', s, 'g', '0');
     // Another consumer reads it and never acks (it died).
     await admin.xreadgroup('GROUP', 'g', 'dead', 'COUNT', 1, 'STREAMS', s, '>');
@@ -50,12 +50,12 @@ describe('redis stream', () => {
 
   it("starts after the existing entries with start: 'new'", async () => {
     s = uniqueName('xnew');
-    await xpublish(admin, s, { n: 1 });
+    await publishToStream(admin, s, { n: 1 });
     const source = fromQueue<Numbered>(redisStream(s, { group: 'late', connection: URL, start: 'new', blockMs: 100 }));
     const got = collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
     // The group exists once the source is connected; then a new entry arrives.
     await firstValueFrom(source.status$.pipe(filter((e) => e.status === 'connected')));
-    await xpublish(admin, s, { n: 2 });
+    await publishToStream(admin, s, { n: 2 });
     expect((await got).map((m) => m.body.n)).toEqual([2]);
     await source.stop();
   });
