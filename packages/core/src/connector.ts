@@ -118,4 +118,10 @@ export interface Connector<D extends Delivery = Delivery, T = unknown> {
   readonly defaultCodec?: Codec<T>;
   /** Open a connection. Rejects with a retryable error to be tried again with backoff. */
   open(context: OpenContext): Promise<Session<D>>;
+  /**
+   * Type-only, never set: makes `T` exact, so that a connector of strings is not taken for one of
+   * orders (`fromQueue<Order>(textConnector)` does not compile) while `fromQueue<Order>(c)` on a
+   * connector whose codec says `unknown` (JSON) still does.
+   */
+  readonly '~body'?: (body: T) => T;
 }
