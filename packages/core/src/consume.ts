@@ -81,7 +81,7 @@ export function consume<T, D extends Delivery = Delivery>(
 export function consume<T = unknown, D extends Delivery = Delivery>(
   connector: Connector<D, T> | Connector<D, unknown>,
   handler: Handler<Message<T, D['transport']>, unknown>,
-  options?: ConsumeOptions<T, D['transport']> & { readonly codec?: undefined },
+  options?: ConsumeOptions<T, D['transport']>,
 ): Consumer;
 export function consume<T>(
   connector: AnyConnector & { readonly defaultCodec?: Codec<unknown> },

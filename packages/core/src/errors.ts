@@ -8,23 +8,26 @@
  * `AUTHENTICATION_FAILED`, `AUTHORIZATION_FAILED`, `NOT_FOUND` and `UNSUPPORTED`. Connectors may
  * add their own, prefixed with their package name (`KAFKA_…`).
  */
-export type RxqErrorCode =
-  | 'INVALID_OPTION'
-  | 'HANDLER_TIMEOUT'
-  | 'DECODE_FAILED'
-  | 'INVALID_BODY'
-  | 'CONNECTION_LOST'
-  | 'CONNECTION_GAVE_UP'
-  | 'PARTIAL_FAILURE'
-  | 'TIMEOUT'
-  | 'SETTLE_FAILED'
-  | 'CLOSE_FAILED'
-  | 'SHUTDOWN'
-  | 'AUTHENTICATION_FAILED'
-  | 'AUTHORIZATION_FAILED'
-  | 'NOT_FOUND'
-  | 'UNSUPPORTED'
-  | (string & {});
+export type RxqErrorCode = (typeof RXQ_ERROR_CODES)[number] | (string & {});
+
+/** Every code rxq's own errors carry (the {@link RxqErrorCode} union is made from it). */
+export const RXQ_ERROR_CODES = [
+  'INVALID_OPTION',
+  'HANDLER_TIMEOUT',
+  'DECODE_FAILED',
+  'INVALID_BODY',
+  'CONNECTION_LOST',
+  'CONNECTION_GAVE_UP',
+  'PARTIAL_FAILURE',
+  'TIMEOUT',
+  'SETTLE_FAILED',
+  'CLOSE_FAILED',
+  'SHUTDOWN',
+  'AUTHENTICATION_FAILED',
+  'AUTHORIZATION_FAILED',
+  'NOT_FOUND',
+  'UNSUPPORTED',
+] as const;
 
 /** Options accepted by {@link RxqError}. */
 export interface RxqErrorOptions {

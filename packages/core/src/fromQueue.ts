@@ -210,7 +210,7 @@ export function fromQueue<T, D extends Delivery = Delivery>(
 ): QueueObservable<T, D['transport']>;
 export function fromQueue<T = unknown, D extends Delivery = Delivery>(
   connector: Connector<D, T> | Connector<D, unknown>,
-  options?: FromQueueOptions<T> & { readonly codec?: undefined },
+  options?: FromQueueOptions<T>,
 ): QueueObservable<T, D['transport']>;
 export function fromQueue<T>(
   connector: AnyConnector & { readonly defaultCodec?: Codec<unknown> },

@@ -11,6 +11,7 @@ export {
   ShutdownError,
   isRetryable,
   errorInfo,
+  RXQ_ERROR_CODES,
 } from './errors.js';
 export type { RxqErrorCode, RxqErrorOptions, ValidationIssue } from './errors.js';
 export { isMessage } from './message.js';
