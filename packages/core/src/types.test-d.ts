@@ -9,6 +9,9 @@ import { consume } from './consume.js';
 import { fromQueue, type QueueObservable } from './fromQueue.js';
 import type { Message } from './message.js';
 import { schemaCodec } from './schemaCodec.js';
+import { ack } from './operators/ack.js';
+import { handle } from './operators/handle.js';
+import { MemoryQueue, memory } from '../../memory/dist/index.js';
 
 interface Order {
   id: string;
@@ -92,5 +95,23 @@ describe('the body type comes from the codec', () => {
       expectTypeOf(m.transport).toEqualTypeOf<KafkaishTransport>();
     });
     consume(jsonConnector, (m) => expectTypeOf(m.body).toEqualTypeOf<Order>(), { codec: orderCodec });
+  });
+
+  it('handle in a pipe sees the typed message, memory bodies are the pushed type', () => {
+    const Schema = z.object({ id: z.string() });
+    fromQueue(jsonConnector, { codec: schemaCodec(Schema) }).pipe(
+      handle(async (msg, { signal }) => {
+        expectTypeOf(msg.body.id).toEqualTypeOf<string>();
+        expectTypeOf(signal).toEqualTypeOf<AbortSignal>();
+        return Promise.resolve(msg.transport.rawKey);
+      }),
+      ack(),
+    );
+    expectTypeOf(fromQueue(memory(new MemoryQueue<Order>()))).toEqualTypeOf<QueueObservable<Order, undefined>>();
+    expectTypeOf(fromQueue(memory(new MemoryQueue<string>(), { codec: json }))).toEqualTypeOf<
+      QueueObservable<unknown, undefined>
+    >();
+    // @ts-expect-error the queue holds strings
+    fromQueue<Order>(memory(new MemoryQueue<string>()));
   });
 });

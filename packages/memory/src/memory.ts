@@ -90,10 +90,12 @@ class Entry<T> implements MemoryDelivery<T> {
  * const queue = new MemoryQueue<Order>();
  * fromQueue(memory(queue)).pipe(handle(ship, { concurrency: 8 }), retryWithResend({ maxAttempts: 3 }), ack()).subscribe();
  */
-export function memory<T, B = T>(
+export function memory<T, B>(
   queue: MemoryQueue<T>,
-  options: MemorySourceOptions<T, B> = {},
-): MemoryConnector<T, B> {
+  options: MemorySourceOptions<T, B> & { readonly codec: Codec<B> },
+): MemoryConnector<T, B>;
+export function memory<T>(queue: MemoryQueue<T>, options?: MemorySourceOptions<T, T>): MemoryConnector<T, T>;
+export function memory<T, B>(queue: MemoryQueue<T>, options: MemorySourceOptions<T, B> = {}): MemoryConnector<T, B> {
   if (!(queue instanceof MemoryQueue)) throw new InvalidOptionError('queue', 'a MemoryQueue', queue);
   rejectUnknownOptions(options, ['deadLetter', 'visibilityTimeoutMs', 'name', 'codec', 'pollMs']);
   const visibilityTimeoutMs = options.visibilityTimeoutMs ?? Infinity;
