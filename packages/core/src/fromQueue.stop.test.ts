@@ -7,6 +7,7 @@ import { CloseError, ShutdownError, type RxqError } from './errors.js';
 import { fromQueue } from './fromQueue.js';
 import type { Message } from './message.js';
 import { ack } from './operators/ack.js';
+import { chunk } from './operators/chunk.js';
 import { handle } from './operators/handle.js';
 import { collectAll, collectUntil } from './testing/collect.js';
 import { silentLogger } from './logger.js';
@@ -173,5 +174,101 @@ describe('a stop means stop (drain timeout)', () => {
     expect(errors.map((e) => e.constructor)).toEqual([CloseError]);
     expect(errors[0]?.code).toBe('CLOSE_FAILED');
     subscription.unsubscribe();
+  });
+
+  for (const [kind, operators] of [
+    [
+      'keyed',
+      (run: (m: Message<number>) => Promise<void>) => [handle(run, { concurrency: 2, key: (m) => m.body % 3 })],
+    ],
+    [
+      'batched',
+      (run: (m: Message<number>) => Promise<void>) => [
+        chunk<number>({ size: 2, maxWaitMs: 10 }),
+        handle((batch: readonly Message<number>[]) => Promise.all(batch.map(run)), { concurrency: 1 }),
+      ],
+    ],
+  ] as const) {
+    it(`${kind}: queued items of released messages never start, and the stop completes`, async () => {
+      const queue = numbers(12);
+      const stop = new Subject<void>();
+      const source = fromQueue(memory(queue, { pollMs: 20 }), {
+        maxInFlight: 12,
+        stop,
+        drainTimeoutMs: 100,
+        logger: silentLogger,
+      });
+      const hang = gate();
+      const started: number[] = [];
+      const someStarted = gate();
+      const ops = operators(async (m) => {
+        started.push(m.body);
+        someStarted.open();
+        await hang.promise;
+      });
+      const piped = (source.pipe as (...fns: unknown[]) => typeof source)(...ops, ack());
+      const done = collectAll(piped, 5_000);
+      await someStarted.promise;
+      await firstValueFrom(source.metrics.observe(5).pipe(filter((s) => s.inFlight === 12)));
+      const before = [...started];
+      stop.next();
+      await done;
+      expect(started).toEqual(before);
+      expect(source.metrics.snapshot()).toMatchObject({ released: 12, inFlight: 0 });
+      hang.open();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(started).toEqual(before);
+      expect(queue.size).toBe(12);
+    });
+  }
+
+  it('a handler slot that frees up after the release starts nothing, even while the close is still running', async () => {
+    const queue = numbers(6);
+    const inner = memory(queue, { pollMs: 20 });
+    const closing = gate();
+    const slowClose: Connector = {
+      name: 'slow-close',
+      open: async (context) => {
+        const session = await inner.open(context);
+        return { ...session, close: () => closing.promise.then(() => session.close()) };
+      },
+    };
+    const stop = new Subject<void>();
+    const source = fromQueue(slowClose, {
+      codec: identity,
+      maxInFlight: 6,
+      stop,
+      drainTimeoutMs: 50,
+      logger: silentLogger,
+    });
+    const hang = gate();
+    const started: unknown[] = [];
+    const twoStarted = gate();
+    const done = collectAll(
+      source.pipe(
+        handle(
+          async (m: Message<unknown>) => {
+            started.push(m.body);
+            if (started.length === 2) twoStarted.open();
+            await hang.promise;
+          },
+          { concurrency: 2 },
+        ),
+        ack(),
+      ),
+      5_000,
+    );
+    await twoStarted.promise;
+    await firstValueFrom(source.metrics.observe(5).pipe(filter((s) => s.inFlight === 6)));
+    stop.next();
+    await firstValueFrom(source.metrics.observe(5).pipe(filter((s) => s.released === 6)));
+    // Released, the close still pending: the two handlers finish and free their slots.
+    hang.open();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(started).toEqual([0, 1]);
+    closing.open();
+    const records = await done;
+    expect(records.map((r) => r.settlement)).toEqual(['released', 'released']);
+    expect(queue.size).toBe(6);
   });
 });

@@ -175,8 +175,9 @@ export class QueueObservable<T, X = unknown> extends Observable<Message<T, X>> {
   }
 
   /**
-   * Gracefully stops every subscription: no new messages, in-flight ones get `drainTimeoutMs` to
-   * settle, the rest is released, then the streams complete. Resolves when all are closed,
+   * Gracefully stops every subscription: no new messages, running handlers' signals abort,
+   * in-flight messages get `drainTimeoutMs` to settle, the rest is released, then the streams
+   * complete (within `closeTimeoutMs` more). Resolves when all are closed,
    * including those an unsubscribe is still closing (their settlements written).
    */
   async stop(): Promise<void> {
@@ -191,8 +192,16 @@ export class QueueObservable<T, X = unknown> extends Observable<Message<T, X>> {
  * Subscribing connects; unsubscribing stops the intake and releases every unsettled message back
  * to the queue (or leaves it for the broker to redeliver). A lost connection is retried with
  * exponential backoff and jitter, forever by default; `status$` shows it. A body that cannot be
- * decoded is dead-lettered with reason `decode` and never emitted. The stream errors only for a
- * non-retryable connector error or after `reconnect.maxRetries`.
+ * decoded is dead-lettered with reason `decode` (`invalid` for a schema's `ValidationError`) and
+ * never emitted. The stream errors only for a non-retryable connector error or after
+ * `reconnect.maxRetries`. A graceful stop aborts running handlers' `context.signal`, drains for
+ * `drainTimeoutMs`, releases the rest and completes within `closeTimeoutMs` more.
+ *
+ * Types: the body type `T` is the codec's — the `codec` option's, else the connector's (a
+ * connector built with `codec: text` gives `Message<string>`) — and `X`, the type of
+ * `message.transport`, is the connector's `Delivery['transport']`. A type argument may only narrow
+ * a body the codec calls `unknown` (JSON): `fromQueue<Order>(connector, { codec: text })` does not
+ * compile; use `schemaCodec` to have the type checked at run time.
  *
  * ```
  * queue:    a b c d e f …           (maxInFlight: 2)
@@ -200,8 +209,8 @@ export class QueueObservable<T, X = unknown> extends Observable<Message<T, X>> {
  * ```
  *
  * @example
- * fromQueue(memory(queue), { maxInFlight: 256 })
- *   .pipe(handle(work, { concurrency: 32 }), retryWithResend({ maxAttempts: 5 }), ack())
+ * fromQueue(memory(queue), { maxInFlight: 256, stop: shutdownSignal() })
+ *   .pipe(handle(work, { concurrency: 32 }), retryWithResend({ maxAttempts: 5, backoff: exponential() }), ack())
  *   .subscribe();
  */
 export function fromQueue<T, D extends Delivery = Delivery>(
