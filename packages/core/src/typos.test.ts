@@ -12,6 +12,8 @@ import { retryWithResend } from './operators/retryWithResend.js';
 import { schemaCodec } from './schemaCodec.js';
 import { shutdownSignal } from './shutdown.js';
 import { stderrLogger } from './stderrLogger.js';
+import { batcher } from './batcher.js';
+import { fakeMessage } from './testing/fakeMessage.js';
 
 /** The InvalidOptionError `make` throws. */
 function rejection(make: () => unknown): InvalidOptionError {
@@ -84,6 +86,8 @@ describe('typos are errors: every options object rejects unknown names, naming t
     ],
     ['schemaCodec', () => schemaCodec(anySchema, { codecs: json } as never), 'codecs', 'codec'],
     ['stderrLogger', () => stderrLogger({ levl: 'info' } as never), 'levl', 'level'],
+    ['batcher', () => batcher({ flush: async () => undefined, maxSise: 5 } as never), 'maxSise', 'maxSize'],
+    ['fakeMessage', () => fakeMessage('a', { atempt: 2 } as never), 'atempt', 'attempt'],
     [
       'fromQueue, far from any name',
       () => fromQueue(connector(), { zzzzzzzzzzzz: 1 } as never),

@@ -1,4 +1,5 @@
 import type { Message, NackOptions, ResendOptions, Settlement } from '../message.js';
+import { rejectUnknownOptions } from '../options.js';
 
 /** One settle call a {@link fakeMessage} saw, in order. */
 export interface SettleCall {
@@ -44,6 +45,7 @@ export function fakeMessage<T = string, X = unknown>(
   id: string,
   options: FakeMessageOptions<T, X> = {},
 ): FakeMessage<T, X> {
+  rejectUnknownOptions(options, ['body', 'attempt', 'key', 'source', 'headers', 'transport']);
   let settlement: Settlement | undefined;
   const calls: SettleCall[] = [];
   const ops: SettleCall['op'][] = [];
