@@ -114,7 +114,7 @@ export function consume<T>(
     pipeline.subscribe({
       next: (r) => onSettled?.(r),
       error: (error: unknown) => {
-        logger.error({ error }, 'the consumer stopped for good');
+        logger.error({ err: error }, 'the consumer stopped for good');
         try {
           onFatal?.(error);
         } finally {

@@ -67,7 +67,7 @@ describe('fromQueue logs what a human must know, never a body', () => {
     ]);
     const reconnecting = lines[1]?.fields ?? {};
     expect(reconnecting).toMatchObject({ retry: 1 });
-    expect(reconnecting['error']).toBeInstanceOf(ConnectionLostError);
+    expect(reconnecting['err']).toBeInstanceOf(ConnectionLostError);
     expect(lines[3]?.fields).toMatchObject({ reason: 'decode', id: '1' });
     expect(JSON.stringify(lines, (_, v: unknown) => (v instanceof Error ? v.message : v))).not.toContain(SECRET);
   });
@@ -87,6 +87,6 @@ describe('fromQueue logs what a human must know, never a body', () => {
     expect(fatal[0]).toBeInstanceOf(AuthenticationError);
     const errors = lines.filter((l) => l.level === 'error');
     expect(errors.map((l) => l.message)).toEqual(['the source stopped for good', 'the consumer stopped for good']);
-    expect(errors[1]?.fields['error']).toBeInstanceOf(AuthenticationError);
+    expect(errors[1]?.fields['err']).toBeInstanceOf(AuthenticationError);
   });
 });

@@ -13,10 +13,10 @@ describe('stderrLogger', () => {
     const log = stderrLogger({ level: 'info', write: (l) => lines.push(l) }).child?.({ source: 'orders' });
     log?.debug({}, 'hidden');
     log?.info({ retry: 2 }, 'connected');
-    log?.warn({ error: new DecodeError('json', 'the body is empty'), note: 'two words\nand a line' }, 'poison');
+    log?.warn({ err: new DecodeError('json', 'the body is empty'), note: 'two words\nand a line' }, 'poison');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+ rxq INFO connected source=orders retry=2\n$/);
-    expect(lines[1]).toContain('rxq WARN poison source=orders error="DecodeError [DECODE_FAILED]: The json codec');
+    expect(lines[1]).toContain('rxq WARN poison source=orders err="DecodeError [DECODE_FAILED]: The json codec');
     expect(lines[1]).toContain('note="two words\\\\nand a line"');
     expect(lines[1]?.split('\n')).toHaveLength(2); // one line and its newline
     expect(lines[1]).not.toContain('    at ');

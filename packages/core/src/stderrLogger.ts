@@ -17,7 +17,7 @@ export interface StderrLoggerOptions {
 
 /**
  * A dependency-free logger that writes one line per record to stderr:
- * `2026-11-25T20:00:00.000Z rxq WARN reconnecting source=orders retry=3 error="ConnectionLostError: …"`.
+ * `2026-11-25T20:00:00.000Z rxq WARN reconnecting source=orders retry=3 err="ConnectionLostError: …"`.
  * Errors appear as `name: message` (and `code`), never with a stack; values are quoted when they
  * hold spaces, and line breaks are escaped, so a record is always one line.
  *

@@ -81,13 +81,13 @@ export class Run<T> implements MessageOwner {
     this.metrics = settings.metrics;
     this.writes = new PendingWrites((error) => {
       this.metrics.settleErrors++;
-      settings.logger.warn({ error }, 'a settlement failed; the broker will redeliver the message');
+      settings.logger.warn({ err: error }, 'a settlement failed; the broker will redeliver the message');
       settings.onError(error);
     });
     // A bug in a connector (a throw where a rejection was due) must end the stream loudly, never
     // leave it hanging or become an unhandled rejection.
     this.done = this.main().catch((error: unknown) => {
-      this.settings.logger.error({ error }, 'the source failed');
+      this.settings.logger.error({ err: error }, 'the source failed');
       this.status('closed', error);
       this.subscriber.error(error);
     });
@@ -144,7 +144,7 @@ export class Run<T> implements MessageOwner {
         };
         session = await connector.open(context);
       } catch (error) {
-        this.settings.logger.warn({ error }, 'could not connect');
+        this.settings.logger.warn({ err: error }, 'could not connect');
         failure = await this.backOff(error);
         if (failure !== undefined) break;
         continue;
@@ -155,7 +155,7 @@ export class Run<T> implements MessageOwner {
       this.settings.logger.info({}, this.retries > 0 ? 'reconnected' : 'connected');
       const lost = await this.pump(session);
       if (lost === undefined) break;
-      this.settings.logger.warn({ error: lost }, 'connection lost');
+      this.settings.logger.warn({ err: lost }, 'connection lost');
       this.lostError = undefined;
       this.sessions.delete(session);
       void this.closeQuietly(session);
@@ -175,7 +175,7 @@ export class Run<T> implements MessageOwner {
     if (this.retries >= maxRetries) return new ConnectionGaveUpError(connector.name, this.retries, error);
     this.retries++;
     const delayMs = reconnectBackoff(this.retries);
-    this.settings.logger.warn({ retry: this.retries, delayMs, error }, 'reconnecting');
+    this.settings.logger.warn({ retry: this.retries, delayMs, err: error }, 'reconnecting');
     this.status('reconnecting', error, this.retries);
     await this.sleep(delayMs);
     return undefined;
@@ -279,7 +279,7 @@ export class Run<T> implements MessageOwner {
     this.metrics.poison++;
     this.metrics.deadLettered++;
     const reason = error instanceof ValidationError ? 'invalid' : 'decode';
-    this.settings.logger.warn({ id: delivery.id, reason, error }, 'poison message dead-lettered');
+    this.settings.logger.warn({ id: delivery.id, reason, err: error }, 'poison message dead-lettered');
     void this.writes.track(session.deadLetter(delivery, { reason, error: errorInfo(error), at: Date.now() }));
   }
 
@@ -436,7 +436,7 @@ export class Run<T> implements MessageOwner {
       await Promise.all([...Array.from(this.sessions, (s) => this.closeQuietly(s)), ...this.lateReceives]);
     });
     this.sessions.clear();
-    if (failure !== undefined) logger.error({ error: failure }, 'the source stopped for good');
+    if (failure !== undefined) logger.error({ err: failure }, 'the source stopped for good');
     else logger.info({}, 'closed');
     this.status('closed', failure);
     if (failure !== undefined) this.subscriber.error(failure);
@@ -454,7 +454,7 @@ export class Run<T> implements MessageOwner {
     clearTimeout(timer);
     if (result === 'timeout') {
       const error = new CloseError(`closing took longer than closeTimeoutMs (${closeTimeoutMs} ms); gave up waiting`);
-      this.settings.logger.warn({ error }, 'close timed out');
+      this.settings.logger.warn({ err: error }, 'close timed out');
       this.settings.onError(error);
     }
   }
@@ -483,7 +483,7 @@ export class Run<T> implements MessageOwner {
       await session.close();
     } catch (error) {
       const failure = new CloseError('closing a session failed', error);
-      this.settings.logger.warn({ error: failure }, 'closing a session failed');
+      this.settings.logger.warn({ err: failure }, 'closing a session failed');
       this.settings.onError(failure);
     }
   }
