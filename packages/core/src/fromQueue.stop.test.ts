@@ -271,4 +271,34 @@ describe('a stop means stop (drain timeout)', () => {
     expect(records.map((r) => r.settlement)).toEqual(['released', 'released']);
     expect(queue.size).toBe(6);
   });
+
+  it('a stop while the connector is still opening does not wait for the open, and closes the late session', async () => {
+    const opened = gate();
+    let closed = 0;
+    const slowOpen: Connector = {
+      name: 'slow-open',
+      open: async (context) => {
+        await opened.promise;
+        const session = await memory(numbers(1), { pollMs: 20 }).open(context);
+        return { ...session, close: () => ((closed += 1), session.close()) };
+      },
+    };
+    const source = fromQueue(slowOpen, { codec: identity, closeTimeoutMs: 100, logger: silentLogger });
+    const done = collectAll(source, 5_000);
+    await firstValueFrom(source.status$.pipe(filter((e) => e.status === 'connecting')));
+    await source.stop();
+    expect(await done).toEqual([]);
+    opened.open();
+    await until(() => closed === 1);
+    expect(closed).toBe(1);
+  });
 });
+
+/** Polls `condition` until it holds, for at most `timeoutMs`. */
+async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('until: condition not met');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -1,7 +1,7 @@
 import { filter, firstValueFrom, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MemoryQueue, memory } from '../../memory/dist/index.js';
-import { json } from './codec.js';
+import { codec, json } from './codec.js';
 import type { Connector } from './connector.js';
 import { consume } from './consume.js';
 import { AuthenticationError, ConnectionLostError } from './errors.js';
@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 import { ack } from './operators/ack.js';
 import { handle } from './operators/handle.js';
 import { collectUntil } from './testing/collect.js';
+import { stderrLogger } from './stderrLogger.js';
 
 interface Line {
   level: string;
@@ -69,7 +70,13 @@ describe('fromQueue logs what a human must know, never a body', () => {
     expect(reconnecting).toMatchObject({ retry: 1 });
     expect(reconnecting['err']).toBeInstanceOf(ConnectionLostError);
     expect(lines[3]?.fields).toMatchObject({ reason: 'decode', id: '1' });
-    expect(JSON.stringify(lines, (_, v: unknown) => (v instanceof Error ? v.message : v))).not.toContain(SECRET);
+    // The codec's own error (JSON.parse quotes the body) is not in the log line.
+    expect(lines[3]?.fields['err']).toMatchObject({ name: 'DecodeError', code: 'DECODE_FAILED' });
+    expect((lines[3]?.fields['err'] as Error).cause).toBeUndefined();
+    const text = JSON.stringify(lines, (_, v: unknown) =>
+      v instanceof Error ? `${v.message} ${String((v.cause as Error | undefined)?.message)}` : v,
+    );
+    expect(text).not.toContain(SECRET);
   });
 
   it('a consumer that stops for good says so: an error line, onFatal, status$ and done', async () => {
@@ -88,5 +95,36 @@ describe('fromQueue logs what a human must know, never a body', () => {
     const errors = lines.filter((l) => l.level === 'error');
     expect(errors.map((l) => l.message)).toEqual(['the source stopped for good', 'the consumer stopped for good']);
     expect(errors[1]?.fields['err']).toBeInstanceOf(AuthenticationError);
+  });
+
+  it('a codec error that quotes the body reaches neither the log nor the dead letter', async () => {
+    const queue = new MemoryQueue<string>();
+    queue.push(`{"ssn":"${SECRET}"}`);
+    const leaky = codec<unknown>({
+      name: 'leaky',
+      decode: (payload) => {
+        throw new SyntaxError(`cannot read ${String(payload)}`);
+      },
+    });
+    const connector = memory(queue, { codec: leaky, pollMs: 20 });
+    const { logger, lines } = capture();
+    const text: string[] = [];
+    const stderr = stderrLogger({ level: 'debug', write: (l) => text.push(l) });
+    const both: Logger = {
+      debug: (f, m) => (logger.debug(f, m), stderr.debug(f, m)),
+      info: (f, m) => (logger.info(f, m), stderr.info(f, m)),
+      warn: (f, m) => (logger.warn(f, m), stderr.warn(f, m)),
+      error: (f, m) => (logger.error(f, m), stderr.error(f, m)),
+    };
+    const source = fromQueue(connector, { logger: both });
+    const sub = source.subscribe();
+    const [letter] = await connector.deadLetters.pullMany(1);
+    sub.unsubscribe();
+    expect(letter?.reason).toBe('decode');
+    expect(JSON.stringify(letter?.error)).not.toContain(SECRET);
+    const poison = lines.find((l) => l.message === 'poison message dead-lettered');
+    expect((poison?.fields['err'] as Error).cause).toBeUndefined();
+    expect(text.join('')).toContain('poison message dead-lettered');
+    expect(text.join('')).not.toContain(SECRET);
   });
 });

@@ -142,7 +142,23 @@ export class Run<T> implements MessageOwner {
           },
           logger: this.settings.logger,
         };
-        session = await connector.open(context);
+        const opening = connector.open(context);
+        const opened = await this.interruptible(opening);
+        if (opened === INTERRUPTED) {
+          // A stop (or a loss reported while opening) came first: close the session once it
+          // opens; a stop waits for that no longer than closeTimeoutMs.
+          const late: Promise<void> = opening
+            .then(
+              (s) => this.closeQuietly(s),
+              () => undefined,
+            )
+            .finally(() => this.lateReceives.delete(late));
+          this.lateReceives.add(late);
+          if (this.stopping) break;
+          const lost = this.lostError;
+          throw lost instanceof Error ? lost : new ConnectionLostError('connection lost while opening', lost);
+        }
+        session = opened;
       } catch (error) {
         this.settings.logger.warn({ err: error }, 'could not connect');
         failure = await this.backOff(error);
@@ -279,7 +295,8 @@ export class Run<T> implements MessageOwner {
     this.metrics.poison++;
     this.metrics.deadLettered++;
     const reason = error instanceof ValidationError ? 'invalid' : 'decode';
-    this.settings.logger.warn({ id: delivery.id, reason, err: error }, 'poison message dead-lettered');
+    // Without its cause: what a codec threw may quote the body.
+    this.settings.logger.warn({ id: delivery.id, reason, err: withoutCause(error) }, 'poison message dead-lettered');
     void this.writes.track(session.deadLetter(delivery, { reason, error: errorInfo(error), at: Date.now() }));
   }
 
@@ -487,4 +504,17 @@ export class Run<T> implements MessageOwner {
       this.settings.onError(failure);
     }
   }
+}
+
+/** The same error (same class, name, code, message) without its `cause`. */
+function withoutCause(error: unknown): unknown {
+  if (!(error instanceof Error) || error.cause === undefined) return error;
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(error) as object) as Error, error);
+  Object.defineProperty(copy, 'message', { value: error.message, writable: true, configurable: true });
+  Object.defineProperty(copy, 'stack', {
+    value: `${error.name}: ${error.message}`,
+    writable: true,
+    configurable: true,
+  });
+  return copy;
 }
