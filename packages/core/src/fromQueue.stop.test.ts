@@ -292,6 +292,26 @@ describe('a stop means stop (drain timeout)', () => {
     await until(() => closed === 1);
     expect(closed).toBe(1);
   });
+
+  it('unsubscribing aborts running handlers with a ShutdownError too', async () => {
+    const queue = numbers(1);
+    const source = fromQueue(memory(queue, { pollMs: 20 }), { logger: silentLogger });
+    const started = gate();
+    let seen: AbortSignal | undefined;
+    const sub = source
+      .pipe(
+        handle(async (_m: Message<number>, { signal }) => {
+          seen = signal;
+          started.open();
+          await new Promise(() => undefined);
+        }),
+      )
+      .subscribe();
+    await started.promise;
+    sub.unsubscribe();
+    expect(seen?.aborted).toBe(true);
+    expect(seen?.reason).toBeInstanceOf(ShutdownError);
+  });
 });
 
 /** Polls `condition` until it holds, for at most `timeoutMs`. */

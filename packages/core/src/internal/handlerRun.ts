@@ -1,5 +1,5 @@
 import { isObservable, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { HandlerTimeoutError } from '../errors.js';
+import { HandlerTimeoutError, ShutdownError } from '../errors.js';
 import type { Message } from '../message.js';
 import type { Item } from '../outcome.js';
 import { MessageImpl, recordHandlerDuration } from './messageImpl.js';
@@ -48,7 +48,7 @@ export class HandlerRun<I extends Item, R> {
     if (!this.controller) {
       this.controller = new AbortController();
       this.owner.cancellable.add(this);
-      if (this.done && this.owner.closed) this.controller.abort();
+      if (this.done && this.owner.closed) this.controller.abort(new ShutdownError(sourceOf(this.item)));
       else if (!this.done) this.watchSources();
     }
     return this.controller.signal;
@@ -172,4 +172,9 @@ export class HandlerRun<I extends Item, R> {
  */
 function release(m: Message<unknown>): void {
   if (m instanceof MessageImpl && m.settlement === undefined) void m.owner.release(m);
+}
+
+function sourceOf(item: Item): string {
+  const first = Array.isArray(item) ? (item as readonly Message<unknown>[])[0] : (item as Message<unknown>);
+  return first?.source ?? 'unknown';
 }

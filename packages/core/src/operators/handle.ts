@@ -14,7 +14,7 @@ const MAX_TIMER_MS = 0x7fffffff;
 export interface HandlerContext {
   /**
    * Aborted when the handler times out (reason: `HandlerTimeoutError`), when the stream is
-   * unsubscribed, and when the message's source begins a graceful stop (reason:
+   * unsubscribed (reason: `ShutdownError`), and when the message's source begins a graceful stop (reason:
    * `ShutdownError`). A handler that then ends early by throwing or rejecting gets its message
    * released: back to the queue, no attempt counted. One that finishes anyway is settled as usual.
    */
@@ -261,7 +261,7 @@ export function handle<I extends Item, R>(
         // (they are still unsettled, so their source releases them).
         closed = true;
         subscription.unsubscribe();
-        for (const handlerRun of cancellable) handlerRun.cancel();
+        for (const handlerRun of cancellable) handlerRun.cancel(new ShutdownError(sourceName(handlerRun.item)));
         cancellable.clear();
         running = undefined;
         waiting.clear();
