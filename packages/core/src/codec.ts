@@ -31,6 +31,16 @@ export interface Codec<T> {
   readonly name: string;
   decode(payload: unknown, headers: Readonly<Record<string, string>>, context?: DecodeContext): T | Promise<T>;
   encode(body: T): string | Uint8Array;
+  /** Type-only, never set: lets `fromQueue` tell a codec of `unknown` from one of strings. */
+  '~body'?(body: T): T;
+}
+
+/**
+ * A codec whose body type is exactly `unknown` (`json`, `identity`): the one kind whose body type
+ * a type argument of `fromQueue` may name, as a claim (`fromQueue<Order>(c, { codec: json })`).
+ */
+export interface UntypedCodec extends Codec<unknown> {
+  readonly '~body'?: (body: unknown) => unknown;
 }
 
 /** A codec whose `decode` never returns a Promise, such as the built-in ones. */

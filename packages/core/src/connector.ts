@@ -119,9 +119,18 @@ export interface Connector<D extends Delivery = Delivery, T = unknown> {
   /** Open a connection. Rejects with a retryable error to be tried again with backoff. */
   open(context: OpenContext): Promise<Session<D>>;
   /**
-   * Type-only, never set: makes `T` exact, so that a connector of strings is not taken for one of
-   * orders (`fromQueue<Order>(textConnector)` does not compile) while `fromQueue<Order>(c)` on a
-   * connector whose codec says `unknown` (JSON) still does.
+   * Type-only, never set: lets `fromQueue` tell a connector whose codec says `unknown` (JSON) from
+   * one of strings, so that `fromQueue<Order>(textConnector)` does not compile while
+   * `fromQueue<Order>(jsonConnector)` does (see {@link UntypedConnector}). A method, so that
+   * `Connector` (of `unknown`) still accepts every connector.
    */
-  readonly '~body'?: (body: T) => T;
+  '~body'?(body: T): T;
+}
+
+/**
+ * A connector whose default codec's body type is exactly `unknown` (JSON, identity): the one kind
+ * whose body type a type argument of `fromQueue` may name.
+ */
+export interface UntypedConnector<D extends Delivery = Delivery> extends Connector<D, unknown> {
+  readonly '~body'?: (body: unknown) => unknown;
 }

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { exponential, type Backoff } from './backoff.js';
 import type { Codec } from './codec.js';
-import type { Connector, Delivery } from './connector.js';
+import type { Connector, Delivery, UntypedConnector } from './connector.js';
 import { InvalidOptionError } from './errors.js';
 import {
   FROM_QUEUE_KEYS,
@@ -79,7 +79,7 @@ export function consume<T, D extends Delivery = Delivery>(
   options: ConsumeOptions<T, D['transport']> & { readonly codec: Codec<T> },
 ): Consumer;
 export function consume<T = unknown, D extends Delivery = Delivery>(
-  connector: Connector<D, T> | Connector<D, unknown>,
+  connector: Connector<D, T> | UntypedConnector<D>,
   handler: Handler<Message<T, D['transport']>, unknown>,
   options?: ConsumeOptions<T, D['transport']>,
 ): Consumer;

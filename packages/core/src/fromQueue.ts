@@ -1,7 +1,7 @@
 import { BehaviorSubject, Observable, isObservable, type Subscription } from 'rxjs';
 import { exponential } from './backoff.js';
-import { json, type Codec } from './codec.js';
-import type { Connector, Delivery } from './connector.js';
+import { json, type Codec, type UntypedCodec } from './codec.js';
+import type { Connector, Delivery, UntypedConnector } from './connector.js';
 import { InvalidOptionError, type RxqError } from './errors.js';
 import type { Message } from './message.js';
 import { childLogger, type Logger } from './logger.js';
@@ -217,8 +217,12 @@ export function fromQueue<T, D extends Delivery = Delivery>(
   connector: AnyConnector<D>,
   options: FromQueueOptions<T> & { readonly codec: Codec<T> },
 ): QueueObservable<T, D['transport']>;
+export function fromQueue<T, D extends Delivery = Delivery>(
+  connector: AnyConnector<D>,
+  options: Omit<FromQueueOptions<T>, 'codec'> & { readonly codec: UntypedCodec },
+): QueueObservable<T, D['transport']>;
 export function fromQueue<T = unknown, D extends Delivery = Delivery>(
-  connector: Connector<D, T> | Connector<D, unknown>,
+  connector: Connector<D, T> | UntypedConnector<D>,
   options?: FromQueueOptions<T>,
 ): QueueObservable<T, D['transport']>;
 export function fromQueue<T>(

@@ -16,9 +16,17 @@ export {
 export type { RxqErrorCode, RxqErrorOptions, ValidationIssue } from './errors.js';
 export { isMessage } from './message.js';
 export type { Message, NackOptions, ResendOptions, Settlement } from './message.js';
-export type { Connector, Session, Delivery, OpenContext, ResendRequest, DeadLetterRequest } from './connector.js';
+export type {
+  Connector,
+  UntypedConnector,
+  Session,
+  Delivery,
+  OpenContext,
+  ResendRequest,
+  DeadLetterRequest,
+} from './connector.js';
 export { json, text, bytes, identity, codec } from './codec.js';
-export type { Codec, SyncCodec, DecodeContext } from './codec.js';
+export type { Codec, SyncCodec, UntypedCodec, DecodeContext } from './codec.js';
 export { schemaCodec } from './schemaCodec.js';
 export type { SchemaCodecOptions } from './schemaCodec.js';
 export type {

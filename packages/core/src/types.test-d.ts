@@ -83,6 +83,9 @@ describe('the body type comes from the codec', () => {
   it('names the body type of a JSON connector (unknown) with a type argument, as a claim', () => {
     expectTypeOf(fromQueue<Order>(jsonConnector)).toEqualTypeOf<QueueObservable<Order, unknown>>();
     expectTypeOf(fromQueue<string>(textConnector)).toEqualTypeOf<QueueObservable<string, unknown>>();
+    expectTypeOf(fromQueue<Order>(textConnector, { codec: json })).toEqualTypeOf<QueueObservable<Order, unknown>>();
+    // @ts-expect-error bytes is not json: its type is fixed
+    fromQueue<Order>(jsonConnector, { codec: bytes, maxInFlight: 3 });
   });
 
   it('Message carries the transport of the connector, and handlers of consume see both', () => {
