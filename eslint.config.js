@@ -17,6 +17,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // Library code writes through the Logger it was given, never to the console.
+  {
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test-d.ts'],
+    rules: { 'no-console': 'error' },
+  },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   // Plain ESM scripts (benchmarks, demo, fixtures) run on Node: its globals are known.
   { files: ['**/*.js', '**/*.mjs'], rules: { 'no-undef': 'off' } },

@@ -1,12 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-const project = (name: string, timeout = 60_000) => ({
+const project = (name: string, timeout = 60_000, typecheck = false) => ({
   test: {
     name,
     root: `packages/${name}`,
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: timeout,
     hookTimeout: timeout,
+    // Type tests (*.test-d.ts) are compiled by tsc: a wrong type fails the run.
+    typecheck: { enabled: typecheck, include: ['src/**/*.test-d.ts'], tsconfig: 'tsconfig.typecheck.json' },
   },
 });
 
@@ -15,7 +17,7 @@ const project = (name: string, timeout = 60_000) => ({
 export default defineConfig({
   test: {
     projects: [
-      project('core', 10_000),
+      project('core', 10_000, true),
       project('memory'),
       project('redis'),
       project('amqp'),

@@ -1,4 +1,4 @@
-import { contractSuite } from '@rxq/core/testing';
+import { contractSuite } from '@rxq/core/testing/contract';
 import { contractHarness } from './helpers.js';
 
 contractSuite({ name: 'amqp classic queue', create: () => contractHarness('classic') });

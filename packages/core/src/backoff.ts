@@ -1,5 +1,6 @@
 import { nonNegative, opt } from './internal/validate.js';
 import { InvalidOptionError } from './errors.js';
+import { rejectUnknownOptions } from './options.js';
 
 /** A delay policy: milliseconds to wait before the next try, given the try that just failed (1-based). */
 export type Backoff = (attempt: number) => number;
@@ -29,6 +30,7 @@ export interface ExponentialOptions {
  * retryWithResend({ maxAttempts: 5, backoff: exponential({ initialMs: 200, maxMs: 30_000 }) })
  */
 export function exponential(options: ExponentialOptions = {}): Backoff {
+  rejectUnknownOptions(options, ['initialMs', 'maxMs', 'factor', 'jitter', 'random']);
   const initialMs = opt(options.initialMs, 100, (v) => nonNegative('initialMs', v));
   const maxMs = opt(options.maxMs, 30_000, (v) => nonNegative('maxMs', v));
   const factor = opt(options.factor, 2, (v) => {
@@ -60,6 +62,7 @@ export interface FixedOptions {
  * retryWithResend({ maxAttempts: 3, backoff: fixed({ delayMs: 1_000 }) })
  */
 export function fixed(options: FixedOptions = {}): Backoff {
+  rejectUnknownOptions(options, ['delayMs']);
   const delayMs = opt(options.delayMs, 0, (v) => nonNegative('delayMs', v));
   return () => delayMs;
 }

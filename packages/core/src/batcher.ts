@@ -1,4 +1,5 @@
 import { positiveInt } from './internal/validate.js';
+import { rejectUnknownOptions } from './options.js';
 
 /** Options of {@link batcher}. */
 export interface BatcherOptions<T> {
@@ -26,6 +27,7 @@ export interface Batcher<T> {
  * session.ack = (d) => acks.add(d.id);
  */
 export function batcher<T>(options: BatcherOptions<T>): Batcher<T> {
+  rejectUnknownOptions(options, ['flush', 'maxSize']);
   const maxSize = positiveInt('maxSize', options.maxSize ?? 1000);
   let items: T[] = [];
   let current: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;

@@ -118,4 +118,19 @@ export interface Connector<D extends Delivery = Delivery, T = unknown> {
   readonly defaultCodec?: Codec<T>;
   /** Open a connection. Rejects with a retryable error to be tried again with backoff. */
   open(context: OpenContext): Promise<Session<D>>;
+  /**
+   * Type-only, never set: lets `fromQueue` tell a connector whose codec says `unknown` (JSON) from
+   * one of strings, so that `fromQueue<Order>(textConnector)` does not compile while
+   * `fromQueue<Order>(jsonConnector)` does (see {@link UntypedConnector}). A method, so that
+   * `Connector` (of `unknown`) still accepts every connector.
+   */
+  '~body'?(body: T): T;
+}
+
+/**
+ * A connector whose default codec's body type is exactly `unknown` (JSON, identity): the one kind
+ * whose body type a type argument of `fromQueue` may name.
+ */
+export interface UntypedConnector<D extends Delivery = Delivery> extends Connector<D, unknown> {
+  readonly '~body'?: (body: unknown) => unknown;
 }

@@ -1,19 +1,33 @@
-/** Every rxq error code. Connectors may add their own, prefixed with their package name. */
-export type RxqErrorCode =
-  | 'INVALID_OPTION'
-  | 'HANDLER_TIMEOUT'
-  | 'DECODE_FAILED'
-  | 'CONNECTION_LOST'
-  | 'CONNECTION_GAVE_UP'
-  | 'PARTIAL_FAILURE'
-  | 'TIMEOUT'
-  | 'SETTLE_FAILED'
-  | 'CLOSE_FAILED'
-  | 'AUTHENTICATION_FAILED'
-  | 'AUTHORIZATION_FAILED'
-  | 'NOT_FOUND'
-  | 'UNSUPPORTED'
-  | (string & {});
+/**
+ * Every rxq error code, each thrown by one class (see the table in the README): `INVALID_OPTION`
+ * ({@link InvalidOptionError}), `HANDLER_TIMEOUT` ({@link HandlerTimeoutError}), `DECODE_FAILED`
+ * ({@link DecodeError}), `INVALID_BODY` ({@link ValidationError}), `CONNECTION_LOST`
+ * ({@link ConnectionLostError}), `CONNECTION_GAVE_UP` ({@link ConnectionGaveUpError}),
+ * `PARTIAL_FAILURE` (`PartialFailure`), `TIMEOUT` (`@rxq/memory`'s `Timeout`), `SETTLE_FAILED`
+ * ({@link SettleError}), `CLOSE_FAILED` ({@link CloseError}), `SHUTDOWN` ({@link ShutdownError}),
+ * `AUTHENTICATION_FAILED`, `AUTHORIZATION_FAILED`, `NOT_FOUND` and `UNSUPPORTED`. Connectors may
+ * add their own, prefixed with their package name (`KAFKA_…`).
+ */
+export type RxqErrorCode = (typeof RXQ_ERROR_CODES)[number] | (string & {});
+
+/** Every code rxq's own errors carry (the {@link RxqErrorCode} union is made from it). */
+export const RXQ_ERROR_CODES = [
+  'INVALID_OPTION',
+  'HANDLER_TIMEOUT',
+  'DECODE_FAILED',
+  'INVALID_BODY',
+  'CONNECTION_LOST',
+  'CONNECTION_GAVE_UP',
+  'PARTIAL_FAILURE',
+  'TIMEOUT',
+  'SETTLE_FAILED',
+  'CLOSE_FAILED',
+  'SHUTDOWN',
+  'AUTHENTICATION_FAILED',
+  'AUTHORIZATION_FAILED',
+  'NOT_FOUND',
+  'UNSUPPORTED',
+] as const;
 
 /** Options accepted by {@link RxqError}. */
 export interface RxqErrorOptions {
@@ -87,6 +101,68 @@ export class DecodeError extends RxqError {
       cause,
     });
     this.name = 'DecodeError';
+  }
+}
+
+/** One failed check of a body against its schema: where (a dotted path) and what, never the value. */
+export interface ValidationIssue {
+  /** The path in the body, dotted (`items.0.qty`); empty for the body itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * A decoded body failed its schema (`schemaCodec`). Never retryable: the message is dead-lettered
+ * at once with reason `invalid`. The message lists the issues' paths and messages, never the
+ * offending values.
+ */
+export class ValidationError extends DecodeError {
+  readonly issues: readonly ValidationIssue[];
+  constructor(codec: string, issues: readonly ValidationIssue[]) {
+    super(codec, 'x');
+    const shown = issues
+      .slice(0, 10)
+      .map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`))
+      .join('; ');
+    const more = issues.length > 10 ? `; and ${issues.length - 10} more` : '';
+    this.message = `The ${codec} codec rejected the body: ${issues.length} issue(s): ${shown}${more}.`;
+    (this as { code: RxqErrorCode }).code = 'INVALID_BODY';
+    this.name = 'ValidationError';
+    this.issues = issues;
+  }
+}
+
+/**
+ * A settlement (ack, requeue, resend, dead-letter, release) the broker did not take. Retryable:
+ * the broker redelivers the message. Told to `onError` and the logger; never ends the stream.
+ */
+export class SettleError extends RxqError {
+  constructor(cause: unknown) {
+    super('SETTLE_FAILED', 'a settlement failed; the broker will redeliver', { cause, retryable: true });
+    this.name = 'SettleError';
+  }
+}
+
+/**
+ * Closing a session failed or took longer than `closeTimeoutMs`. Told to `onError` and the
+ * logger; the stream still completes (what was not settled is redelivered by the broker).
+ */
+export class CloseError extends RxqError {
+  constructor(message: string, cause?: unknown) {
+    super('CLOSE_FAILED', message, { cause, retryable: true });
+    this.name = 'CloseError';
+  }
+}
+
+/**
+ * The reason of a handler's `context.signal` when its source begins a graceful stop (or gives its
+ * message back). A handler that ends early on it fails with it, and its message is released:
+ * back to the queue, no attempt counted. Retryable.
+ */
+export class ShutdownError extends RxqError {
+  constructor(source: string) {
+    super('SHUTDOWN', `Source "${source}" is stopping; the message goes back to the queue.`, { retryable: true });
+    this.name = 'ShutdownError';
   }
 }
 

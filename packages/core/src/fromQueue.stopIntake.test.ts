@@ -1,7 +1,7 @@
-import { Subject } from 'rxjs';
+import { filter, firstValueFrom, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Connector, Delivery, Session } from './connector.js';
-import { fromQueue } from './fromQueue.js';
+import { fromQueue, type QueueObservable } from './fromQueue.js';
 import type { Message } from './message.js';
 import { identity } from './codec.js';
 
@@ -34,6 +34,10 @@ function pushSource() {
   return { connector, calls, deliver, finishDeadLetter: () => deadLetterDone() };
 }
 
+/** Once connected, the source is waiting in `receive` (the push session drops what comes before). */
+const connected = (source: QueueObservable<number>): Promise<unknown> =>
+  firstValueFrom(source.status$.pipe(filter((e) => e.status === 'connected')));
+
 describe('fromQueue with a session that has stopIntake', () => {
   it('stops the intake when a graceful stop begins, so a late delivery is never released', async () => {
     const { connector, calls, deliver } = pushSource();
@@ -41,7 +45,7 @@ describe('fromQueue with a session that has stopIntake', () => {
     const source = fromQueue<number>(connector, { stop, drainTimeoutMs: 1_000 });
     const held: Message<number>[] = [];
     source.subscribe((m) => void held.push(m));
-    await Promise.resolve();
+    await connected(source);
     deliver();
     await expect.poll(() => held.length).toBe(1);
     stop.next();
@@ -58,7 +62,7 @@ describe('fromQueue with a session that has stopIntake', () => {
     const { connector, calls, deliver, finishDeadLetter } = pushSource();
     const source = fromQueue<number>(connector);
     const sub = source.subscribe((m) => void m.deadLetter('nope'));
-    await Promise.resolve();
+    await connected(source);
     deliver();
     await expect.poll(() => source.metrics.snapshot().deadLettered).toBe(1);
     sub.unsubscribe();

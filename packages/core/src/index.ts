@@ -5,19 +5,41 @@ export {
   DecodeError,
   ConnectionLostError,
   ConnectionGaveUpError,
+  ValidationError,
+  SettleError,
+  CloseError,
+  ShutdownError,
   isRetryable,
   errorInfo,
+  RXQ_ERROR_CODES,
 } from './errors.js';
-export type { RxqErrorCode, RxqErrorOptions } from './errors.js';
+export type { RxqErrorCode, RxqErrorOptions, ValidationIssue } from './errors.js';
 export { isMessage } from './message.js';
 export type { Message, NackOptions, ResendOptions, Settlement } from './message.js';
-export type { Connector, Session, Delivery, OpenContext, ResendRequest, DeadLetterRequest } from './connector.js';
+export type {
+  Connector,
+  UntypedConnector,
+  Session,
+  Delivery,
+  OpenContext,
+  ResendRequest,
+  DeadLetterRequest,
+} from './connector.js';
 export { json, text, bytes, identity, codec } from './codec.js';
-export type { Codec } from './codec.js';
+export type { Codec, SyncCodec, UntypedCodec, DecodeContext } from './codec.js';
+export { schemaCodec } from './schemaCodec.js';
+export type { SchemaCodecOptions } from './schemaCodec.js';
+export type {
+  StandardSchemaV1,
+  StandardSchemaProps,
+  StandardResult,
+  StandardIssue,
+  InferOutput,
+} from './standardSchema.js';
 export { exponential, fixed } from './backoff.js';
 export type { Backoff, ExponentialOptions, FixedOptions } from './backoff.js';
 export { fromQueue, QueueObservable } from './fromQueue.js';
-export type { FromQueueOptions, ReconnectOptions, SourceStatus, StatusEvent } from './fromQueue.js';
+export type { AnyConnector, FromQueueOptions, ReconnectOptions, SourceStatus, StatusEvent } from './fromQueue.js';
 export { SourceMetrics } from './metrics.js';
 export type { MetricsSnapshot } from './metrics.js';
 export { messagesOf, PartialFailure } from './outcome.js';
@@ -41,5 +63,7 @@ export { Fifo } from './fifo.js';
 export { AuthenticationError, AuthorizationError, NotFoundError, UnsupportedError } from './errors.js';
 export { silentLogger, childLogger } from './logger.js';
 export type { Logger } from './logger.js';
+export { stderrLogger, defaultLogger } from './stderrLogger.js';
+export type { LogLevel, StderrLoggerOptions } from './stderrLogger.js';
 export { rejectUnknownOptions, positiveInt, nonNegative, fn, opt } from './options.js';
 export { OffsetTracker } from './offsetTracker.js';

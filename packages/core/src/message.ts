@@ -29,10 +29,12 @@ export interface ResendOptions {
  * (batched broker writes may take a moment). It never rejects: a settlement the broker did not
  * take is counted in the source's metrics and the broker redelivers the message.
  *
+ * `T` is the body type (from the codec), `X` the connector's transport view.
+ *
  * @example
  * source.subscribe(async (msg) => { await save(msg.body); await msg.ack(); });
  */
-export interface Message<T = unknown> {
+export interface Message<T = unknown, X = unknown> {
   readonly id: string;
   readonly body: T;
   /** The payload before decoding: a string or bytes (memory: the pushed value). */
@@ -47,6 +49,12 @@ export interface Message<T = unknown> {
   readonly offset?: string | undefined;
   /** Broker timestamp, ms since the epoch, where the broker has one. */
   readonly timestamp?: number | undefined;
+  /**
+   * What the broker delivered beside the body, as the connector's own typed, lossless view (its
+   * `Delivery.transport`: AMQP properties, Kafka's raw key and headers, Redis stream fields;
+   * `undefined` for memory). Typed from the connector when `fromQueue` infers its types.
+   */
+  readonly transport: X;
   /** When the source emitted it, `performance.now()` clock. */
   readonly receivedAt: number;
   /** How it was settled, or `undefined` while it is in flight. */

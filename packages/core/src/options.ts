@@ -23,7 +23,11 @@ export function rejectUnknownOptions(options: object | undefined, known: readonl
   }
 }
 
-/** The known name nearest to `key` (case-insensitive edit distance ≤ max(2, a third of its length)). */
+/**
+ * The known name nearest to `key`: case-insensitive edit distance ≤ max(2, a third of its length),
+ * else a known name that contains it or that it contains (`retries` → `maxRetries`,
+ * `visibilityTimeout` → `visibilityTimeoutMs`), from 4 letters on.
+ */
 function closest(key: string, known: readonly string[]): string | undefined {
   const k = key.toLowerCase();
   let best: string | undefined;
@@ -35,7 +39,11 @@ function closest(key: string, known: readonly string[]): string | undefined {
       bestDistance = d;
     }
   }
-  return best;
+  if (best !== undefined || k.length < 4) return best;
+  return known.find((candidate) => {
+    const c = candidate.toLowerCase();
+    return c.length >= 4 && (c.includes(k) || k.includes(c));
+  });
 }
 
 function distance(a: string, b: string): number {

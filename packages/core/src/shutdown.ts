@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import { rejectUnknownOptions } from './options.js';
 
 /** Options of {@link shutdownSignal}. */
 export interface ShutdownSignalOptions {
@@ -15,6 +16,7 @@ export interface ShutdownSignalOptions {
  * fromQueue(redis('jobs'), { stop: shutdownSignal() }).pipe(handle(work), ack()).subscribe({ complete: () => process.exit(0) });
  */
 export function shutdownSignal(options: ShutdownSignalOptions = {}): Observable<NodeJS.Signals> {
+  rejectUnknownOptions(options, ['signals']);
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   return new Observable<NodeJS.Signals>((subscriber) => {
     // One listener per signal, bound to its name: `process.emit('SIGTERM')` passes no argument.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { HEADERS, json, silentLogger } from '@rxq/core';
-import { contractSuite, type DeadLetterView } from '@rxq/core/testing';
+import { contractSuite, type DeadLetterView } from '@rxq/core/testing/contract';
 import { MemoryQueue } from '@rxq/memory';
 import { readListEntry } from '@rxq/redis';
 import { connect } from 'amqplib';

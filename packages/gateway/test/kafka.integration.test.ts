@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { HEADERS, json, silentLogger } from '@rxq/core';
-import { contractSuite, type DeadLetterView } from '@rxq/core/testing';
+import { contractSuite, type DeadLetterView } from '@rxq/core/testing/contract';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gateway, LineClient, serve } from '../src/index.js';

@@ -57,7 +57,7 @@ describe('serve: failing to listen', () => {
     const first = await serve({ port: 0, httpPort: 0 });
     try {
       await expect(serve({ port: first.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
-      const error = await serve({ port: 0, httpPort: first.httpPort }).catch((e: unknown) => e);
+      const error = await serve({ port: 0, httpPort: first.httpPort! }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'EADDRINUSE' });
     } finally {
       await first.close();

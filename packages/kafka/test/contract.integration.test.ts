@@ -1,4 +1,4 @@
-import { contractSuite, type DeadLetterView } from '@rxq/core/testing';
+import { contractSuite, type DeadLetterView } from '@rxq/core/testing/contract';
 import { HEADERS } from '@rxq/core';
 import { TestTopic } from './helpers.js';
 

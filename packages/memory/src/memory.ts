@@ -1,6 +1,7 @@
 import {
   identity,
   InvalidOptionError,
+  rejectUnknownOptions,
   resendHeaders,
   type Codec,
   type Connector,
@@ -23,8 +24,8 @@ export interface DeadLetter<T> {
   readonly at: number;
 }
 
-/** Options of {@link memory}. */
-export interface MemorySourceOptions<T> {
+/** Options of {@link memory}. `B` is the body type: the pushed value's type `T` unless a codec says otherwise. */
+export interface MemorySourceOptions<T, B = T> {
   /** Where dead letters go. @default a new queue, at `connector.deadLetters` */
   readonly deadLetter?: MemoryQueue<DeadLetter<T>>;
   /**
@@ -34,18 +35,30 @@ export interface MemorySourceOptions<T> {
   readonly visibilityTimeoutMs?: number;
   /** The source's name in messages, metrics and dead letters. @default 'memory' */
   readonly name?: string;
-  /** How values are decoded, when the queue holds strings or bytes. @default identity (the value as pushed) */
-  readonly codec?: Codec<unknown>;
+  /**
+   * How values are decoded, when the queue holds strings or bytes; its type is the body type.
+   * @default identity (the value as pushed: bodies of type `T`)
+   */
+  readonly codec?: Codec<B>;
   /** Longest a `receive` waits on an empty queue before it reports nothing. @default 1_000 */
   readonly pollMs?: number;
 }
 
-/** The memory connector, with its dead-letter queue. */
-export interface MemoryConnector<T> extends Connector {
+/** The memory connector, with its dead-letter queue. Its bodies are of type `B`. */
+export interface MemoryConnector<T, B = T> extends Connector<MemoryDelivery<T>, B> {
   readonly deadLetters: MemoryQueue<DeadLetter<T>>;
 }
 
-class MemoryDelivery<T> implements Delivery {
+/**
+ * What a memory source delivers: the pushed value and its headers (given to `push`, or written by
+ * rxq). Nothing else travels beside the body in a process, so `transport` is `undefined`.
+ */
+export interface MemoryDelivery<T = unknown> extends Delivery {
+  readonly payload: T;
+  readonly transport: undefined;
+}
+
+class Entry<T> implements MemoryDelivery<T> {
   /** Past its visibility timeout and put back: settling it does nothing. */
   expired = false;
   readonly headers: Readonly<Record<string, string>> | undefined;
@@ -62,6 +75,9 @@ class MemoryDelivery<T> implements Delivery {
   get id(): string {
     return String(this.sequence);
   }
+  get transport(): undefined {
+    return undefined;
+  }
 }
 
 /**
@@ -74,8 +90,14 @@ class MemoryDelivery<T> implements Delivery {
  * const queue = new MemoryQueue<Order>();
  * fromQueue(memory(queue)).pipe(handle(ship, { concurrency: 8 }), retryWithResend({ maxAttempts: 3 }), ack()).subscribe();
  */
-export function memory<T>(queue: MemoryQueue<T>, options: MemorySourceOptions<T> = {}): MemoryConnector<T> {
+export function memory<T, B>(
+  queue: MemoryQueue<T>,
+  options: MemorySourceOptions<T, B> & { readonly codec: Codec<B> },
+): MemoryConnector<T, B>;
+export function memory<T>(queue: MemoryQueue<T>, options?: MemorySourceOptions<T, T>): MemoryConnector<T, T>;
+export function memory<T, B>(queue: MemoryQueue<T>, options: MemorySourceOptions<T, B> = {}): MemoryConnector<T, B> {
   if (!(queue instanceof MemoryQueue)) throw new InvalidOptionError('queue', 'a MemoryQueue', queue);
+  rejectUnknownOptions(options, ['deadLetter', 'visibilityTimeoutMs', 'name', 'codec', 'pollMs']);
   const visibilityTimeoutMs = options.visibilityTimeoutMs ?? Infinity;
   if (!(visibilityTimeoutMs > 0))
     throw new InvalidOptionError('visibilityTimeoutMs', 'a number > 0 or Infinity', visibilityTimeoutMs);
@@ -87,15 +109,15 @@ export function memory<T>(queue: MemoryQueue<T>, options: MemorySourceOptions<T>
 
   return {
     name,
-    defaultCodec: options.codec ?? identity,
+    defaultCodec: options.codec ?? (identity as Codec<B>),
     deadLetters,
     open() {
       return Promise.resolve(openSession());
     },
   };
 
-  function openSession(): Session<MemoryDelivery<T>> {
-    const outstanding = visibilityTimeoutMs === Infinity ? undefined : new Set<MemoryDelivery<T>>();
+  function openSession(): Session<Entry<T>> {
+    const outstanding = visibilityTimeoutMs === Infinity ? undefined : new Set<Entry<T>>();
     const sweeper =
       outstanding &&
       setInterval(
@@ -123,18 +145,18 @@ export function memory<T>(queue: MemoryQueue<T>, options: MemorySourceOptions<T>
     };
 
     /** Marks a delivery settled; false if it had expired (then the settlement does nothing). */
-    const settled = (d: MemoryDelivery<T>): boolean => {
+    const settled = (d: Entry<T>): boolean => {
       if (d.expired) return false;
       outstanding?.delete(d);
       return true;
     };
 
-    const deliveries = (values: T[], envelopes: (Envelope | undefined)[]): MemoryDelivery<T>[] => {
+    const deliveries = (values: T[], envelopes: (Envelope | undefined)[]): Entry<T>[] => {
       const now = performance.now();
-      const out = new Array<MemoryDelivery<T>>(values.length);
+      const out = new Array<Entry<T>>(values.length);
       for (let i = 0; i < values.length; i++) {
         const e = envelopes[i];
-        const d = new MemoryDelivery<T>(
+        const d = new Entry<T>(
           ++sequence,
           values[i] as T,
           e?.attempt ?? 1,
@@ -166,7 +188,7 @@ export function memory<T>(queue: MemoryQueue<T>, options: MemorySourceOptions<T>
         queue.put(d.payload, envelope(d.attempt + 1, d.headers), false);
         queue.wake();
       },
-      resend(d: MemoryDelivery<T>, request: ResendRequest) {
+      resend(d: Entry<T>, request: ResendRequest) {
         if (!settled(d)) return Promise.resolve();
         const copy = envelope(request.attempt, resendHeaders(d.headers, request));
         if (request.delayMs <= 0) {
@@ -179,7 +201,7 @@ export function memory<T>(queue: MemoryQueue<T>, options: MemorySourceOptions<T>
           }, request.delayMs);
         return Promise.resolve();
       },
-      deadLetter(d: MemoryDelivery<T>, request: DeadLetterRequest) {
+      deadLetter(d: Entry<T>, request: DeadLetterRequest) {
         if (!settled(d)) return Promise.resolve();
         const letter: { -readonly [K in keyof DeadLetter<T>]: DeadLetter<T>[K] } = {
           value: d.payload,
@@ -197,7 +219,7 @@ export function memory<T>(queue: MemoryQueue<T>, options: MemorySourceOptions<T>
         // lists its unsettled messages newest first): ids are increasing sequence numbers.
         const ordered = [...ds].sort((a, b) => Number(a.id) - Number(b.id));
         for (let i = ordered.length - 1; i >= 0; i--) {
-          const d = ordered[i] as MemoryDelivery<T>;
+          const d = ordered[i] as Entry<T>;
           if (settled(d)) queue.put(d.payload, envelope(d.attempt, d.headers), true);
         }
         queue.wake();

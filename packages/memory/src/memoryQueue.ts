@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '@rxq/core';
+import { InvalidOptionError, rejectUnknownOptions } from '@rxq/core';
 import { Timeout } from './timeout.js';
 
 /** Options of {@link MemoryQueue.pull} and {@link MemoryQueue.pullMany}. */
@@ -8,6 +8,16 @@ export interface PullOptions {
    * @default Infinity (wait until items arrive)
    */
   readonly timeoutMs?: number;
+}
+
+/** Options of {@link MemoryQueue.push}. */
+export interface PushOptions {
+  /**
+   * Headers the message carries, as a broker's would: the source shows them as
+   * `message.headers`, and every copy rxq makes (resend, requeue, dead letter, release) keeps them.
+   * @default none
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Per-item delivery facts that a plain `push` leaves at their defaults. @internal */
@@ -45,9 +55,23 @@ export class MemoryQueue<T> {
     return this.count;
   }
 
-  /** Appends one item. */
-  push(value: T): void {
-    this.put(value, undefined, false);
+  /** Appends one item, with headers if given. */
+  push(value: T, options?: PushOptions): void {
+    let envelope: Envelope | undefined;
+    if (options !== undefined) {
+      rejectUnknownOptions(options, ['headers']);
+      const { headers } = options;
+      if (headers !== undefined) {
+        if (
+          typeof headers !== 'object' ||
+          headers === null ||
+          Object.values(headers).some((v) => typeof v !== 'string')
+        )
+          throw new InvalidOptionError('headers', 'an object of string values', headers);
+        envelope = { attempt: 1, headers: { ...headers } };
+      }
+    }
+    this.put(value, envelope, false);
     this.wake();
   }
 
@@ -72,6 +96,7 @@ export class MemoryQueue<T> {
    * nothing. `n = null` takes everything: `pullMany(null, { timeoutMs: 0 })` drains the queue.
    */
   async pullMany(n: number | null, options: PullOptions = {}): Promise<T[]> {
+    rejectUnknownOptions(options, ['timeoutMs']);
     const timeoutMs = options.timeoutMs ?? Infinity;
     if (!(timeoutMs >= 0)) throw new InvalidOptionError('timeoutMs', 'a number ≥ 0 or Infinity', timeoutMs);
     if (n !== null && !(Number.isInteger(n) && n >= 1)) throw new InvalidOptionError('n', 'an integer ≥ 1 or null', n);

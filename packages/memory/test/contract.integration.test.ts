@@ -1,4 +1,4 @@
-import { contractSuite, type DeadLetterView } from '@rxq/core/testing';
+import { contractSuite, type DeadLetterView } from '@rxq/core/testing/contract';
 import { json } from '@rxq/core';
 import { MemoryQueue, memory, type DeadLetter } from '../src/index.js';
 

@@ -1,4 +1,4 @@
-import { contractSuite } from '@rxq/core/testing';
+import { contractSuite } from '@rxq/core/testing/contract';
 import { afterAll } from 'vitest';
 import { redis, redisSimpleList, redisStream } from '../src/index.js';
 import { cleanup, client, listDeadLetters, streamDeadLetters, uniqueName, URL } from './helpers.js';

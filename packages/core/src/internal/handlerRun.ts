@@ -1,8 +1,8 @@
 import { isObservable, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { HandlerTimeoutError } from '../errors.js';
+import { HandlerTimeoutError, ShutdownError } from '../errors.js';
 import type { Message } from '../message.js';
 import type { Item } from '../outcome.js';
-import { recordHandlerDuration } from './messageImpl.js';
+import { MessageImpl, recordHandlerDuration } from './messageImpl.js';
 
 /** What a handler run reports back to its `handle` subscription. */
 export interface RunOwner<I extends Item, R> {
@@ -12,17 +12,31 @@ export interface RunOwner<I extends Item, R> {
   finish(run: HandlerRun<I, R>, ok: boolean, valueOrError: unknown, durationMs: number): void;
 }
 
+/** Whether every message of `item` was given back to its queue (a drain ran out of time). */
+export function isReleased(item: Item): boolean {
+  if (!Array.isArray(item)) return (item as Message<unknown>).settlement === 'released';
+  for (const m of item as readonly Message<unknown>[]) if (m.settlement !== 'released') return false;
+  return true;
+}
+
 /**
  * One handler call: one object per item rather than a handful of closures, since it is on the
  * path of every message. It is also the handler's `HandlerContext`: its signal is made only when
- * the handler asks for it.
+ * the handler asks for it, and then also aborts when the message's source begins to stop.
  */
 export class HandlerRun<I extends Item, R> {
   private done = false;
   private controller: AbortController | undefined;
   private timer: Subscription | undefined;
   private inner: Subscription | undefined;
+  /** The sources' stop signals this run listens to (only once its signal was asked for). */
+  private watched: AbortSignal[] | undefined;
+  /** The signal was aborted because a source is stopping. */
+  private stoppedBySource = false;
   private readonly started = performance.now();
+  /** Neighbours in the owner's list of running handlers. */
+  prevRun: HandlerRun<I, R> | undefined = undefined;
+  nextRun: HandlerRun<I, R> | undefined = undefined;
 
   constructor(
     private readonly owner: RunOwner<I, R>,
@@ -34,9 +48,49 @@ export class HandlerRun<I extends Item, R> {
     if (!this.controller) {
       this.controller = new AbortController();
       this.owner.cancellable.add(this);
-      if (this.done && this.owner.closed) this.controller.abort();
+      if (this.done && this.owner.closed) this.controller.abort(new ShutdownError(sourceOf(this.item)));
+      else if (!this.done) this.watchSources();
     }
     return this.controller.signal;
+  }
+
+  /** The source of each message aborts this run's signal when it begins to stop. */
+  private watchSources(): void {
+    const item: Item = this.item;
+    const messages = Array.isArray(item) ? (item as readonly Message<unknown>[]) : [item as Message<unknown>];
+    let seen: Set<unknown> | undefined;
+    for (const m of messages) {
+      if (!(m instanceof MessageImpl)) continue;
+      if (messages.length > 1) {
+        seen ??= new Set();
+        if (seen.has(m.owner)) continue;
+        seen.add(m.owner);
+      }
+      const signal = m.owner.stopSignal();
+      if (signal.aborted) {
+        this.sourceStopped(signal.reason);
+        return;
+      }
+      signal.addEventListener('abort', this, { once: true });
+      (this.watched ??= []).push(signal);
+    }
+  }
+
+  /** The abort listener of a watched stop signal. */
+  handleEvent(event: Event): void {
+    this.sourceStopped((event.target as AbortSignal).reason);
+  }
+
+  private sourceStopped(reason: unknown): void {
+    if (this.done || this.controller?.signal.aborted) return;
+    this.stoppedBySource = true;
+    this.controller?.abort(reason);
+  }
+
+  private unwatch(): void {
+    if (!this.watched) return;
+    for (const signal of this.watched) signal.removeEventListener('abort', this);
+    this.watched = undefined;
   }
 
   start(
@@ -78,26 +132,49 @@ export class HandlerRun<I extends Item, R> {
     }
   }
 
-  /** Teardown: nothing of this run is reported any more. */
-  cancel(): void {
+  /** Teardown, or its messages were given back: nothing of this run is reported any more. */
+  cancel(reason?: unknown): void {
     this.done = true;
+    this.unwatch();
     this.timer?.unsubscribe();
     this.inner?.unsubscribe();
-    this.controller?.abort();
+    this.controller?.abort(reason);
   }
 
   private settle(ok: boolean, valueOrError: unknown): void {
     if (this.done) return;
     this.done = true;
     if (this.timer || this.inner || this.controller) {
+      this.unwatch();
       this.timer?.unsubscribe();
       this.inner?.unsubscribe();
       this.owner.cancellable.delete(this);
     }
     const durationMs = performance.now() - this.started;
     const { item } = this;
-    if (Array.isArray(item)) for (const m of item as readonly Message<unknown>[]) recordHandlerDuration(m, durationMs);
-    else recordHandlerDuration(item, durationMs);
+    const giveBack = !ok && this.stoppedBySource;
+    if (Array.isArray(item)) {
+      for (const m of item as readonly Message<unknown>[]) {
+        recordHandlerDuration(m, durationMs);
+        if (giveBack) release(m);
+      }
+    } else {
+      recordHandlerDuration(item, durationMs);
+      if (giveBack) release(item as Message<unknown>);
+    }
     this.owner.finish(this, ok, valueOrError, durationMs);
   }
+}
+
+/**
+ * A handler that gave up because its source is stopping: its message goes back to the queue as
+ * it was, no attempt counted.
+ */
+function release(m: Message<unknown>): void {
+  if (m instanceof MessageImpl && m.settlement === undefined) void m.owner.release(m);
+}
+
+function sourceOf(item: Item): string {
+  const first = Array.isArray(item) ? (item as readonly Message<unknown>[])[0] : (item as Message<unknown>);
+  return first?.source ?? 'unknown';
 }

@@ -10,10 +10,14 @@ export interface MessageOwner {
   nack(message: MessageImpl<unknown>, options: NackOptions | undefined): Promise<void>;
   resend(message: MessageImpl<unknown>, options: ResendOptions | undefined): Promise<void>;
   deadLetter(message: MessageImpl<unknown>, reason: string | Error, error: unknown): Promise<void>;
+  /** Gives the message back unhandled, no attempt counted (its handler ended early on a stop). */
+  release(message: MessageImpl<unknown>): Promise<void>;
+  /** Aborts when the source begins to stop. */
+  stopSignal(): AbortSignal;
 }
 
 /** The one implementation of {@link Message}; also a node of its owner's unsettled list. */
-export class MessageImpl<T> implements Message<T> {
+export class MessageImpl<T> implements Message<T, unknown> {
   settlement: Settlement | undefined = undefined;
   prev: MessageImpl<unknown> | undefined = undefined;
   next: MessageImpl<unknown> | undefined = undefined;
@@ -52,6 +56,9 @@ export class MessageImpl<T> implements Message<T> {
   }
   get timestamp(): number | undefined {
     return this.delivery.timestamp;
+  }
+  get transport(): unknown {
+    return this.delivery.transport;
   }
 
   ack(): Promise<void> {

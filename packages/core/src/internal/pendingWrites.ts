@@ -1,4 +1,4 @@
-import { RxqError } from '../errors.js';
+import { RxqError, SettleError } from '../errors.js';
 
 /**
  * The settlement writes of one subscription still in progress. `track` hands back a promise that
@@ -21,14 +21,7 @@ export class PendingWrites {
       },
       (error: unknown) => {
         this.pending.delete(tracked);
-        this.failed(
-          error instanceof RxqError
-            ? error
-            : new RxqError('SETTLE_FAILED', 'a settlement failed; the broker will redeliver', {
-                cause: error,
-                retryable: true,
-              }),
-        );
+        this.failed(error instanceof RxqError ? error : new SettleError(error));
       },
     );
     this.pending.add(tracked);

@@ -2,7 +2,16 @@ import type { Subscriber } from 'rxjs';
 import type { Codec } from '../codec.js';
 import type { Connector, Delivery, OpenContext, Session } from '../connector.js';
 import type { Logger } from '../logger.js';
-import { ConnectionGaveUpError, errorInfo, isRetryable, RxqError } from '../errors.js';
+import {
+  CloseError,
+  ConnectionGaveUpError,
+  ConnectionLostError,
+  errorInfo,
+  isRetryable,
+  ShutdownError,
+  ValidationError,
+  type RxqError,
+} from '../errors.js';
 import type { Message, NackOptions, ResendOptions, Settlement } from '../message.js';
 import type { SourceMetrics } from '../metrics.js';
 import { MessageImpl, type MessageOwner } from './messageImpl.js';
@@ -12,10 +21,11 @@ import type { StatusEvent, SourceStatus } from '../fromQueue.js';
 
 /** Settings a run takes from `fromQueue`'s validated options. */
 export interface RunSettings<T> {
-  readonly connector: Connector;
+  readonly connector: Pick<Connector, 'name' | 'open'>;
   readonly codec: Codec<T>;
   readonly maxInFlight: number;
   readonly drainTimeoutMs: number;
+  readonly closeTimeoutMs: number;
   readonly reconnectBackoff: Backoff;
   readonly maxRetries: number;
   readonly metrics: SourceMetrics;
@@ -60,6 +70,8 @@ export class Run<T> implements MessageOwner {
   /** Reconnect tries since the last receive that worked. */
   private retries = 0;
   private generation = 0;
+  /** Aborted when a stop begins or the run ends: the source side of handlers' signals. */
+  private stopController: AbortController | undefined;
   private readonly done: Promise<void>;
 
   constructor(
@@ -69,11 +81,13 @@ export class Run<T> implements MessageOwner {
     this.metrics = settings.metrics;
     this.writes = new PendingWrites((error) => {
       this.metrics.settleErrors++;
+      settings.logger.warn({ err: error }, 'a settlement failed; the broker will redeliver the message');
       settings.onError(error);
     });
     // A bug in a connector (a throw where a rejection was due) must end the stream loudly, never
     // leave it hanging or become an unhandled rejection.
     this.done = this.main().catch((error: unknown) => {
+      this.settings.logger.error({ err: error }, 'the source failed');
       this.status('closed', error);
       this.subscriber.error(error);
     });
@@ -81,10 +95,27 @@ export class Run<T> implements MessageOwner {
 
   /** Stop the intake; with `drain`, let in-flight messages settle first. Resolves when closed. */
   stop(mode: 'drain' | 'now'): Promise<void> {
+    if (this.stopping === undefined && mode === 'drain')
+      this.settings.logger.info({ inFlight: this.inFlight }, 'stopping: draining in-flight messages');
     if (this.stopping !== 'now') this.stopping = mode;
+    this.abortHandlers();
     for (const session of this.sessions) session.stopIntake?.();
     this.interrupt();
     return this.done;
+  }
+
+  /** The source side of a handler's `context.signal`: aborts when a stop begins. */
+  stopSignal(): AbortSignal {
+    if (!this.stopController) {
+      this.stopController = new AbortController();
+      if (this.stopping) this.stopController.abort(new ShutdownError(this.settings.connector.name));
+    }
+    return this.stopController.signal;
+  }
+
+  private abortHandlers(): void {
+    const controller = this.stopController;
+    if (controller && !controller.signal.aborted) controller.abort(new ShutdownError(this.settings.connector.name));
   }
 
   private status(status: SourceStatus, error?: unknown, retry?: number): void {
@@ -111,8 +142,25 @@ export class Run<T> implements MessageOwner {
           },
           logger: this.settings.logger,
         };
-        session = await connector.open(context);
+        const opening = connector.open(context);
+        const opened = await this.interruptible(opening);
+        if (opened === INTERRUPTED) {
+          // A stop (or a loss reported while opening) came first: close the session once it
+          // opens; a stop waits for that no longer than closeTimeoutMs.
+          const late: Promise<void> = opening
+            .then(
+              (s) => this.closeQuietly(s),
+              () => undefined,
+            )
+            .finally(() => this.lateReceives.delete(late));
+          this.lateReceives.add(late);
+          if (this.stopping) break;
+          const lost = this.lostError;
+          throw lost instanceof Error ? lost : new ConnectionLostError('connection lost while opening', lost);
+        }
+        session = opened;
       } catch (error) {
+        this.settings.logger.warn({ err: error }, 'could not connect');
         failure = await this.backOff(error);
         if (failure !== undefined) break;
         continue;
@@ -120,8 +168,10 @@ export class Run<T> implements MessageOwner {
       this.sessions.add(session);
       if (this.stopping) break;
       this.status('connected');
+      this.settings.logger.info({}, this.retries > 0 ? 'reconnected' : 'connected');
       const lost = await this.pump(session);
       if (lost === undefined) break;
+      this.settings.logger.warn({ err: lost }, 'connection lost');
       this.lostError = undefined;
       this.sessions.delete(session);
       void this.closeQuietly(session);
@@ -140,8 +190,10 @@ export class Run<T> implements MessageOwner {
     if (!isRetryable(error)) return error;
     if (this.retries >= maxRetries) return new ConnectionGaveUpError(connector.name, this.retries, error);
     this.retries++;
+    const delayMs = reconnectBackoff(this.retries);
+    this.settings.logger.warn({ retry: this.retries, delayMs, err: error }, 'reconnecting');
     this.status('reconnecting', error, this.retries);
-    await this.sleep(reconnectBackoff(this.retries));
+    await this.sleep(delayMs);
     return undefined;
   }
 
@@ -189,31 +241,69 @@ export class Run<T> implements MessageOwner {
     this.retries = 0;
     const { codec } = this.settings;
     const now = performance.now();
-    for (const delivery of batch) {
-      let body: T;
+    for (let i = 0; i < batch.length; i++) {
+      const delivery = batch[i] as Delivery;
+      let body: T | Promise<T>;
       try {
-        body = codec.decode(delivery.payload, delivery.headers ?? NO_HEADERS);
+        body = codec.decode(delivery.payload, delivery.headers ?? NO_HEADERS, delivery);
       } catch (error) {
         this.poison(session, delivery, error);
         continue;
       }
-      const message = new MessageImpl<T>(this, session, delivery, body, now);
-      this.link(message);
-      this.subscriber.next(message);
+      // An async codec (a schema with async checks): the rest of the batch waits, in order.
+      if (body instanceof Promise) return this.emitAsync(session, batch, i, body, now);
+      this.emit(session, delivery, body, now);
+    }
+    return CONTINUE;
+  }
+
+  private emit(session: Session, delivery: Delivery, body: T, now: number): void {
+    const message = new MessageImpl<T>(this, session, delivery, body, now);
+    this.link(message);
+    this.subscriber.next(message);
+  }
+
+  /** The slow path of `receiveAndEmit`, from the first delivery whose decode returned a Promise. */
+  private async emitAsync(
+    session: Session,
+    batch: readonly Delivery[],
+    from: number,
+    first: Promise<T>,
+    now: number,
+  ): Promise<typeof CONTINUE> {
+    const { codec } = this.settings;
+    for (let i = from; i < batch.length; i++) {
+      const delivery = batch[i] as Delivery;
+      let body: T;
+      try {
+        body = await (i === from ? first : codec.decode(delivery.payload, delivery.headers ?? NO_HEADERS, delivery));
+      } catch (error) {
+        this.poison(session, delivery, error);
+        continue;
+      }
+      this.emit(session, delivery, body, now);
     }
     return CONTINUE;
   }
 
   private lost(error: unknown): void {
-    if (this.lostError === undefined)
-      this.lostError = error ?? new RxqError('CONNECTION_LOST', 'connection lost', { retryable: true });
+    if (this.lostError === undefined) this.lostError = error ?? new ConnectionLostError('connection lost');
     this.interrupt();
   }
 
   private poison(session: Session, delivery: Delivery, error: unknown): void {
     this.metrics.poison++;
     this.metrics.deadLettered++;
-    void this.writes.track(session.deadLetter(delivery, { reason: 'decode', error: errorInfo(error), at: Date.now() }));
+    const reason = error instanceof ValidationError ? 'invalid' : 'decode';
+    // Without its cause: what a codec threw may quote the body.
+    this.settings.logger.warn({ id: delivery.id, reason, err: withoutCause(error) }, 'poison message dead-lettered');
+    void this.writes.track(session.deadLetter(delivery, { reason, error: errorInfo(error), at: Date.now() }));
+  }
+
+  /** Gives one message back unhandled (its handler ended early on a stop): no attempt counted. */
+  release(message: MessageImpl<unknown>): Promise<void> {
+    if (!this.begin(message, 'released')) return RESOLVED;
+    return this.writes.track(this.giveBack(message.session, [message.delivery], false));
   }
 
   private link(message: MessageImpl<unknown>): void {
@@ -295,8 +385,8 @@ export class Run<T> implements MessageOwner {
     else m.released++;
   }
 
-  private giveBack(session: Session, deliveries: readonly Delivery[]): Promise<void> {
-    this.metrics.released += deliveries.length;
+  private giveBack(session: Session, deliveries: readonly Delivery[], count = true): Promise<void> {
+    if (count) this.metrics.released += deliveries.length;
     if (session.release) return session.release(deliveries);
     return Promise.all(deliveries.map(async (d) => session.requeue(d))).then(() => undefined);
   }
@@ -336,27 +426,54 @@ export class Run<T> implements MessageOwner {
   }
 
   private async finish(failure: unknown): Promise<void> {
-    if (this.stopping === 'drain' && failure === undefined && this.inFlight > 0) {
+    const { logger } = this.settings;
+    const draining = this.stopping === 'drain' && failure === undefined && this.inFlight > 0;
+    if (draining) {
       this.status('draining');
       await this.drained();
     }
+    // Whatever still runs on a message of this run is told to stop: it is about to be released.
+    this.abortHandlers();
     // Release what did not settle in time, grouped by the session that delivered it.
     const bySession = new Map<Session, Delivery[]>();
+    let released = 0;
     for (let m = this.head; m; m = this.head) {
       m.settlement = 'released';
       this.unlink(m);
+      released++;
       const list = bySession.get(m.session) ?? [];
       list.push(m.delivery);
       bySession.set(m.session, list);
     }
     for (const [session, deliveries] of bySession) void this.writes.track(this.giveBack(session, deliveries));
-    await this.writes.settled();
-    // Closing ends any receive still pending; what it brings late is given back as it comes.
-    await Promise.all([...Array.from(this.sessions, (s) => this.closeQuietly(s)), ...this.lateReceives]);
+    if (draining || this.stopping === 'drain') logger.info({ released, drainTimedOut: released > 0 }, 'drain ended');
+    await this.closeWithin(async () => {
+      await this.writes.settled();
+      // Closing ends any receive still pending; what it brings late is given back as it comes.
+      await Promise.all([...Array.from(this.sessions, (s) => this.closeQuietly(s)), ...this.lateReceives]);
+    });
     this.sessions.clear();
+    if (failure !== undefined) logger.error({ err: failure }, 'the source stopped for good');
+    else logger.info({}, 'closed');
     this.status('closed', failure);
     if (failure !== undefined) this.subscriber.error(failure);
     else this.subscriber.complete();
+  }
+
+  /** Runs `close`, but no longer than `closeTimeoutMs`: a stop is bounded even when the broker hangs. */
+  private async closeWithin(close: () => Promise<void>): Promise<void> {
+    const { closeTimeoutMs } = this.settings;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      if (closeTimeoutMs <= 0x7fffffff) timer = setTimeout(() => resolve('timeout'), closeTimeoutMs);
+    });
+    const result = await Promise.race([close(), timedOut]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      const error = new CloseError(`closing took longer than closeTimeoutMs (${closeTimeoutMs} ms); gave up waiting`);
+      this.settings.logger.warn({ err: error }, 'close timed out');
+      this.settings.onError(error);
+    }
   }
 
   private drained(): Promise<void> {
@@ -382,7 +499,22 @@ export class Run<T> implements MessageOwner {
     try {
       await session.close();
     } catch (error) {
-      this.settings.onError(new RxqError('CLOSE_FAILED', 'closing a session failed', { cause: error }));
+      const failure = new CloseError('closing a session failed', error);
+      this.settings.logger.warn({ err: failure }, 'closing a session failed');
+      this.settings.onError(failure);
     }
   }
+}
+
+/** The same error (same class, name, code, message) without its `cause`. */
+function withoutCause(error: unknown): unknown {
+  if (!(error instanceof Error) || error.cause === undefined) return error;
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(error) as object) as Error, error);
+  Object.defineProperty(copy, 'message', { value: error.message, writable: true, configurable: true });
+  Object.defineProperty(copy, 'stack', {
+    value: `${error.name}: ${error.message}`,
+    writable: true,
+    configurable: true,
+  });
+  return copy;
 }

@@ -1,6 +1,7 @@
 import { firstValueFrom, of, Subject, tap, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MemoryQueue, memory } from '../../../memory/dist/index.js';
+import { fixed } from '../backoff.js';
 import { fromQueue } from '../fromQueue.js';
 import type { Message } from '../message.js';
 import type { Batch, Outcome } from '../outcome.js';
@@ -12,6 +13,8 @@ import { handle } from './handle.js';
 type Fake = FakeMessage<string>;
 const fake = (id: string, attempt = 1): Fake => fakeMessage(id, { attempt });
 const nackOptions = (m: Fake): unknown[] => m.calls.filter((c) => c.op === 'nack').map((c) => c.args[0]);
+/** The policy that requeues a failure at once, for ever (no longer the default: it spins). */
+const requeueAtOnce: AckOptions = { backoff: fixed(), maxAttempts: Infinity };
 
 function records<I extends Message<string> | Batch<string>>(
   outcomes: Outcome<I>[],
@@ -31,7 +34,7 @@ describe('ack', () => {
   it('nacks (requeues) a failure nobody settled, and records the error', async () => {
     const a = fake('a');
     const error = new Error('x');
-    const out = await records([{ ok: false, item: a, error, durationMs: 3 }]);
+    const out = await records([{ ok: false, item: a, error, durationMs: 3 }], requeueAtOnce);
     expect(a.ops).toEqual(['nack']);
     expect(nackOptions(a)).toEqual([{ requeue: true }]);
     expect(out).toEqual([
@@ -87,7 +90,7 @@ describe('ack on a memory source', () => {
           if (m.body === 'bad' && m.attempt === 1) throw new Error('first try fails');
           return m.body;
         }),
-        ack(),
+        ack(requeueAtOnce),
       ),
       (rs) => rs.length === 3,
     );

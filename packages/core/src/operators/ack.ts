@@ -1,4 +1,8 @@
 import { Observable, type OperatorFunction } from 'rxjs';
+import { exponential, type Backoff } from '../backoff.js';
+import { isRetryable } from '../errors.js';
+import { fn as checkFn, opt, positiveInt } from '../internal/validate.js';
+import { rejectUnknownOptions } from '../options.js';
 import type { Message, Settlement } from '../message.js';
 import type { Batch, Item, Outcome } from '../outcome.js';
 
@@ -17,22 +21,48 @@ export interface SettlementRecord {
   readonly error?: unknown;
 }
 
-/** Options of {@link ack}. */
+/**
+ * Options of {@link ack}: what happens to a failure nobody settled (no `retryWithResend` before
+ * `ack`, or one with `deadLetter: false`). By default it comes back after a growing delay and is
+ * dead-lettered on its 5th attempt, so a failing message never spins.
+ */
 export interface AckOptions {
-  /** How `ack` settles a failure nobody settled: requeue it, or dead-letter it (`false`). @default true */
+  /**
+   * Give a failure another attempt (`true`, after `backoff`, up to `maxAttempts`), or dead-letter
+   * it at once with reason `rejected` (`false`). @default true
+   */
   readonly requeue?: boolean;
+  /**
+   * Attempts in all, the first delivery included: a failure on the last one is dead-lettered
+   * with reason `max-attempts`. An error with `retryable: false` is dead-lettered at once
+   * (reason `non-retryable`). `Infinity` retries for ever. @default 5
+   */
+  readonly maxAttempts?: number;
+  /**
+   * Delay before a failed message comes back, from the attempt that failed: it is resent with
+   * `attempt + 1` after that delay. A delay of 0 requeues it at once (the broker's own redelivery:
+   * a tight loop on a failure that persists). @default exponential({ initialMs: 1_000, maxMs: 60_000 })
+   */
+  readonly backoff?: Backoff;
 }
 
 /**
- * Settles what reaches it: successes are acked, failures not settled yet are nacked (requeued by
- * default). Emits one record per message, for logs and metrics. Settlements are batched by the
- * connectors, so `ack` does not wait for the broker.
+ * Settles what reaches it: successes are acked; a failure not settled yet comes back after
+ * `backoff` (resent with `attempt + 1`) until its `maxAttempts`-th attempt, which is
+ * dead-lettered. Emits one record per message, for logs and metrics. Settlements are batched by
+ * the connectors, so `ack` does not wait for the broker.
  *
  * @example
  * source.pipe(handle(work), retryWithResend({ maxAttempts: 3 }), ack()).subscribe((r) => log(r.settlement, r.id))
  */
 export function ack<I extends Item, R>(options: AckOptions = {}): OperatorFunction<Outcome<I, R>, SettlementRecord> {
+  rejectUnknownOptions(options, ['requeue', 'maxAttempts', 'backoff']);
   const requeue = options.requeue ?? true;
+  const maxAttempts = opt(options.maxAttempts, 5, (v) => positiveInt('maxAttempts', v, true));
+  const backoff =
+    options.backoff === undefined
+      ? exponential({ initialMs: 1_000, maxMs: 60_000 })
+      : checkFn('backoff', options.backoff);
   return (source) =>
     new Observable<SettlementRecord>((subscriber) => {
       const subscription = source.subscribe({
@@ -47,7 +77,7 @@ export function ack<I extends Item, R>(options: AckOptions = {}): OperatorFuncti
       function settle(outcome: Outcome<I, R>, message: Message<unknown>): void {
         if (message.settlement === undefined) {
           if (outcome.ok) void message.ack();
-          else void message.nack({ requeue });
+          else retryLater(message, outcome.error);
         }
         const record: { -readonly [K in keyof SettlementRecord]: SettlementRecord[K] } = {
           id: message.id,
@@ -62,4 +92,15 @@ export function ack<I extends Item, R>(options: AckOptions = {}): OperatorFuncti
       }
       return subscription;
     });
+
+  function retryLater(message: Message<unknown>, error: unknown): void {
+    if (!requeue) void message.nack({ requeue: false });
+    else if (!isRetryable(error)) void message.deadLetter('non-retryable', error);
+    else if (message.attempt >= maxAttempts) void message.deadLetter('max-attempts', error);
+    else {
+      const delayMs = backoff(message.attempt);
+      if (delayMs > 0) void message.resend({ delayMs, error });
+      else void message.nack({ requeue: true });
+    }
+  }
 }

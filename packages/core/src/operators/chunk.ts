@@ -1,6 +1,7 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { nonNegative, opt, positiveInt } from '../internal/validate.js';
 import type { Message } from '../message.js';
+import { rejectUnknownOptions } from '../options.js';
 import type { Batch } from '../outcome.js';
 
 /** The longest delay a timer takes as it is; Node turns a longer one into 1 ms. */
@@ -34,6 +35,7 @@ export interface ChunkOptions {
  * source.pipe(chunk({ size: 100, maxWaitMs: 50 }), handle((batch) => db.insertMany(batch.map((m) => m.body))), ack())
  */
 export function chunk<T>(options: ChunkOptions = {}): OperatorFunction<Message<T>, Batch<T>> {
+  rejectUnknownOptions(options, ['size', 'maxWaitMs', 'scheduler']);
   const size = opt(options.size, 100, (v) => positiveInt('size', v));
   const maxWaitMs = opt(options.maxWaitMs, 100, (v) => nonNegative('maxWaitMs', v, true));
   // Timers clamp delays above 2^31-1 ms (about 24.8 days) to 1 ms: wait for size alone then.

@@ -1,8 +1,10 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { Fifo } from '../fifo.js';
-import { HandlerRun, type RunOwner } from '../internal/handlerRun.js';
+import { ShutdownError } from '../errors.js';
+import { HandlerRun, isReleased, type RunOwner } from '../internal/handlerRun.js';
 import { fn as checkFn, nonNegative, opt, positiveInt } from '../internal/validate.js';
 import type { Message } from '../message.js';
+import { rejectUnknownOptions } from '../options.js';
 import { PartialFailure, type Item, type Outcome } from '../outcome.js';
 
 /** The longest delay a timer takes as it is; Node turns a longer one into 1 ms. */
@@ -10,7 +12,12 @@ const MAX_TIMER_MS = 0x7fffffff;
 
 /** Handed to a handler beside its item. */
 export interface HandlerContext {
-  /** Aborted when the handler times out or the stream is unsubscribed. */
+  /**
+   * Aborted when the handler times out (reason: `HandlerTimeoutError`), when the stream is
+   * unsubscribed (reason: `ShutdownError`), and when the message's source begins a graceful stop (reason:
+   * `ShutdownError`). A handler that then ends early by throwing or rejecting gets its message
+   * released: back to the queue, no attempt counted. One that finishes anyway is settled as usual.
+   */
   readonly signal: AbortSignal;
 }
 
@@ -46,8 +53,10 @@ export interface HandleOptions<I> {
  * handle:  ---a b--c    outcomes
  * ```
  *
- * On unsubscribe, running handlers' signals abort. Completes when the source has completed and
- * every handler has finished.
+ * On unsubscribe, running handlers' signals abort. A handler never starts on a message its source
+ * has given back (released after a drain timeout). Completes when the source has completed and
+ * every handler has finished, except those whose messages were all given back: those are
+ * abandoned (their signals abort), so a stop takes no longer than its drain timeout.
  *
  * @example
  * source.pipe(handle((msg) => save(msg.body), { concurrency: 32, timeoutMs: 10_000, key: (m) => m.key }))
@@ -57,6 +66,7 @@ export function handle<I extends Item, R>(
   options: HandleOptions<I> = {},
 ): OperatorFunction<I, Outcome<I, R>> {
   checkFn('fn', fn);
+  rejectUnknownOptions(options, ['concurrency', 'timeoutMs', 'key', 'scheduler']);
   const concurrency = opt(options.concurrency, 1, (v) => positiveInt('concurrency', v, true));
   const timeoutMs = opt(options.timeoutMs, Infinity, (v) => nonNegative('timeoutMs', v, true));
   // Timers clamp delays above 2^31-1 ms (about 24.8 days) to 1 ms: treat those as no timeout.
@@ -78,6 +88,8 @@ export function handle<I extends Item, R>(
       let draining = false;
       /** Running handlers with a timer, an inner subscription or a signal to cancel on teardown. */
       const cancellable = new Set<HandlerRun<I, R>>();
+      /** Every running handler, newest first (an intrusive list: no allocation per message). */
+      let running: HandlerRun<I, R> | undefined;
       let closed = false;
 
       const maybeComplete = (): void => {
@@ -85,8 +97,11 @@ export function handle<I extends Item, R>(
       };
 
       const enqueue = (item: I, key: unknown): void => {
-        if (active < concurrency && !draining) run(item, key);
-        else waiting.push(item);
+        if (active >= concurrency || draining) waiting.push(item);
+        else if (!run(item, key)) {
+          advanceKey(key);
+          drain();
+        }
       };
 
       const next = (item: I): void => {
@@ -110,17 +125,21 @@ export function handle<I extends Item, R>(
       };
       const keyStore = new WeakMap<object, unknown>();
 
+      /** A key's item is done (or skipped): the next one with that key becomes ready. */
+      const advanceKey = (key: unknown): void => {
+        if (!keyOf) return;
+        const queue = keyed.get(key);
+        const following = queue?.shift();
+        if (following !== undefined) {
+          keyStore.set(following, key);
+          ready.push(following);
+        } else keyed.delete(key);
+      };
+
       const finished = (key: unknown): void => {
         active--;
         if (closed) return;
-        if (keyOf) {
-          const queue = keyed.get(key);
-          const following = queue?.shift();
-          if (following !== undefined) {
-            keyStore.set(following, key);
-            ready.push(following);
-          } else keyed.delete(key);
-        }
+        advanceKey(key);
         drain();
       };
 
@@ -132,7 +151,8 @@ export function handle<I extends Item, R>(
           while (!closed && active < concurrency) {
             const item = ready.size > 0 ? ready.shift() : waiting.shift();
             if (item === undefined) break;
-            run(item, keyOf ? keyStore.get(item) : undefined);
+            const key = keyOf ? keyStore.get(item) : undefined;
+            if (!run(item, key)) advanceKey(key);
           }
         } finally {
           draining = false;
@@ -146,6 +166,7 @@ export function handle<I extends Item, R>(
         },
         cancellable,
         finish(handlerRun, ok, valueOrError, durationMs) {
+          unlinkRun(handlerRun);
           const { item } = handlerRun;
           if (ok) subscriber.next({ ok: true, item, value: valueOrError as R, durationMs });
           else emitFailure(item, valueOrError, durationMs);
@@ -153,9 +174,63 @@ export function handle<I extends Item, R>(
         },
       };
 
-      function run(item: I, key: unknown): void {
+      /** Starts a handler; false (and nothing runs) if its source has given the item back. */
+      function run(item: I, key: unknown): boolean {
+        let runItem = item;
+        if (Array.isArray(item)) {
+          const batch = item as readonly Message<unknown>[];
+          if (batch.some((m) => m.settlement === 'released')) {
+            const left = batch.filter((m) => m.settlement !== 'released');
+            if (left.length === 0) return false;
+            runItem = left as unknown as I;
+          }
+        } else if ((item as Message<unknown>).settlement === 'released') return false;
         active++;
-        new HandlerRun<I, R>(owner, item, key).start(fn, timed ? timeoutMs : undefined, scheduler);
+        const handlerRun = new HandlerRun<I, R>(owner, runItem, key);
+        handlerRun.nextRun = running;
+        if (running) running.prevRun = handlerRun;
+        running = handlerRun;
+        handlerRun.start(fn, timed ? timeoutMs : undefined, scheduler);
+        return true;
+      }
+
+      function unlinkRun(handlerRun: HandlerRun<I, R>): void {
+        const { prevRun, nextRun } = handlerRun;
+        if (prevRun) prevRun.nextRun = nextRun;
+        else if (running === handlerRun) running = nextRun;
+        if (nextRun) nextRun.prevRun = prevRun;
+        handlerRun.prevRun = handlerRun.nextRun = undefined;
+      }
+
+      /**
+       * The source completed: what it gave back (released after a drain timeout) is not waited
+       * for. Queued items of it are dropped, and running handlers whose messages were all given
+       * back are abandoned, their signals aborted.
+       */
+      function abandonReleased(): void {
+        const keep = (fifo: Fifo<I>): void => {
+          const items: I[] = [];
+          for (let item = fifo.shift(); item !== undefined; item = fifo.shift())
+            if (!isReleased(item)) items.push(item);
+          for (const item of items) fifo.push(item);
+        };
+        keep(waiting);
+        keep(ready);
+        for (const [key, queue] of keyed)
+          keyed.set(
+            key,
+            queue.filter((item) => !isReleased(item)),
+          );
+        for (let r = running, next: HandlerRun<I, R> | undefined; r; r = next) {
+          next = r.nextRun;
+          if (!isReleased(r.item)) continue;
+          unlinkRun(r);
+          cancellable.delete(r);
+          r.cancel(new ShutdownError(sourceName(r.item)));
+          active--;
+          advanceKey(r.key);
+        }
+        drain();
       }
 
       const emitFailure = (item: I, error: unknown, durationMs: number): void => {
@@ -177,6 +252,7 @@ export function handle<I extends Item, R>(
         error: (e: unknown) => subscriber.error(e),
         complete: () => {
           sourceDone = true;
+          if (running || waiting.size > 0 || ready.size > 0) abandonReleased();
           maybeComplete();
         },
       });
@@ -185,11 +261,17 @@ export function handle<I extends Item, R>(
         // (they are still unsettled, so their source releases them).
         closed = true;
         subscription.unsubscribe();
-        for (const handlerRun of cancellable) handlerRun.cancel();
+        for (const handlerRun of cancellable) handlerRun.cancel(new ShutdownError(sourceName(handlerRun.item)));
         cancellable.clear();
+        running = undefined;
         waiting.clear();
         ready.clear();
         keyed.clear();
       };
     });
+}
+
+function sourceName(item: Item): string {
+  const first = Array.isArray(item) ? (item as readonly Message<unknown>[])[0] : (item as Message<unknown>);
+  return first?.source ?? 'unknown';
 }

@@ -2,6 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { fixed, type Backoff } from '../backoff.js';
 import { isRetryable } from '../errors.js';
 import { fn as checkFn, positiveInt } from '../internal/validate.js';
+import { rejectUnknownOptions } from '../options.js';
 import { messagesOf, type Item, type Outcome } from '../outcome.js';
 
 /** Options of {@link retryWithResend}. */
@@ -32,6 +33,7 @@ export interface RetryWithResendOptions {
 export function retryWithResend<I extends Item, R>(
   options: RetryWithResendOptions,
 ): OperatorFunction<Outcome<I, R>, Outcome<I, R>> {
+  rejectUnknownOptions(options, ['maxAttempts', 'backoff', 'deadLetter']);
   const maxAttempts = positiveInt('maxAttempts', options?.maxAttempts);
   const backoff = options.backoff === undefined ? fixed() : checkFn('backoff', options.backoff);
   const deadLetter = options.deadLetter ?? true;

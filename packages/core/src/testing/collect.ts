@@ -26,6 +26,8 @@ export function collectUntil<V>(
     );
     const subscription: Subscription = observable.subscribe({
       next(v) {
+        // A synchronous source goes on emitting until the deferred unsubscribe: ignore the rest.
+        if (finished) return;
         values.push(v);
         if (until(values)) end();
       },

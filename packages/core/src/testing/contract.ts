@@ -9,6 +9,8 @@ import { retryWithResend } from '../operators/retryWithResend.js';
 import { collectAll, collectUntil } from './collect.js';
 import type { ContractHarness, ContractSuiteOptions } from './harness.js';
 
+export type { ContractHarness, ContractSuiteOptions, DeadLetterView } from './harness.js';
+
 interface Numbered {
   n: number;
   k?: number;

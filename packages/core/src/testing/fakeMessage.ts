@@ -1,4 +1,5 @@
 import type { Message, NackOptions, ResendOptions, Settlement } from '../message.js';
+import { rejectUnknownOptions } from '../options.js';
 
 /** One settle call a {@link fakeMessage} saw, in order. */
 export interface SettleCall {
@@ -7,7 +8,7 @@ export interface SettleCall {
 }
 
 /** A message that records its settle calls: see {@link fakeMessage}. */
-export interface FakeMessage<T> extends Message<T> {
+export interface FakeMessage<T, X = unknown> extends Message<T, X> {
   /** Every settle call, the later (no-op) ones included. */
   readonly calls: readonly SettleCall[];
   /** The names of `calls`, e.g. `['ack']`. */
@@ -15,7 +16,7 @@ export interface FakeMessage<T> extends Message<T> {
 }
 
 /** Options of {@link fakeMessage}. */
-export interface FakeMessageOptions<T> {
+export interface FakeMessageOptions<T, X = unknown> {
   /** @default the id */
   readonly body?: T;
   /** @default 1 */
@@ -23,10 +24,15 @@ export interface FakeMessageOptions<T> {
   readonly key?: string;
   /** @default 'fake' */
   readonly source?: string;
+  /** @default {} */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The connector's view of the delivery. @default undefined */
+  readonly transport?: X;
 }
 
 /**
- * A stand-in message for testing operators without a source: it talks to no broker, settles the
+ * A stand-in message for testing operators without a source, under any test runner (it imports
+ * nothing but types): it talks to no broker, settles the
  * way a real one does (the first call wins; `nack({ requeue: false })` dead-letters, a delayed
  * nack resends) and records every call.
  *
@@ -35,7 +41,11 @@ export interface FakeMessageOptions<T> {
  * await firstValueFrom(of({ ok: true, item: m, value: 1, durationMs: 0 }).pipe(ack()));
  * expect(m.ops).toEqual(['ack']);
  */
-export function fakeMessage<T = string>(id: string, options: FakeMessageOptions<T> = {}): FakeMessage<T> {
+export function fakeMessage<T = string, X = unknown>(
+  id: string,
+  options: FakeMessageOptions<T, X> = {},
+): FakeMessage<T, X> {
+  rejectUnknownOptions(options, ['body', 'attempt', 'key', 'source', 'headers', 'transport']);
   let settlement: Settlement | undefined;
   const calls: SettleCall[] = [];
   const ops: SettleCall['op'][] = [];
@@ -49,7 +59,8 @@ export function fakeMessage<T = string>(id: string, options: FakeMessageOptions<
     id,
     body: (options.body ?? id) as T,
     raw: id,
-    headers: {},
+    headers: options.headers ?? {},
+    transport: options.transport as X,
     attempt: options.attempt ?? 1,
     source: options.source ?? 'fake',
     key: options.key,

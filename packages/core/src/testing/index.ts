@@ -1,4 +1,5 @@
-export { contractSuite } from './contract.js';
+// Runner-neutral: nothing here imports vitest (or any test runner). The contract suite, which
+// declares vitest tests, has its own entry: `@rxq/core/testing/contract`.
 export type { ContractHarness, ContractSuiteOptions, DeadLetterView } from './harness.js';
 export { collectUntil, collectAll } from './collect.js';
 export { fakeMessage } from './fakeMessage.js';

@@ -1,0 +1,17 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+describe('@rxq/core/testing without vitest', () => {
+  it('loads and works under node:test in a process where vitest cannot be loaded', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const run = spawnSync(
+      process.execPath,
+      ['--import', './test/no-vitest/block-vitest.mjs', '--test', 'test/no-vitest/testing.node.mjs'],
+      { cwd: root, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(run.stdout).toContain('# pass 3');
+    expect(run.stdout).toContain('# fail 0');
+    expect(run.status).toBe(0);
+  });
+});
