@@ -4,10 +4,10 @@ import { settingsOf, type AmqpOptions, type AmqpQueueType } from './options.js';
 import { AmqpSession } from './session.js';
 import { delayBucket } from './topology.js';
 
-/** The AMQP connector, with the names of the queues it uses. */
-export interface AmqpConnector extends Connector {
+/** The AMQP connector, with the names of the queues it uses; `T` is its codec's body type. */
+export interface AmqpConnector<T = unknown> extends Connector<AmqpDelivery, T> {
   readonly name: string;
-  readonly defaultCodec: Codec<unknown>;
+  readonly defaultCodec: Codec<T>;
   /** The queue consumed. */
   readonly queue: string;
   readonly queueType: AmqpQueueType;
@@ -46,8 +46,8 @@ export interface AmqpConnector extends Connector {
  *   .pipe(handle(ship, { concurrency: 16 }), retryWithResend({ maxAttempts: 5 }), ack())
  *   .subscribe();
  */
-export function amqp(queue: string, options: AmqpOptions = {}): AmqpConnector {
-  const s = settingsOf(queue, options);
+export function amqp<T = unknown>(queue: string, options: AmqpOptions<T> = {}): AmqpConnector<T> {
+  const s = settingsOf<T>(queue, options);
   let sessions = 0;
   const delayQueues = new Set<string>();
   return {

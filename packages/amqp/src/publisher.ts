@@ -1,5 +1,6 @@
-import { RxqError } from '@rxq/core';
+import { NotFoundError, type Logger } from '@rxq/core';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
+import { errorFields } from './connection.js';
 import type { AmqpConnection } from './options.js';
 
 interface InFlight {
@@ -18,13 +19,21 @@ export class Publisher {
   private channel: Promise<ConfirmChannel> | undefined;
   private readonly inFlight = new Set<InFlight>();
 
-  constructor(private readonly connection: AmqpConnection) {}
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly logger: Logger,
+  ) {}
 
   /** The confirm channel, for declarations before a publish. */
   get(): Promise<ConfirmChannel> {
     if (this.channel) return this.channel;
     const opening = this.connection.createConfirmChannel().then((channel) => {
-      channel.on('error', () => undefined);
+      channel.on('error', (error: unknown) =>
+        this.logger.warn(
+          { err: errorFields(error) },
+          'amqp: the channel of resends and dead letters closed with an error',
+        ),
+      );
       channel.on('return', (message: Message) => this.onReturn(message));
       channel.on('close', () => {
         if (this.channel === opening) this.channel = undefined;
@@ -49,7 +58,11 @@ export class Publisher {
           if (error !== null && error !== undefined)
             reject(error instanceof Error ? error : new Error('the broker refused the publish (basic.nack)'));
           else if (entry.returned)
-            reject(new RxqError('AMQP_UNROUTABLE', `amqp: no queue "${queue}" took the message (unroutable)`));
+            reject(
+              new NotFoundError(
+                `amqp: no queue "${queue}" took the copy (returned unroutable): declare it, or let rxq declare it (assert: true)`,
+              ),
+            );
           else resolve();
         });
       });
@@ -72,6 +85,10 @@ export class Publisher {
 
   private onReturn(message: Message): void {
     const queue = message.fields.routingKey;
+    this.logger.warn(
+      { queue, replyCode: (message.fields as { replyCode?: unknown }).replyCode },
+      'amqp: the broker returned a copy no queue took',
+    );
     let match: InFlight | undefined;
     for (const entry of this.inFlight) {
       if (entry.returned || entry.queue !== queue) continue;

@@ -5,7 +5,7 @@ import { ack, ConnectionGaveUpError, fromQueue, handle, RxqError, type Message }
 import { collectAll, collectUntil } from '@rxq/core/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, expect, it } from 'vitest';
-import { amqp, publishAll } from '../src/index.js';
+import { amqp, publishMany } from '../src/index.js';
 import { testQueue, type TestQueue } from './helpers.js';
 
 const run = promisify(execFile);
@@ -27,7 +27,7 @@ async function closeConnection(name: string): Promise<void> {
 
 it('reconnects after the broker closes its connection mid-stream and loses nothing', async () => {
   t = await testQueue('connloss');
-  await publishAll(t.admin, t.queue, bodies(600));
+  await publishMany(t.admin, t.queue, bodies(600));
   const name = `rxq-test-${randomUUID()}`;
   const source = fromQueue<{ n: number }>(t.connector({ connectionName: name }), {
     maxInFlight: 20,
@@ -73,7 +73,7 @@ it('reconnects after the broker closes its connection mid-stream and loses nothi
 
 it('reports a consumer the broker cancelled (queue deleted) as lost, reconnects and declares the queue again', async () => {
   t = await testQueue('cancel');
-  await publishAll(t.admin, t.queue, bodies(10));
+  await publishMany(t.admin, t.queue, bodies(10));
   const source = fromQueue<{ n: number }>(t.connector(), { reconnect: { initialMs: 50, maxMs: 200 } });
   const seen: number[] = [];
   let deleted = false;
@@ -95,7 +95,7 @@ it('reports a consumer the broker cancelled (queue deleted) as lost, reconnects 
   await firstValueFrom(source.status$.pipe(filter((s) => deleted && s.status === 'connected')));
   await channel.checkQueue(t.queue); // declared again by the new session
   await channel.close();
-  await publishAll(t.admin, t.queue, [{ n: 100 }]);
+  await publishMany(t.admin, t.queue, [{ n: 100 }]);
   await done;
   await source.stop();
   expect(seen).toContain(100);
@@ -119,7 +119,7 @@ it('errors the stream at once, not retryable, when the broker refuses the creden
   source.status$.subscribe((s) => statuses.push(s.status));
   const error = await collectAll(source).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(RxqError);
-  expect((error as RxqError).code).toBe('AMQP_ACCESS_REFUSED');
+  expect((error as RxqError).code).toBe('AUTHENTICATION_FAILED');
   expect((error as RxqError).retryable).toBe(false);
   expect((error as Error).message).not.toContain('wrong-pass');
   expect(statuses).not.toContain('reconnecting');
