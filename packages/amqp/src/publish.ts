@@ -158,6 +158,9 @@ async function withConfirmChannel(
   use: (channel: ConfirmChannel) => Promise<void>,
 ): Promise<void> {
   let model: ChannelModel | undefined;
+  // A channel the broker closes (a missing exchange: 404) rejects pending confirms with a bare
+  // "channel closed"; the reason came as the channel's 'error' event.
+  let channelError: unknown;
   try {
     let channel: ConfirmChannel;
     if (isConnection(option)) channel = await option.createConfirmChannel();
@@ -169,14 +172,18 @@ async function withConfirmChannel(
       model.on('error', () => undefined);
       channel = await model.createConfirmChannel();
     }
-    channel.on('error', () => undefined);
+    channel.on('error', (error: unknown) => (channelError ??= error));
     try {
       await use(channel);
     } finally {
       await channel.close().catch(() => undefined);
     }
   } catch (error) {
-    throw amqpError(`publishing to ${where} on ${describeConnection(option)}`, error, ': declare it first');
+    throw amqpError(
+      `publishing to ${where} on ${describeConnection(option)}`,
+      channelError ?? error,
+      ': declare it first',
+    );
   } finally {
     await model?.close().catch(() => undefined);
   }

@@ -18,6 +18,8 @@ interface InFlight {
 export class Publisher {
   private channel: Promise<ConfirmChannel> | undefined;
   private readonly inFlight = new Set<InFlight>();
+  /** Why the channel closed, for publishes rejected with a bare "channel closed". */
+  private lastError: unknown;
 
   constructor(
     private readonly connection: AmqpConnection,
@@ -28,12 +30,14 @@ export class Publisher {
   get(): Promise<ConfirmChannel> {
     if (this.channel) return this.channel;
     const opening = this.connection.createConfirmChannel().then((channel) => {
-      channel.on('error', (error: unknown) =>
+      this.lastError = undefined;
+      channel.on('error', (error: unknown) => {
+        this.lastError = error;
         this.logger.warn(
           { err: errorFields(error) },
           'amqp: the channel of resends and dead letters closed with an error',
-        ),
-      );
+        );
+      });
       channel.on('return', (message: Message) => this.onReturn(message));
       channel.on('close', () => {
         if (this.channel === opening) this.channel = undefined;
@@ -56,7 +60,13 @@ export class Publisher {
       await new Promise<void>((resolve, reject) => {
         channel.sendToQueue(queue, content, { ...options, mandatory: true }, (error: unknown) => {
           if (error !== null && error !== undefined)
-            reject(error instanceof Error ? error : new Error('the broker refused the publish (basic.nack)'));
+            reject(
+              this.lastError instanceof Error
+                ? this.lastError
+                : error instanceof Error
+                  ? error
+                  : new Error('the broker refused the publish (basic.nack)'),
+            );
           else if (entry.returned)
             reject(
               new NotFoundError(
