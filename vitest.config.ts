@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-const project = (name: string, timeout = 60_000) => ({
+const project = (name: string, timeout = 60_000, extra: object = {}) => ({
+  ...extra,
   test: {
     name,
     root: `packages/${name}`,
@@ -18,7 +19,12 @@ export default defineConfig({
       project('core', 10_000),
       project('memory'),
       project('redis'),
-      project('amqp'),
+      // RXQ_AMQPLIB=lowest runs @rxq/amqp against the lowest amqplib of its peer range.
+      project(
+        'amqp',
+        60_000,
+        process.env.RXQ_AMQPLIB === 'lowest' ? { resolve: { alias: { amqplib: 'amqplib-lowest' } } } : {},
+      ),
       project('kafka', 120_000),
     ],
     fileParallelism: false,
