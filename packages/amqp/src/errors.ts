@@ -33,7 +33,7 @@ function nodeCode(error: unknown): string | undefined {
  * |---|---|---|
  * | 403 ACCESS_REFUSED at login (bad user or password), a TLS certificate or key refused | `AuthenticationError` | no |
  * | 403 ACCESS_REFUSED on a vhost, queue or exchange | `AuthorizationError` | no |
- * | 530 "access to vhost … refused" | `AuthorizationError` | no |
+ * | 530 "access to vhost … refused"; a vhost refused at open (amqplib does not say whether it is missing or forbidden) | `AuthorizationError` | no |
  * | 404 NOT_FOUND, 530 "vhost … not found" | `NotFoundError` | no |
  * | 540 NOT_IMPLEMENTED | `UnsupportedError` | no |
  * | 406 PRECONDITION_FAILED (an inequivalent declaration) | `RxqError('AMQP_PRECONDITION_FAILED')` | no |
@@ -65,6 +65,12 @@ export function amqpError(what: string, error: unknown, hint = ''): RxqError {
         return new AuthorizationError(`${message}: grant the user access to the vhost`, error);
       return new RxqError('AMQP_NOT_ALLOWED', message, { cause: error });
   }
+  // amqplib reports a connection.close in answer to connection.open without its reply code.
+  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(reason))
+    return new AuthorizationError(
+      `${message}: the broker refused the vhost: it does not exist, or the user has no permission on it`,
+      error,
+    );
   const tls = nodeCode(error);
   if (tls !== undefined && TLS_FATAL.test(tls))
     return new AuthenticationError(`${message} (${tls}): check the TLS certificates, key and passphrase`, error);

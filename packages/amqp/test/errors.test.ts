@@ -47,6 +47,13 @@ describe('amqpError classifies amqplib errors at the boundary', () => {
       false,
     ],
     [
+      'a vhost refused at open, as amqplib reports it (without the reply)',
+      amqplibError('Expected ConnectionOpenOk; got <ConnectionClose channel:0>'),
+      AuthorizationError,
+      'AUTHORIZATION_FAILED',
+      false,
+    ],
+    [
       'a vhost that does not exist',
       amqplibError(`Handshake terminated by server: 530 (NOT-ALLOWED) with message "NOT_ALLOWED - vhost v not found"`),
       NotFoundError,
