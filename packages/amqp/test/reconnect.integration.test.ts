@@ -29,9 +29,13 @@ it('reconnects after the broker closes its connection mid-stream and loses nothi
   t = await testQueue('connloss');
   await publishMany(t.admin, t.queue, bodies(600));
   const name = `rxq-test-${randomUUID()}`;
+  const logs: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+  const log = (level: string) => (fields: Record<string, unknown>, message: string) =>
+    void logs.push({ level, message, fields });
   const source = fromQueue<{ n: number }>(t.connector({ connectionName: name }), {
     maxInFlight: 20,
     reconnect: { initialMs: 50, maxMs: 500 },
+    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
   });
   const statuses: string[] = [];
   source.status$.subscribe((s) => statuses.push(s.status));
@@ -69,6 +73,11 @@ it('reconnects after the broker closes its connection mid-stream and loses nothi
   expect(statuses.slice(statuses.indexOf('reconnecting'))).toContain('connected');
   expect(handled.size).toBe(600);
   expect(await t.ready()).toBe(0);
+  // Through the source's logger: each connect, and the loss with the broker's reason.
+  expect(logs.filter((l) => l.message === 'amqp: connected').length).toBeGreaterThanOrEqual(2);
+  const lost = logs.find((l) => l.message === 'amqp: connection lost');
+  expect(lost).toMatchObject({ level: 'warn', fields: { source: t.queue } });
+  expect(JSON.stringify(lost?.fields.err)).toContain('CONNECTION_FORCED');
 }, 60_000);
 
 it('reports a consumer the broker cancelled (queue deleted) as lost, reconnects and declares the queue again', async () => {

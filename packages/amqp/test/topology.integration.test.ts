@@ -1,4 +1,4 @@
-import { ack, fromQueue, handle, NotFoundError, text, type Message, type RxqError } from '@rxq/core';
+import { ack, fromQueue, handle, NotFoundError, silentLogger, text, type Message, type RxqError } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
 import { filter, firstValueFrom, tap } from 'rxjs';
 import { afterEach, expect, it } from 'vitest';
@@ -78,10 +78,16 @@ it('with assert: false, a dead letter no queue takes is reported and the origina
   t = await testQueue('unroutable');
   await publish(t.admin, t.queue, '{broken', { codec: text });
   const errors: RxqError[] = [];
-  const source = fromQueue(t.connector({ assert: false }), { onError: (e) => errors.push(e) });
+  const warnings: string[] = [];
+  const logger = {
+    ...silentLogger,
+    warn: (_: Record<string, unknown>, message: string) => void warnings.push(message),
+  };
+  const source = fromQueue(t.connector({ assert: false }), { onError: (e) => errors.push(e), logger });
   const subscription = source.subscribe();
   await expect.poll(() => errors.length).toBeGreaterThan(0);
   expect(errors[0]?.code).toBe('NOT_FOUND');
+  expect(warnings).toContain('amqp: the broker returned a copy no queue took');
   const ch = await t.admin.createChannel();
   await ch.assertQueue(`${t.queue}.dead`, { durable: true });
   await ch.close();
