@@ -16,7 +16,7 @@ import { fromQueue } from '@rxq/core';
 import { amqp, publishMany } from '@rxq/amqp';
 import { drainWithRxq, envInt, fastest, measureWarm, median, medianRatio, rates, report, settle } from './lib.mjs';
 
-// The raw client is @rxq/amqp's own dependency: resolve it from there.
+// The raw client is the amqplib @rxq/amqp resolves (its peer, a dev dependency here).
 const amqplib = createRequire(import.meta.resolve('@rxq/amqp'))('amqplib');
 const URL = process.env.RXQ_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const PAD = 'x'.repeat(80);

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { ack, ConnectionGaveUpError, fromQueue, handle, RxqError, type Message } from '@rxq/core';
+import { ack, AuthenticationError, ConnectionGaveUpError, fromQueue, handle, RxqError, type Message } from '@rxq/core';
 import { collectAll, collectUntil } from '@rxq/core/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, expect, it } from 'vitest';
-import { amqp, publishMany } from '../src/index.js';
+import { amqp, publish, publishMany } from '../src/index.js';
 import { testQueue, type TestQueue } from './helpers.js';
 
 const run = promisify(execFile);
@@ -123,13 +123,25 @@ it('gives up after reconnect.maxRetries on an unreachable broker, without the pa
 });
 
 it('errors the stream at once, not retryable, when the broker refuses the credentials', async () => {
-  const source = fromQueue(amqp('rxq.refused', { connection: 'amqp://guest:wrong-pass@127.0.0.1:5672' }));
+  const logs: unknown[] = [];
+  const log = (fields: Record<string, unknown>, message: string) => void logs.push([message, fields]);
+  const source = fromQueue(amqp('rxq.refused', { connection: 'amqp://guest:wrong-pass@127.0.0.1:5672' }), {
+    logger: { debug: log, info: log, warn: log, error: log },
+  });
   const statuses: string[] = [];
-  source.status$.subscribe((s) => statuses.push(s.status));
+  const events: unknown[] = [];
+  source.status$.subscribe((s) => {
+    statuses.push(s.status);
+    events.push({ status: s.status, error: (s.error as Error | undefined)?.message });
+  });
   const error = await collectAll(source).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(RxqError);
+  expect(error).toBeInstanceOf(AuthenticationError);
   expect((error as RxqError).code).toBe('AUTHENTICATION_FAILED');
   expect((error as RxqError).retryable).toBe(false);
-  expect((error as Error).message).not.toContain('wrong-pass');
   expect(statuses).not.toContain('reconnecting');
+  expect(JSON.stringify([(error as Error).message, events, logs])).not.toContain('wrong-pass');
+  // The publish helper says the same.
+  const published = await publish('amqp://guest:wrong-pass@127.0.0.1:5672', 'rxq.refused', {}).catch((e: unknown) => e);
+  expect(published).toBeInstanceOf(AuthenticationError);
+  expect((published as Error).message).not.toContain('wrong-pass');
 });
