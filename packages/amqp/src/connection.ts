@@ -1,7 +1,7 @@
 import type { Logger } from '@rxq/core';
 import { connect, type ChannelModel } from 'amqplib';
 import { amqpError, redactUrl } from './errors.js';
-import { isConnection, type AmqpConnection, type AmqpConnectionOption } from './options.js';
+import { isConnection, type AmqpConnection, type AmqpConnectionOption } from './connectionOption.js';
 
 /** A connection a session uses: opened by rxq (and closed with the session) or borrowed. */
 export interface ConnectionLease {

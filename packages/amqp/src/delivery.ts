@@ -1,6 +1,7 @@
 import { attemptOf, type Delivery } from '@rxq/core';
 import type { ConsumeMessage, Options } from 'amqplib';
-import { textHeaders, toAmqplibTable, type AmqpFieldValue } from './fieldTable.js';
+import { toAmqplibTable, type AmqpFieldValue } from './fieldTable.js';
+import { textHeaders } from './fieldText.js';
 import { transportOf, typedHeaders, type AmqpTransport } from './transport.js';
 
 /** A message as an AMQP session hands it to `fromQueue`: the delivery tag and channel it came on. */

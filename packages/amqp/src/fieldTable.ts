@@ -29,7 +29,7 @@ export type AmqpTable = Readonly<Record<string, AmqpFieldValue>>;
 export type AmqplibTable = Record<string, unknown>;
 
 /** Sets `key` as an own data property, so that a key such as `__proto__` stays a plain key. */
-function put<V>(out: Record<string, V>, key: string, value: V): void {
+export function put<V>(out: Record<string, V>, key: string, value: V): void {
   Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
@@ -150,89 +150,4 @@ export function toAmqplibTable(table: AmqpTable, skip?: (key: string) => boolean
     put(out, key, toAmqplib(table[key] as AmqpFieldValue));
   }
   return out;
-}
-
-/**
- * The text of a header value where text says exactly what was sent, else `undefined`: a UTF-8
- * string as it is; byte arrays only when they are valid UTF-8; integers, 64-bit ones and
- * timestamps (seconds) in decimal; floats and doubles in JS's shortest round-trip form; decimals
- * as exact decimal text (`-1.50`); booleans as `true`/`false`. Void, tables, arrays and a longstr
- * that is not valid UTF-8 have no text.
- */
-export function fieldText(v: AmqpFieldValue): string | undefined {
-  switch (v.type) {
-    case 'string':
-      return v.bytes === undefined ? v.value : undefined;
-    case 'bytes':
-      return isUtf8(v.value) ? v.value.toString('utf8') : undefined;
-    case 'void':
-    case 'table':
-    case 'array':
-      return undefined;
-    case 'decimal':
-      return decimalText(v.value.digits, v.value.places);
-    default:
-      return String(v.value);
-  }
-}
-
-function decimalText(digits: number, places: number): string {
-  if (places === 0) return String(digits);
-  const abs = String(Math.abs(digits)).padStart(places + 1, '0');
-  const text = `${abs.slice(0, abs.length - places)}.${abs.slice(abs.length - places)}`;
-  return digits < 0 ? `-${text}` : text;
-}
-
-/** The string view of a typed table: every value {@link fieldText} can say exactly. */
-export function textHeaders(table: AmqpTable): Record<string, string> | undefined {
-  let out: Record<string, string> | undefined;
-  for (const key of Object.keys(table)) {
-    const text = fieldText(table[key] as AmqpFieldValue);
-    if (text !== undefined) put((out ??= {}), key, text);
-  }
-  return out;
-}
-
-/**
- * A typed table from values amqplib already decoded, for a connection whose raw frames rxq cannot
- * see: each value gets the type amqplib would encode it with (so a copy is what amqplib would
- * send), which may differ from the type on the wire.
- */
-export function inferTable(decoded: Readonly<Record<string, unknown>>): AmqpTable {
-  const out: Record<string, AmqpFieldValue> = {};
-  for (const key of Object.keys(decoded)) {
-    const value = inferValue(decoded[key]);
-    if (value !== undefined) put(out, key, value);
-  }
-  return out;
-}
-
-function inferValue(value: unknown): AmqpFieldValue | undefined {
-  if (value === undefined) return undefined;
-  if (value === null) return { type: 'void', value: null };
-  if (typeof value === 'string') return { type: 'string', value };
-  if (typeof value === 'boolean') return { type: 'boolean', value };
-  if (typeof value === 'bigint') return { type: 'int64', value };
-  if (typeof value === 'number') {
-    if (!Number.isInteger(value) || !Number.isSafeInteger(value)) return { type: 'double', value };
-    if (value >= -128 && value < 128) return { type: 'int8', value };
-    if (value >= -0x8000 && value < 0x8000) return { type: 'int16', value };
-    if (value >= -0x80000000 && value < 0x80000000) return { type: 'int32', value };
-    return { type: 'int64', value: BigInt(value) };
-  }
-  if (Buffer.isBuffer(value)) return { type: 'bytes', value };
-  if (Array.isArray(value)) {
-    const items = value.map(inferValue).filter((v): v is AmqpFieldValue => v !== undefined);
-    return { type: 'array', value: items };
-  }
-  if (typeof value === 'object') {
-    const o = value as { '!'?: unknown; value?: unknown };
-    if (o['!'] === 'timestamp' && typeof o.value === 'number') return { type: 'timestamp', value: BigInt(o.value) };
-    if (o['!'] === 'decimal' && typeof o.value === 'object' && o.value !== null) {
-      const d = o.value as { places: number; digits: number };
-      return { type: 'decimal', value: { places: d.places, digits: d.digits | 0 } };
-    }
-    return { type: 'table', value: inferTable(value as Record<string, unknown>) };
-  }
-  return undefined;
 }

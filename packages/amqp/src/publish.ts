@@ -8,7 +8,7 @@ import {
   isConnection,
   type AmqpConnectionOption,
   type AmqpConnectOptions,
-} from './options.js';
+} from './connectionOption.js';
 
 /** The AMQP properties a publish may set besides `headers` and `persistent`. */
 export type PublishProperties = Omit<Options.Publish, 'headers' | 'persistent' | 'mandatory' | 'CC' | 'BCC'>;

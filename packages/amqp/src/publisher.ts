@@ -1,7 +1,7 @@
 import { NotFoundError, type Logger } from '@rxq/core';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { errorFields } from './connection.js';
-import type { AmqpConnection } from './options.js';
+import type { AmqpConnection } from './connectionOption.js';
 
 interface InFlight {
   readonly queue: string;

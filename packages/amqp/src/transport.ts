@@ -1,5 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
-import { decodeTable, inferTable, type AmqpTable } from './fieldTable.js';
+import { decodeTable, type AmqpTable } from './fieldTable.js';
+import { inferTable } from './inferTable.js';
 import { rawHeadersOf } from './rawHeaders.js';
 
 /**

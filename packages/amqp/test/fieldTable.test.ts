@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decodeTable, inferTable, textHeaders, toAmqplibTable } from '../src/fieldTable.js';
+import { decodeTable, toAmqplibTable } from '../src/fieldTable.js';
+import { textHeaders } from '../src/fieldText.js';
+import { inferTable } from '../src/inferTable.js';
 import { fieldText, type AmqpFieldValue } from '../src/index.js';
 
 /** Encodes `key` = a tagged value as one field-table entry. */
