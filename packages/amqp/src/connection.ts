@@ -49,8 +49,9 @@ export async function lease(o: LeaseOptions): Promise<ConnectionLease> {
   logger.info({ broker: where, connectionName: o.connectionName }, 'amqp: connected');
   let releasing = false;
   const onError = (error: unknown): void => {
-    // An 'error' is always followed by 'close'; without a listener it would crash the process.
-    logger.warn({ broker: where, err: errorFields(error) }, 'amqp: connection error');
+    // An 'error' is always followed by 'close' (logged there with the same cause); without a
+    // listener it would crash the process.
+    logger.debug({ broker: where, err: errorFields(error) }, 'amqp: connection error');
   };
   const closed = (error?: unknown): void => {
     if (releasing) return;
