@@ -8,7 +8,10 @@
 // run counts for msgsPerSec and ratio, `medianRatio` compares the medians. `cpuUsPerMsg` is the
 // consumer process's CPU time (user + system, process.cpuUsage) per message over the window, for
 // the best run and as the median of the runs.
-// BENCH_N overrides N (default 100,000); BENCH_BIG=1 adds a 1,000,000-message drain (timed whole).
+// BENCH_N overrides N (default 100,000); BENCH_BIG=1 adds a 1,000,000-message drain (timed whole);
+// BENCH_HEADERS=1 gives every message five typed headers (a string, an int32, an int64, a boolean, a
+// table); BENCH_HEADERS=wide makes the int64 2^62, beyond what amqplib's numbers hold, so rxq decodes
+// every table again from its raw bytes.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +42,18 @@ async function withChannel(use) {
 
 async function preload(queue, n) {
   await withChannel((ch) => ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'classic' } }));
-  await publishMany(URL, queue, bodies(n), { persistent: true, maxUnconfirmed: 5_000 });
+  const mode = process.env.BENCH_HEADERS;
+  const headers =
+    mode === '1' || mode === 'wide'
+      ? {
+          tenant: 'acme',
+          n: { '!': 'int32', value: -7 },
+          big: { '!': 'int64', value: mode === 'wide' ? 2n ** 62n : 2n ** 40n },
+          ok: true,
+          meta: { a: 'b' },
+        }
+      : undefined;
+  await publishMany(URL, queue, bodies(n), { persistent: true, maxUnconfirmed: 5_000, ...(headers && { headers }) });
 }
 
 async function consumeRxq(queue, n, meter) {

@@ -1,8 +1,9 @@
 import { attemptOf, type Delivery } from '@rxq/core';
 import type { ConsumeMessage, Options } from 'amqplib';
-import { toAmqplibTable, type AmqpFieldValue } from './fieldTable.js';
-import { textHeaders } from './fieldText.js';
-import { transportOf, typedHeaders, type AmqpTransport } from './transport.js';
+import { toAmqplibTable } from './fieldTable.js';
+import { rawTextHeaders, textHeaders } from './fieldText.js';
+import { rawHeadersOf } from './rawHeaders.js';
+import { transportOf, type AmqpTransport } from './transport.js';
 
 /** A message as an AMQP session hands it to `fromQueue`: the delivery tag and channel it came on. */
 export interface AmqpDelivery extends Delivery {
@@ -25,35 +26,30 @@ export interface AmqpDelivery extends Delivery {
 const BROKER_HEADER = /^x-(death|first-death-|last-death-|delivery-count$)/;
 const isBrokerHeader = (key: string): boolean => BROKER_HEADER.test(key);
 
-/** A header's value as a count, for `x-delivery-count` (an `l` from RabbitMQ). */
-function countOf(v: AmqpFieldValue | undefined): number {
-  if (v === undefined) return 0;
-  if (typeof v.value === 'bigint') return Number(v.value);
-  return typeof v.value === 'number' ? v.value : 0;
-}
-
 /**
  * The attempt of a delivery: the `x-rxq-attempt` header (1 when absent), plus the broker's count
  * of earlier deliveries of this copy: a quorum queue's `x-delivery-count`, or for a classic queue 1
  * when the broker flags it `redelivered` (it cannot say how many times).
  */
-export function attemptOfTransport(t: AmqpTransport, headers: Readonly<Record<string, string>>): number {
+export function attemptOfMessage(message: ConsumeMessage, headers: Readonly<Record<string, string>>): number {
   const base = attemptOf(headers);
-  const count = countOf(t.headers['x-delivery-count']);
-  if (count > 0) return base + count;
-  return t.redelivered ? base + 1 : base;
+  // An `l` from RabbitMQ, which amqplib decodes to a number (exact for any real count).
+  const count = message.properties.headers?.['x-delivery-count'] as unknown;
+  if (typeof count === 'number' && count > 0) return base + count;
+  return message.fields.redelivered ? base + 1 : base;
 }
 
 /** Builds the delivery for a consumed message. */
 export function toDelivery(message: ConsumeMessage, source: string, idPrefix: string, owner: object): AmqpDelivery {
-  const typed = typedHeaders(message);
-  const transport = transportOf(message, typed.headers, typed.exact);
-  const headers = textHeaders(typed.headers);
+  const transport = transportOf(message);
+  const raw = rawHeadersOf(message.properties);
+  // From the raw bytes when the frame was seen; else from the inferred typed view.
+  const headers = raw === null ? undefined : raw === undefined ? textHeaders(transport.headers) : rawTextHeaders(raw);
   const { deliveryTag, routingKey } = message.fields;
   const d: { -readonly [K in keyof AmqpDelivery]: AmqpDelivery[K] } = {
     id: idPrefix + deliveryTag,
     payload: message.content,
-    attempt: attemptOfTransport(transport, headers ?? EMPTY),
+    attempt: attemptOfMessage(message, headers ?? EMPTY),
     source,
     tag: deliveryTag,
     transport,

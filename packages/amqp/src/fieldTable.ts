@@ -30,7 +30,9 @@ export type AmqplibTable = Record<string, unknown>;
 
 /** Sets `key` as an own data property, so that a key such as `__proto__` stays a plain key. */
 export function put<V>(out: Record<string, V>, key: string, value: V): void {
-  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 /**

@@ -49,38 +49,68 @@ export interface AmqpTransport {
 
 const EMPTY: AmqpTable = Object.freeze({});
 
-/** The typed headers of a consumed message, from the raw bytes when the connection kept them. */
-export function typedHeaders(message: ConsumeMessage): { headers: AmqpTable; exact: boolean } {
-  const raw = rawHeadersOf(message.properties);
-  if (raw === null) return { headers: EMPTY, exact: true };
-  if (raw !== undefined) return { headers: decodeTable(raw), exact: true };
-  const decoded = message.properties.headers as Record<string, unknown> | undefined;
-  return { headers: decoded === undefined ? EMPTY : inferTable(decoded), exact: false };
+/**
+ * The transport view of a consumed message. The typed headers are decoded from the raw bytes on
+ * first read (a copy, or the user), so a message whose typed headers nobody reads costs only
+ * amqplib's own decode.
+ */
+class Transport implements AmqpTransport {
+  readonly contentType: string | undefined;
+  readonly contentEncoding: string | undefined;
+  readonly deliveryMode: number | undefined;
+  readonly priority: number | undefined;
+  readonly correlationId: string | undefined;
+  readonly replyTo: string | undefined;
+  readonly expiration: string | undefined;
+  readonly messageId: string | undefined;
+  readonly timestamp: number | undefined;
+  readonly type: string | undefined;
+  readonly userId: string | undefined;
+  readonly appId: string | undefined;
+  readonly redelivered: boolean;
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly deliveryTag: number;
+  readonly consumerTag: string;
+  readonly headerTypes: 'exact' | 'inferred';
+  /** The raw table (null: no headers), or amqplib's decoded values when the frame was not seen. */
+  readonly #source: Buffer | null | Readonly<Record<string, unknown>>;
+  #headers: AmqpTable | undefined;
+
+  constructor(message: ConsumeMessage) {
+    const p = message.properties as ConsumeMessage['properties'] & Record<string, unknown>;
+    const f = message.fields;
+    this.contentType = p.contentType as string | undefined;
+    this.contentEncoding = p.contentEncoding as string | undefined;
+    this.deliveryMode = p.deliveryMode as number | undefined;
+    this.priority = p.priority as number | undefined;
+    this.correlationId = p.correlationId as string | undefined;
+    this.replyTo = p.replyTo as string | undefined;
+    this.expiration = p.expiration as string | undefined;
+    this.messageId = p.messageId as string | undefined;
+    this.timestamp = p.timestamp as number | undefined;
+    this.type = p.type as string | undefined;
+    this.userId = p.userId as string | undefined;
+    this.appId = p.appId as string | undefined;
+    this.redelivered = f.redelivered;
+    this.exchange = f.exchange;
+    this.routingKey = f.routingKey;
+    this.deliveryTag = f.deliveryTag;
+    this.consumerTag = f.consumerTag;
+    const raw = rawHeadersOf(message.properties);
+    this.headerTypes = raw === undefined ? 'inferred' : 'exact';
+    this.#source = raw === undefined ? ((p.headers as Record<string, unknown> | undefined) ?? null) : raw;
+  }
+
+  get headers(): AmqpTable {
+    if (this.#headers !== undefined) return this.#headers;
+    const source = this.#source;
+    this.#headers = source === null ? EMPTY : Buffer.isBuffer(source) ? decodeTable(source) : inferTable(source);
+    return this.#headers;
+  }
 }
 
-/** The transport view of a consumed message with its already-typed headers. */
-export function transportOf(message: ConsumeMessage, headers: AmqpTable, exact: boolean): AmqpTransport {
-  const p = message.properties as ConsumeMessage['properties'] & Record<string, unknown>;
-  const f = message.fields;
-  return {
-    contentType: p.contentType as string | undefined,
-    contentEncoding: p.contentEncoding as string | undefined,
-    headers,
-    deliveryMode: p.deliveryMode as number | undefined,
-    priority: p.priority as number | undefined,
-    correlationId: p.correlationId as string | undefined,
-    replyTo: p.replyTo as string | undefined,
-    expiration: p.expiration as string | undefined,
-    messageId: p.messageId as string | undefined,
-    timestamp: p.timestamp as number | undefined,
-    type: p.type as string | undefined,
-    userId: p.userId as string | undefined,
-    appId: p.appId as string | undefined,
-    redelivered: f.redelivered,
-    exchange: f.exchange,
-    routingKey: f.routingKey,
-    deliveryTag: f.deliveryTag,
-    consumerTag: f.consumerTag,
-    headerTypes: exact ? 'exact' : 'inferred',
-  };
+/** The transport view of a consumed message. */
+export function transportOf(message: ConsumeMessage): AmqpTransport {
+  return new Transport(message);
 }

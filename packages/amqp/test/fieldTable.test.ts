@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeTable, toAmqplibTable } from '../src/fieldTable.js';
-import { textHeaders } from '../src/fieldText.js';
+import { rawTextHeaders, textHeaders } from '../src/fieldText.js';
 import { inferTable } from '../src/inferTable.js';
 import { fieldText, type AmqpFieldValue } from '../src/index.js';
 
@@ -30,6 +30,94 @@ describe('AMQP field tables', () => {
     expect(table.nested).toEqual({ type: 'table', value: { v: { type: 'void', value: null } } });
     expect(() => decodeTable(entry('q', 'Q', Buffer.alloc(1)))).toThrow(TypeError);
     expect(() => decodeTable(entry('s', 'S', Buffer.from([0, 0, 0, 9, 1])))).toThrow(RangeError);
+  });
+
+  it('reads the string view straight from the bytes exactly as from the typed table', () => {
+    const n = (size: number, write: (b: Buffer) => void) => {
+      const b = Buffer.alloc(size);
+      write(b);
+      return b;
+    };
+    const bytes = Buffer.concat([
+      entry(
+        'b',
+        'b',
+        n(1, (b) => b.writeInt8(-7)),
+      ),
+      entry(
+        'B',
+        'B',
+        n(1, (b) => b.writeUInt8(200)),
+      ),
+      entry(
+        't',
+        't',
+        n(1, (b) => b.writeUInt8(1)),
+      ),
+      entry(
+        's',
+        's',
+        n(2, (b) => b.writeInt16BE(-300)),
+      ),
+      entry(
+        'u',
+        'u',
+        n(2, (b) => b.writeUInt16BE(60000)),
+      ),
+      entry(
+        'I',
+        'I',
+        n(4, (b) => b.writeInt32BE(-7)),
+      ),
+      entry(
+        'i',
+        'i',
+        n(4, (b) => b.writeUInt32BE(4e9)),
+      ),
+      entry(
+        'f',
+        'f',
+        n(4, (b) => b.writeFloatBE(0.1)),
+      ),
+      entry(
+        'l',
+        'l',
+        n(8, (b) => b.writeBigInt64BE(-(2n ** 62n))),
+      ),
+      entry(
+        'T',
+        'T',
+        n(8, (b) => b.writeBigUInt64BE(1764072000n)),
+      ),
+      entry(
+        'd',
+        'd',
+        n(8, (b) => b.writeDoubleBE(Math.E)),
+      ),
+      entry('D', 'D', Buffer.from([2, 0xff, 0xff, 0xff, 0x6a])),
+      entry('V', 'V', Buffer.alloc(0)),
+      entry('S', 'S', sized(Buffer.from('h\u00e9'))),
+      entry('S2', 'S', sized(Buffer.from([0xff]))),
+      entry('x', 'x', sized(Buffer.from('ok'))),
+      entry('x2', 'x', sized(Buffer.from([0xc3]))),
+      entry(
+        'F',
+        'F',
+        sized(
+          entry(
+            'in',
+            'I',
+            n(4, (b) => b.writeInt32BE(1)),
+          ),
+        ),
+      ),
+      entry('A', 'A', sized(Buffer.from('V'))),
+      entry('__proto__', 'S', sized(Buffer.from('p'))),
+    ]);
+    const text = rawTextHeaders(bytes);
+    expect(text).toEqual(textHeaders(decodeTable(bytes)));
+    expect(Object.keys(text ?? {})).toHaveLength(15);
+    expect(text?.D).toBe('-1.50');
   });
 
   it.each<[AmqpFieldValue, string | undefined]>([
