@@ -28,13 +28,16 @@ export interface AmqpConnector<T = unknown> extends Connector<AmqpDelivery, T> {
  * runs go out as one ack with `multiple`), nack with requeue is `basic.nack`, a resend publishes a
  * copy with `x-rxq-attempt` on a confirm channel (through a `<queue>.delay.<ms>` TTL queue when
  * delayed) and acks the original only once the broker confirmed it, and a dead letter is published
- * the same way to `<queue>.dead` with reason and error headers. A settlement whose channel has died
- * does nothing: the broker redelivers the message.
+ * the same way to `<queue>.dead` with reason and error headers. Copies are built from the
+ * delivery's `transport` (every header of the original with its AMQP type), never from the string
+ * `headers`. A settlement whose channel has died does nothing: the broker redelivers the message.
  *
  * Each `open` (one per subscription, and again per reconnect) opens its own connection when given
  * a URL, declares the queue (durable, `classic` or `quorum`) unless `assert: false`, and reports a
  * closed connection or channel, or a consumer cancelled by the broker, as a retryable
- * `ConnectionLostError` so `fromQueue` reconnects with backoff. Closing cancels the consumer,
+ * `ConnectionLostError` so `fromQueue` reconnects with backoff; what retrying cannot mend (refused
+ * credentials or permissions, a missing queue with `assert: false`, an inequivalent declaration)
+ * errors the stream at once (see `amqpError`). Logs go to the source's logger. Closing cancels the consumer,
  * flushes pending acks and closes the channel: what did not settle goes back to the queue.
  *
  * `attempt`: the `x-rxq-attempt` header (1 when absent, as from any plain producer) plus, for a
