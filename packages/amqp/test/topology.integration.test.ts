@@ -29,12 +29,12 @@ it('declares an exchange and binding when asked, and exposes the routing key as 
     expect((unroutable as Error).message).toContain(`no queue is bound to exchange "${exchange}"`);
     await publishMany(t.admin, 'orders.paid', [{ n: 3 }], { exchange });
     await done;
-    await source.stop();
     expect(seen.map((m) => [m.body.n, m.key])).toEqual([
       [1, 'orders.new'],
       [3, 'orders.paid'],
     ]);
   } finally {
+    await source.stop(); // before the cleanup: a running source would declare them again
     const ch = await t.admin.createChannel();
     await ch.deleteExchange(exchange);
     await ch.close();
