@@ -1,13 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
-const project = (name: string, timeout = 60_000, typecheck = false) => ({
+interface ProjectOptions {
+  /** Run the package's type tests (*.test-d.ts) under tsc: a wrong type fails the run. */
+  readonly typecheck?: boolean;
+  /** More Vite config for the project (e.g. a `resolve.alias`). */
+  readonly extra?: object;
+}
+
+const project = (name: string, timeout = 60_000, { typecheck = false, extra = {} }: ProjectOptions = {}) => ({
+  ...extra,
   test: {
     name,
     root: `packages/${name}`,
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: timeout,
     hookTimeout: timeout,
-    // Type tests (*.test-d.ts) are compiled by tsc: a wrong type fails the run.
     typecheck: { enabled: typecheck, include: ['src/**/*.test-d.ts'], tsconfig: 'tsconfig.typecheck.json' },
   },
 });
@@ -17,10 +24,13 @@ const project = (name: string, timeout = 60_000, typecheck = false) => ({
 export default defineConfig({
   test: {
     projects: [
-      project('core', 10_000, true),
+      project('core', 10_000, { typecheck: true }),
       project('memory'),
       project('redis'),
-      project('amqp'),
+      // RXQ_AMQPLIB=lowest runs @rxq/amqp against the lowest amqplib of its peer range.
+      project('amqp', 60_000, {
+        extra: process.env.RXQ_AMQPLIB === 'lowest' ? { resolve: { alias: { amqplib: 'amqplib-lowest' } } } : {},
+      }),
       project('kafka', 120_000),
       project('gateway'),
     ],

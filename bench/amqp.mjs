@@ -3,18 +3,28 @@
 //   rxq: fromQueue(amqp(q), { maxInFlight: 100 }) → handle(async () => {}, { concurrency: 64 }) → ack()
 //   raw: prefetch(100), JSON.parse, the same async no-op handler, one basic.ack per message
 // Both decode JSON, run the handler and ack every message; the preload (with confirms) is untimed.
-// BENCH_N overrides N (default 100,000); BENCH_BIG=1 adds a 1,000,000-message drain.
+// Each consumer handles BENCH_WARMUP messages (default 20,000) before its timed window of N opens
+// (see Meter in lib.mjs), and each side runs BENCH_REPEAT times (default 5), interleaved: the best
+// run counts for msgsPerSec and ratio, `medianRatio` compares the medians. `cpuUsPerMsg` is the
+// consumer process's CPU time (user + system, process.cpuUsage) per message over the window, for
+// the best run and as the median of the runs.
+// BENCH_N overrides N (default 100,000); BENCH_BIG=1 adds a 1,000,000-message drain (timed whole);
+// BENCH_HEADERS=1 gives every message five typed headers (a string, an int32, an int64, a boolean, a
+// table); BENCH_HEADERS=wide makes the int64 2^62, beyond what amqplib's numbers hold, so rxq decodes
+// every table again from its raw bytes.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { fromQueue } from '@rxq/core';
-import { amqp, publishAll } from '@rxq/amqp';
-import { drainWithRxq, envInt, measure, report, settle } from './lib.mjs';
+import { amqp, publishMany } from '@rxq/amqp';
+import { drainWithRxq, envInt, fastest, measureWarm, median, medianRatio, rates, report, settle } from './lib.mjs';
 
-// The raw client is @rxq/amqp's own dependency: resolve it from there.
+// The raw client is the amqplib @rxq/amqp resolves (its peer, a dev dependency here).
 const amqplib = createRequire(import.meta.resolve('@rxq/amqp'))('amqplib');
 const URL = process.env.RXQ_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const PAD = 'x'.repeat(80);
+const REPEAT = envInt('BENCH_REPEAT', 5);
+const WARM = Number(process.env.BENCH_WARMUP ?? 20_000);
 
 function* bodies(n) {
   for (let i = 0; i < n; i++) yield { n: i, pad: PAD };
@@ -32,15 +42,26 @@ async function withChannel(use) {
 
 async function preload(queue, n) {
   await withChannel((ch) => ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'classic' } }));
-  await publishAll(URL, queue, bodies(n), { persistent: true, maxUnconfirmed: 5_000 });
+  const mode = process.env.BENCH_HEADERS;
+  const headers =
+    mode === '1' || mode === 'wide'
+      ? {
+          tenant: 'acme',
+          n: { '!': 'int32', value: -7 },
+          big: { '!': 'int64', value: mode === 'wide' ? 2n ** 62n : 2n ** 40n },
+          ok: true,
+          meta: { a: 'b' },
+        }
+      : undefined;
+  await publishMany(URL, queue, bodies(n), { persistent: true, maxUnconfirmed: 5_000, ...(headers && { headers }) });
 }
 
-async function consumeRxq(queue, n) {
+async function consumeRxq(queue, n, meter) {
   const source = fromQueue(amqp(queue, { connection: URL }), { maxInFlight: 100 });
-  await drainWithRxq(source, n);
+  await drainWithRxq(source, n, 64, meter);
 }
 
-async function consumeRaw(queue, n) {
+async function consumeRaw(queue, n, meter) {
   const conn = await amqplib.connect(URL);
   const ch = await conn.createChannel();
   await ch.prefetch(100);
@@ -51,6 +72,7 @@ async function consumeRaw(queue, n) {
       const body = JSON.parse(msg.content.toString('utf8'));
       void handler(body).then(() => {
         ch.ack(msg);
+        meter.add();
         if (++count === n) resolve();
       });
     });
@@ -59,14 +81,16 @@ async function consumeRaw(queue, n) {
   await conn.close();
 }
 
-/** Child process: consume and print {seconds, peakRssMB}. */
-async function child(kind, queue, n) {
-  const m = await measure(() => (kind === 'rxq' ? consumeRxq(queue, n) : consumeRaw(queue, n)));
-  console.log(JSON.stringify({ seconds: m.seconds, peakRssMB: m.peakRssMB }));
+/** Child process: consume warm + n messages and print the window's {seconds, messages, cpuUsPerMsg, peakRssMB}. */
+async function child(kind, queue, n, warm) {
+  const consume = kind === 'rxq' ? consumeRxq : consumeRaw;
+  const m = await measureWarm(warm, n, (meter) => consume(queue, warm + n, meter));
+  console.log(JSON.stringify(m));
 }
 
-function runChild(kind, queue, n) {
-  const out = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), kind, queue, String(n)], {
+function runChild(kind, queue, n, warm) {
+  const args = ['--expose-gc', fileURLToPath(import.meta.url), kind, queue, String(n), String(warm)];
+  const out = spawnSync(process.execPath, args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -74,26 +98,40 @@ function runChild(kind, queue, n) {
   return JSON.parse(out.stdout.trim().split('\n').pop());
 }
 
-async function benchCase(name, n) {
-  const queue = `rxq.bench.${process.pid}.${name}`;
-  const measured = {};
+async function benchCase(name, n, repeat, warm) {
+  const queue = `rxq.bench.${process.pid}.${name.replace(/\W+/g, '-')}`;
+  const runs = { rxq: [], raw: [] };
   try {
-    for (const kind of ['raw', 'rxq']) {
-      await preload(queue, n);
-      settle();
-      measured[kind] = runChild(kind, queue, n);
-      const left = await withChannel(async (ch) => (await ch.checkQueue(queue)).messageCount);
-      if (left !== 0) throw new Error(`${kind} left ${left} messages in ${queue}`);
+    for (let i = 0; i < repeat; i++) {
+      for (const kind of ['raw', 'rxq']) {
+        await preload(queue, warm + n);
+        settle();
+        runs[kind].push(runChild(kind, queue, n, warm));
+        const left = await withChannel(async (ch) => (await ch.checkQueue(queue)).messageCount);
+        if (left !== 0) throw new Error(`${kind} left ${left} messages in ${queue}`);
+      }
     }
   } finally {
     await withChannel((ch) => ch.deleteQueue(queue));
   }
-  report(name, n, measured.rxq, measured.raw, { prefetch: 100, concurrency: 64, bodyBytes: 100 });
+  const a = fastest(runs.rxq);
+  const b = fastest(runs.raw);
+  const cpu = (rs) => median(rs.map((m) => m.cpuUsPerMsg));
+  report(name, n, a, b, {
+    medianRatio: medianRatio(runs.rxq, runs.raw),
+    cpuUsPerMsg: { rxq: a.cpuUsPerMsg, raw: b.cpuUsPerMsg },
+    medianCpuUsPerMsg: { rxq: cpu(runs.rxq), raw: cpu(runs.raw) },
+    warmup: warm,
+    runs: { rxq: rates(runs.rxq), raw: rates(runs.raw) },
+    prefetch: 100,
+    concurrency: 64,
+    bodyBytes: 100,
+  });
 }
 
-const [kind, queue, n] = process.argv.slice(2);
-if (kind === 'rxq' || kind === 'raw') await child(kind, queue, Number(n));
+const [kind, queue, n, warm] = process.argv.slice(2);
+if (kind === 'rxq' || kind === 'raw') await child(kind, queue, Number(n), Number(warm));
 else {
-  await benchCase('amqp consume+ack', envInt('BENCH_N', 100_000));
-  if (process.env.BENCH_BIG === '1') await benchCase('amqp drain 1M', 1_000_000);
+  await benchCase('amqp consume+ack', envInt('BENCH_N', 100_000), REPEAT, WARM);
+  if (process.env.BENCH_BIG === '1') await benchCase('amqp drain 1M', 1_000_000, 1, 0);
 }

@@ -4,10 +4,10 @@ import { settingsOf, type AmqpOptions, type AmqpQueueType } from './options.js';
 import { AmqpSession } from './session.js';
 import { delayBucket } from './topology.js';
 
-/** The AMQP connector, with the names of the queues it uses. */
-export interface AmqpConnector extends Connector {
+/** The AMQP connector, with the names of the queues it uses; `T` is its codec's body type. */
+export interface AmqpConnector<T = unknown> extends Connector<AmqpDelivery, T> {
   readonly name: string;
-  readonly defaultCodec: Codec<unknown>;
+  readonly defaultCodec: Codec<T>;
   /** The queue consumed. */
   readonly queue: string;
   readonly queueType: AmqpQueueType;
@@ -28,13 +28,16 @@ export interface AmqpConnector extends Connector {
  * runs go out as one ack with `multiple`), nack with requeue is `basic.nack`, a resend publishes a
  * copy with `x-rxq-attempt` on a confirm channel (through a `<queue>.delay.<ms>` TTL queue when
  * delayed) and acks the original only once the broker confirmed it, and a dead letter is published
- * the same way to `<queue>.dead` with reason and error headers. A settlement whose channel has died
- * does nothing: the broker redelivers the message.
+ * the same way to `<queue>.dead` with reason and error headers. Copies are built from the
+ * delivery's `transport` (every header of the original with its AMQP type), never from the string
+ * `headers`. A settlement whose channel has died does nothing: the broker redelivers the message.
  *
  * Each `open` (one per subscription, and again per reconnect) opens its own connection when given
  * a URL, declares the queue (durable, `classic` or `quorum`) unless `assert: false`, and reports a
  * closed connection or channel, or a consumer cancelled by the broker, as a retryable
- * `ConnectionLostError` so `fromQueue` reconnects with backoff. Closing cancels the consumer,
+ * `ConnectionLostError` so `fromQueue` reconnects with backoff; what retrying cannot mend (refused
+ * credentials or permissions, a missing queue with `assert: false`, an inequivalent declaration)
+ * errors the stream at once (see `amqpError`). Logs go to the source's logger. Closing cancels the consumer,
  * flushes pending acks and closes the channel: what did not settle goes back to the queue.
  *
  * `attempt`: the `x-rxq-attempt` header (1 when absent, as from any plain producer) plus, for a
@@ -46,8 +49,8 @@ export interface AmqpConnector extends Connector {
  *   .pipe(handle(ship, { concurrency: 16 }), retryWithResend({ maxAttempts: 5 }), ack())
  *   .subscribe();
  */
-export function amqp(queue: string, options: AmqpOptions = {}): AmqpConnector {
-  const s = settingsOf(queue, options);
+export function amqp<T = unknown>(queue: string, options: AmqpOptions<T> = {}): AmqpConnector<T> {
+  const s = settingsOf<T>(queue, options);
   let sessions = 0;
   const delayQueues = new Set<string>();
   return {

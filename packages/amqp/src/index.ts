@@ -1,14 +1,14 @@
 export { amqp } from './amqp.js';
 export type { AmqpConnector } from './amqp.js';
-export type {
-  AmqpOptions,
-  AmqpExchangeOptions,
-  AmqpQueueType,
-  AmqpConnection,
-  AmqpConnectionOption,
-} from './options.js';
+export type { AmqpOptions, AmqpExchangeOptions, AmqpQueueType } from './options.js';
+export type { AmqpConnectOptions, AmqpConnection, AmqpConnectionOption } from './connectionOption.js';
+export type { AmqpTlsOptions } from './tls.js';
 export type { AmqpDelivery } from './delivery.js';
-export { publish, publishAll } from './publish.js';
-export type { PublishOptions } from './publish.js';
-export { redactUrl } from './errors.js';
+export type { AmqpTransport } from './transport.js';
+export { toAmqplibTable } from './fieldTable.js';
+export { fieldText } from './fieldText.js';
+export type { AmqpFieldValue, AmqpNumberType, AmqpTable, AmqplibTable } from './fieldTable.js';
+export { publish, publishMany, publishAll } from './publish.js';
+export type { PublishOptions, PublishProperties } from './publish.js';
+export { amqpError, redactUrl } from './errors.js';
 export { delayBucket } from './topology.js';

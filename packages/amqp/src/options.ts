@@ -1,19 +1,11 @@
-import { InvalidOptionError, json, type Codec } from '@rxq/core';
-import type { Channel, ChannelModel, ConfirmChannel, Options } from 'amqplib';
-
-/**
- * A connection the user already has: an amqplib `ChannelModel` (from `connect`) or a recovering
- * one (from `connect(url, { recovery })`). rxq opens its own channels on it and never closes it.
- */
-export interface AmqpConnection {
-  createChannel(): Promise<Channel>;
-  createConfirmChannel(): Promise<ConfirmChannel>;
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
-/** Where rxq connects: a URL, amqplib's connect options, or an open connection. */
-export type AmqpConnectionOption = string | Options.Connect | AmqpConnection | ChannelModel;
+import { InvalidOptionError, json, rejectUnknownOptions, type Codec } from '@rxq/core';
+import { bool, name } from './check.js';
+import {
+  connectionOf,
+  connectSettings,
+  type AmqpConnectionOption,
+  type AmqpConnectOptions,
+} from './connectionOption.js';
 
 /** The kinds of queue the connector declares. */
 export type AmqpQueueType = 'classic' | 'quorum';
@@ -30,8 +22,8 @@ export interface AmqpExchangeOptions {
   readonly durable?: boolean;
 }
 
-/** Options of {@link amqp}. */
-export interface AmqpOptions {
+/** Options of {@link amqp}; `T` is the body type of its codec. */
+export interface AmqpOptions<T = unknown> extends AmqpConnectOptions {
   /** An AMQP URL, connect options, or an open amqplib connection. @default 'amqp://localhost' */
   readonly connection?: AmqpConnectionOption;
   /** Declare the queue (and exchange, binding) on every connect. @default true */
@@ -48,18 +40,18 @@ export interface AmqpOptions {
   readonly deadLetterQueue?: string;
   /** Prefix of the per-delay TTL queues used by delayed resends. @default `<queue>.delay.` */
   readonly delayQueuePrefix?: string;
-  /** How bodies are decoded (the connector's `defaultCodec`). @default json */
-  readonly codec?: Codec<unknown>;
+  /** How bodies are decoded (the connector's `defaultCodec`); its type is the bodies' type. @default json */
+  readonly codec?: Codec<T>;
   /** Longest a `receive` waits on an idle queue before it reports nothing. @default 1_000 */
   readonly pollMs?: number;
-  /** The `connection_name` client property, shown by `rabbitmqctl list_connections`. @default `rxq:<queue>` */
-  readonly connectionName?: string;
 }
 
 /** Validated options with every default filled in. */
-export interface AmqpSettings {
+export interface AmqpSettings<T = unknown> {
   readonly queue: string;
   readonly connection: AmqpConnectionOption;
+  /** amqplib's socket options for a connection rxq opens (TLS material included). */
+  readonly socketOptions: Readonly<Record<string, unknown>>;
   readonly assert: boolean;
   readonly queueType: AmqpQueueType;
   readonly durable: boolean;
@@ -67,21 +59,35 @@ export interface AmqpSettings {
   readonly exchange: Required<AmqpExchangeOptions> | undefined;
   readonly deadLetterQueue: string;
   readonly delayQueuePrefix: string;
-  readonly codec: Codec<unknown>;
+  readonly codec: Codec<T>;
   readonly pollMs: number;
   readonly connectionName: string;
 }
 
+const OPTIONS = [
+  'connection',
+  'assert',
+  'queueType',
+  'durable',
+  'queueArguments',
+  'exchange',
+  'deadLetterQueue',
+  'delayQueuePrefix',
+  'codec',
+  'pollMs',
+  'connectionName',
+  'tls',
+] as const;
+const EXCHANGE_OPTIONS = ['name', 'type', 'bindingKey', 'durable'] as const;
 const EXCHANGE_TYPES = ['direct', 'topic', 'fanout', 'headers'];
 
 /** Checks every option (throwing {@link InvalidOptionError} naming it) and fills in defaults. */
-export function settingsOf(queue: unknown, options: AmqpOptions): AmqpSettings {
+export function settingsOf<T>(queue: unknown, options: AmqpOptions<T>): AmqpSettings<T> {
   if (typeof queue !== 'string' || queue.length === 0 || queue.length > 255)
     throw new InvalidOptionError('queue', 'a queue name of 1 to 255 characters', queue);
+  rejectUnknownOptions(options, OPTIONS);
   const o = options as Record<string, unknown>;
-  const connection = options.connection ?? 'amqp://localhost';
-  if (!isConnectionOption(connection))
-    throw new InvalidOptionError('connection', 'an AMQP URL, connect options or an amqplib connection', connection);
+  const connection = connectionOf(options.connection);
   const queueType = options.queueType ?? 'classic';
   if (queueType !== 'classic' && queueType !== 'quorum')
     throw new InvalidOptionError('queueType', "'classic' or 'quorum'", queueType);
@@ -90,14 +96,16 @@ export function settingsOf(queue: unknown, options: AmqpOptions): AmqpSettings {
   const pollMs = options.pollMs ?? 1_000;
   if (typeof pollMs !== 'number' || !(pollMs > 0) || !Number.isFinite(pollMs))
     throw new InvalidOptionError('pollMs', 'a finite number > 0', pollMs);
-  const codec = options.codec ?? json;
+  const codec = options.codec ?? (json as Codec<T>);
   if (typeof codec?.decode !== 'function') throw new InvalidOptionError('codec', 'a Codec with decode()', codec);
   const queueArguments = options.queueArguments ?? {};
-  if (typeof queueArguments !== 'object' || queueArguments === null)
+  if (typeof queueArguments !== 'object' || queueArguments === null || Array.isArray(queueArguments))
     throw new InvalidOptionError('queueArguments', 'an object of x- arguments', queueArguments);
+  const connect = connectSettings(connection, options, `rxq:${queue}`);
   return {
     queue,
     connection,
+    socketOptions: connect.socketOptions,
     assert: bool('assert', o.assert, true),
     queueType,
     durable,
@@ -107,7 +115,7 @@ export function settingsOf(queue: unknown, options: AmqpOptions): AmqpSettings {
     delayQueuePrefix: name('delayQueuePrefix', options.delayQueuePrefix, `${queue}.delay.`),
     codec,
     pollMs,
-    connectionName: name('connectionName', options.connectionName, `rxq:${queue}`),
+    connectionName: connect.connectionName,
   };
 }
 
@@ -118,6 +126,7 @@ function exchangeOf(
   if (exchange === undefined) return undefined;
   if (typeof exchange !== 'object' || exchange === null)
     throw new InvalidOptionError('exchange', 'an object with a name', exchange);
+  rejectUnknownOptions(exchange, EXCHANGE_OPTIONS, 'exchange');
   const type = exchange.type ?? 'direct';
   if (!EXCHANGE_TYPES.includes(type)) throw new InvalidOptionError('exchange.type', EXCHANGE_TYPES.join(', '), type);
   return {
@@ -126,25 +135,4 @@ function exchangeOf(
     bindingKey: exchange.bindingKey ?? queue,
     durable: bool('exchange.durable', exchange.durable, true),
   };
-}
-
-function bool(option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value === 'boolean') return value;
-  throw new InvalidOptionError(option, 'a boolean', value);
-}
-
-function name(option: string, value: unknown, fallback: string | undefined): string {
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value === 'string' && value.length > 0 && value.length <= 255) return value;
-  throw new InvalidOptionError(option, 'a name of 1 to 255 characters', value);
-}
-
-function isConnectionOption(value: unknown): value is AmqpConnectionOption {
-  return typeof value === 'string' || (typeof value === 'object' && value !== null);
-}
-
-/** Whether the option is an open connection (rather than a way to open one). */
-export function isConnection(value: AmqpConnectionOption): value is AmqpConnection {
-  return typeof value === 'object' && typeof (value as Partial<AmqpConnection>).createChannel === 'function';
 }

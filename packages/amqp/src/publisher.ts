@@ -1,6 +1,7 @@
-import { RxqError } from '@rxq/core';
+import { NotFoundError, type Logger } from '@rxq/core';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
-import type { AmqpConnection } from './options.js';
+import { errorFields } from './connection.js';
+import type { AmqpConnection } from './connectionOption.js';
 
 interface InFlight {
   readonly queue: string;
@@ -17,14 +18,26 @@ interface InFlight {
 export class Publisher {
   private channel: Promise<ConfirmChannel> | undefined;
   private readonly inFlight = new Set<InFlight>();
+  /** Why the channel closed, for publishes rejected with a bare "channel closed". */
+  private lastError: unknown;
 
-  constructor(private readonly connection: AmqpConnection) {}
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly logger: Logger,
+  ) {}
 
   /** The confirm channel, for declarations before a publish. */
   get(): Promise<ConfirmChannel> {
     if (this.channel) return this.channel;
     const opening = this.connection.createConfirmChannel().then((channel) => {
-      channel.on('error', () => undefined);
+      this.lastError = undefined;
+      channel.on('error', (error: unknown) => {
+        this.lastError = error;
+        this.logger.warn(
+          { err: errorFields(error) },
+          'amqp: the channel of resends and dead letters closed with an error',
+        );
+      });
       channel.on('return', (message: Message) => this.onReturn(message));
       channel.on('close', () => {
         if (this.channel === opening) this.channel = undefined;
@@ -47,9 +60,19 @@ export class Publisher {
       await new Promise<void>((resolve, reject) => {
         channel.sendToQueue(queue, content, { ...options, mandatory: true }, (error: unknown) => {
           if (error !== null && error !== undefined)
-            reject(error instanceof Error ? error : new Error('the broker refused the publish (basic.nack)'));
+            reject(
+              this.lastError instanceof Error
+                ? this.lastError
+                : error instanceof Error
+                  ? error
+                  : new Error('the broker refused the publish (basic.nack)'),
+            );
           else if (entry.returned)
-            reject(new RxqError('AMQP_UNROUTABLE', `amqp: no queue "${queue}" took the message (unroutable)`));
+            reject(
+              new NotFoundError(
+                `amqp: no queue "${queue}" took the copy (returned unroutable): declare it, or let rxq declare it (assert: true)`,
+              ),
+            );
           else resolve();
         });
       });
@@ -72,6 +95,10 @@ export class Publisher {
 
   private onReturn(message: Message): void {
     const queue = message.fields.routingKey;
+    this.logger.warn(
+      { queue, replyCode: (message.fields as { replyCode?: unknown }).replyCode },
+      'amqp: the broker returned a copy no queue took',
+    );
     let match: InFlight | undefined;
     for (const entry of this.inFlight) {
       if (entry.returned || entry.queue !== queue) continue;

@@ -9,12 +9,13 @@ import {
 } from '@rxq/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { Acker } from './acker.js';
-import { lease, type ConnectionLease } from './connection.js';
+import { describeConnection, errorFields, lease, type ConnectionLease } from './connection.js';
 import { copyOptions, toDelivery, type AmqpDelivery } from './delivery.js';
 import { amqpError } from './errors.js';
 import { Inbox } from './inbox.js';
 import type { AmqpSettings } from './options.js';
 import { Publisher } from './publisher.js';
+import { keepRawHeaders } from './rawHeaders.js';
 import { assertMain, Topology } from './topology.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -48,7 +49,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
     this.idPrefix = `${sessionNumber}.`;
     this.inbox = new Inbox(s.pollMs);
     this.acker = new Acker(channel);
-    this.publisher = new Publisher(link.connection);
+    this.publisher = new Publisher(link.connection, context.logger);
     this.topology = new Topology(s, delayQueues);
   }
 
@@ -60,26 +61,43 @@ export class AmqpSession implements Session<AmqpDelivery> {
     delayQueues: Set<string>,
   ): Promise<AmqpSession> {
     let session: AmqpSession | undefined;
-    const link = await lease(s.connection, s.connectionName, (e) => session?.fail(lostError('connection closed', e)));
+    const { logger } = context;
+    const link = await lease({
+      connection: s.connection,
+      socketOptions: s.socketOptions,
+      connectionName: s.connectionName,
+      logger,
+      onClose: (e) => session?.fail(lostError('connection closed', e)),
+    });
     let channel: Channel | undefined;
     try {
       channel = await link.connection.createChannel();
+      if (!keepRawHeaders((channel as unknown as { connection?: unknown }).connection))
+        logger.warn(
+          { broker: describeConnection(s.connection) },
+          'amqp: this amqplib does not expose its frames: header types are inferred, copies may change them',
+        );
       const opened = new AmqpSession(s, context, link, channel, sessionNumber, delayQueues);
       session = opened;
-      channel.on('error', () => undefined);
-      channel.on('close', () => opened.fail(lostError('channel closed')));
+      let channelError: unknown;
+      channel.on('error', (error: unknown) => {
+        channelError = error;
+        logger.warn({ queue: s.queue, err: errorFields(error) }, 'amqp: consumer channel error');
+      });
+      channel.on('close', () => opened.fail(lostError('channel closed', channelError)));
       if (s.assert) await assertMain(channel, s);
       await channel.prefetch(context.maxInFlight, false);
       const reply = await channel.consume(s.queue, (m) => opened.onMessage(m), { noAck: false });
       opened.consumerTag = reply.consumerTag;
       if (opened.lostError) throw opened.lostError;
       opened.ready = true;
+      logger.info({ queue: s.queue, prefetch: context.maxInFlight }, 'amqp: consuming');
       return opened;
     } catch (error) {
       session?.markClosed();
       await channel?.close().catch(() => undefined);
       await link.release();
-      throw amqpError(`consuming from "${s.queue}"`, error);
+      throw amqpError(`consuming from "${s.queue}"`, error, ': declare the queue, or pass assert: true');
     }
   }
 
@@ -144,7 +162,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
     if (d.owner !== this || !this.acker.pending(d.tag)) return;
     try {
       const queue = await target(await this.publisher.get());
-      await this.publisher.publish(queue, d.payload, copyOptions(d.message, headers));
+      await this.publisher.publish(queue, d.payload, copyOptions(d.transport, headers));
     } catch (error) {
       this.acker.requeue(d.tag);
       throw amqpError(`republishing a message of "${this.s.queue}"`, error);
@@ -154,6 +172,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
 
   private onMessage(message: ConsumeMessage | null): void {
     if (message === null) {
+      this.context.logger.warn({ queue: this.s.queue }, 'amqp: the broker cancelled the consumer (queue deleted?)');
       this.fail(
         new ConnectionLostError(`amqp: the broker cancelled the consumer of "${this.s.queue}" (queue deleted?)`),
       );

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { text } from '@rxq/core';
 import type { ContractHarness, DeadLetterView } from '@rxq/core/testing';
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import { amqp, publishAll, type AmqpConnector, type AmqpOptions, type AmqpQueueType } from '../src/index.js';
+import { amqp, publishMany, type AmqpConnector, type AmqpOptions, type AmqpQueueType } from '../src/index.js';
 
 export const BROKER_URL = process.env.RXQ_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -74,8 +74,8 @@ export async function contractHarness(queueType: AmqpQueueType): Promise<Contrac
   const t = await testQueue(`contract.${queueType}`, queueType);
   return {
     connector: () => t.connector(),
-    publish: (bodies) => publishAll(t.admin, t.queue, bodies),
-    publishRaw: (payloads) => publishAll(t.admin, t.queue, payloads, { codec: text }),
+    publish: (bodies) => publishMany(t.admin, t.queue, bodies),
+    publishRaw: (payloads) => publishMany(t.admin, t.queue, payloads, { codec: text }),
     deadLetters: async (): Promise<DeadLetterView[]> =>
       (await t.peek(`${t.queue}.dead`)).map((m) => ({
         raw: m.content,

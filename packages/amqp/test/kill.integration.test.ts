@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
-import { publishAll } from '../src/index.js';
+import { publishMany } from '../src/index.js';
 import { testQueue, BROKER_URL, type TestQueue } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/consumer.mjs', import.meta.url));
@@ -41,7 +41,7 @@ function consumer(queue: string, seen: Map<number, number>, mine: Set<number>) {
 
 it('loses nothing when consumers are SIGKILLed mid-stream; duplicates stay within the prefetch', async () => {
   t = await testQueue('kill');
-  await publishAll(
+  await publishMany(
     t.admin,
     t.queue,
     Array.from({ length: N }, (_, n) => ({ n })),

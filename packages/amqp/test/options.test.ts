@@ -1,6 +1,23 @@
-import { InvalidOptionError } from '@rxq/core';
-import { describe, expect, it } from 'vitest';
-import { amqp, delayBucket, redactUrl, type AmqpOptions } from '../src/index.js';
+import { InvalidOptionError, json, text, type Connector } from '@rxq/core';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  amqp,
+  delayBucket,
+  publish,
+  redactUrl,
+  type AmqpConnection,
+  type AmqpConnector,
+  type AmqpDelivery,
+  type AmqpOptions,
+} from '../src/index.js';
+
+/** An object with a connection's shape (rxq only calls its methods once a session opens). */
+const connectionLike = (): AmqpConnection => ({
+  createChannel: () => Promise.reject(new Error('not used')),
+  createConfirmChannel: () => Promise.reject(new Error('not used')),
+  on: () => undefined,
+  removeListener: () => undefined,
+});
 
 describe('amqp options', () => {
   it.each<[string, unknown, AmqpOptions]>([
@@ -18,6 +35,67 @@ describe('amqp options', () => {
     const attempt = () => amqp(queue as string, options);
     expect(attempt).toThrow(InvalidOptionError);
     expect(attempt).toThrow(expect.objectContaining({ option }));
+  });
+
+  it.each<[string, AmqpOptions, RegExp]>([
+    ['a top-level typo', { pollMS: 5 } as AmqpOptions, /Unknown option `pollMS`; did you mean `pollMs`\?/],
+    [
+      'a typo in exchange',
+      { exchange: { name: 'x', bindingkey: 'k' } as never },
+      /`exchange.bindingkey`; did you mean `exchange.bindingKey`/,
+    ],
+    [
+      'a typo in tls',
+      { connection: 'amqps://h', tls: { passphrse: 'p' } as never },
+      /`tls.passphrse`; did you mean `tls.passphrase`/,
+    ],
+    [
+      'a typo in connect options',
+      { connection: { hostnme: 'h' } as never },
+      /`connection.hostnme`; did you mean `connection.hostname`/,
+    ],
+  ])('rejects an unknown option by its path: %s', (_, options, message) => {
+    expect(() => amqp('q', options)).toThrow(InvalidOptionError);
+    expect(() => amqp('q', options)).toThrow(message);
+  });
+
+  it('takes a passed connection by its shape, and names the options it cannot honour on it', () => {
+    expect(() => amqp('q', { connection: connectionLike() })).not.toThrow();
+    expect(() => amqp('q', { connection: connectionLike(), connectionName: 'n', tls: {} })).toThrow(
+      expect.objectContaining({ option: 'tls, connectionName' }),
+    );
+    const partial = { createChannel: () => undefined } as unknown as AmqpConnection;
+    expect(() => amqp('q', { connection: partial })).toThrow(/createConfirmChannel/);
+    return expect(publish(connectionLike(), 'q', {}, { connectionName: 'n' })).rejects.toThrow(
+      expect.objectContaining({ option: 'connectionName' }),
+    );
+  });
+
+  it('takes TLS only for amqps://, and never echoes key material', () => {
+    expect(() => amqp('q', { connection: 'amqp://h', tls: { ca: 'x' } })).toThrow(
+      expect.objectContaining({ option: 'tls' }),
+    );
+    expect(() =>
+      amqp('q', { connection: 'amqps://h', tls: { ca: 'PEM', passphrase: 'pw', rejectUnauthorized: true } }),
+    ).not.toThrow();
+    const bad = () => amqp('q', { connection: 'amqps://h', tls: { key: 42 as never, passphrase: 'pw' } });
+    expect(bad).toThrow(expect.objectContaining({ option: 'tls.key' }));
+    expect(bad).not.toThrow(/42|pw/);
+    expect(() => amqp('q', { connection: 'redis://u:secret@h' })).toThrow(
+      expect.objectContaining({ option: 'connection' }),
+    );
+    expect(() => amqp('q', { connection: 'redis://u:secret@h' })).not.toThrow(/secret/);
+  });
+
+  it('types bodies by the codec', () => {
+    expectTypeOf(amqp('q', { codec: text })).toEqualTypeOf<AmqpConnector<string>>();
+    expectTypeOf(amqp('q')).toEqualTypeOf<AmqpConnector<unknown>>();
+    expectTypeOf(amqp('q', { codec: text })).toMatchTypeOf<Connector<AmqpDelivery, string>>();
+    expectTypeOf<ReturnType<AmqpConnector['defaultCodec']['decode']>>().toBeUnknown();
+    expectTypeOf(amqp('q', { codec: json })).toEqualTypeOf<AmqpConnector<unknown>>();
+    expectTypeOf(publish<string>)
+      .parameter(2)
+      .toEqualTypeOf<string | Uint8Array>();
   });
 
   it('names its queues after the queue, and has json as its default codec', () => {

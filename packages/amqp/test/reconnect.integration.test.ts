@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { ack, ConnectionGaveUpError, fromQueue, handle, RxqError, type Message } from '@rxq/core';
+import { ack, AuthenticationError, ConnectionGaveUpError, fromQueue, handle, RxqError, type Message } from '@rxq/core';
 import { collectAll, collectUntil } from '@rxq/core/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, expect, it } from 'vitest';
-import { amqp, publishAll } from '../src/index.js';
+import { amqp, publish, publishMany } from '../src/index.js';
 import { testQueue, type TestQueue } from './helpers.js';
 
 const run = promisify(execFile);
@@ -27,11 +27,15 @@ async function closeConnection(name: string): Promise<void> {
 
 it('reconnects after the broker closes its connection mid-stream and loses nothing', async () => {
   t = await testQueue('connloss');
-  await publishAll(t.admin, t.queue, bodies(600));
+  await publishMany(t.admin, t.queue, bodies(600));
   const name = `rxq-test-${randomUUID()}`;
+  const logs: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+  const log = (level: string) => (fields: Record<string, unknown>, message: string) =>
+    void logs.push({ level, message, fields });
   const source = fromQueue<{ n: number }>(t.connector({ connectionName: name }), {
     maxInFlight: 20,
     reconnect: { initialMs: 50, maxMs: 500 },
+    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
   });
   const statuses: string[] = [];
   source.status$.subscribe((s) => statuses.push(s.status));
@@ -69,11 +73,16 @@ it('reconnects after the broker closes its connection mid-stream and loses nothi
   expect(statuses.slice(statuses.indexOf('reconnecting'))).toContain('connected');
   expect(handled.size).toBe(600);
   expect(await t.ready()).toBe(0);
+  // Through the source's logger: each connect, and the loss with the broker's reason.
+  expect(logs.filter((l) => l.message === 'amqp: connected').length).toBeGreaterThanOrEqual(2);
+  const lost = logs.find((l) => l.message === 'amqp: connection lost');
+  expect(lost).toMatchObject({ level: 'warn', fields: { source: t.queue } });
+  expect(JSON.stringify(lost?.fields.err)).toContain('CONNECTION_FORCED');
 }, 60_000);
 
 it('reports a consumer the broker cancelled (queue deleted) as lost, reconnects and declares the queue again', async () => {
   t = await testQueue('cancel');
-  await publishAll(t.admin, t.queue, bodies(10));
+  await publishMany(t.admin, t.queue, bodies(10));
   const source = fromQueue<{ n: number }>(t.connector(), { reconnect: { initialMs: 50, maxMs: 200 } });
   const seen: number[] = [];
   let deleted = false;
@@ -95,7 +104,7 @@ it('reports a consumer the broker cancelled (queue deleted) as lost, reconnects 
   await firstValueFrom(source.status$.pipe(filter((s) => deleted && s.status === 'connected')));
   await channel.checkQueue(t.queue); // declared again by the new session
   await channel.close();
-  await publishAll(t.admin, t.queue, [{ n: 100 }]);
+  await publishMany(t.admin, t.queue, [{ n: 100 }]);
   await done;
   await source.stop();
   expect(seen).toContain(100);
@@ -114,13 +123,25 @@ it('gives up after reconnect.maxRetries on an unreachable broker, without the pa
 });
 
 it('errors the stream at once, not retryable, when the broker refuses the credentials', async () => {
-  const source = fromQueue(amqp('rxq.refused', { connection: 'amqp://guest:wrong-pass@127.0.0.1:5672' }));
+  const logs: unknown[] = [];
+  const log = (fields: Record<string, unknown>, message: string) => void logs.push([message, fields]);
+  const source = fromQueue(amqp('rxq.refused', { connection: 'amqp://guest:wrong-pass@127.0.0.1:5672' }), {
+    logger: { debug: log, info: log, warn: log, error: log },
+  });
   const statuses: string[] = [];
-  source.status$.subscribe((s) => statuses.push(s.status));
+  const events: unknown[] = [];
+  source.status$.subscribe((s) => {
+    statuses.push(s.status);
+    events.push({ status: s.status, error: (s.error as Error | undefined)?.message });
+  });
   const error = await collectAll(source).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(RxqError);
-  expect((error as RxqError).code).toBe('AMQP_ACCESS_REFUSED');
+  expect(error).toBeInstanceOf(AuthenticationError);
+  expect((error as RxqError).code).toBe('AUTHENTICATION_FAILED');
   expect((error as RxqError).retryable).toBe(false);
-  expect((error as Error).message).not.toContain('wrong-pass');
   expect(statuses).not.toContain('reconnecting');
+  expect(JSON.stringify([(error as Error).message, events, logs])).not.toContain('wrong-pass');
+  // The publish helper says the same.
+  const published = await publish('amqp://guest:wrong-pass@127.0.0.1:5672', 'rxq.refused', {}).catch((e: unknown) => e);
+  expect(published).toBeInstanceOf(AuthenticationError);
+  expect((published as Error).message).not.toContain('wrong-pass');
 });

@@ -2,7 +2,7 @@ import { ack, fixed, fromQueue, handle, retryWithResend, type Message } from '@r
 import { collectUntil } from '@rxq/core/testing';
 import { tap } from 'rxjs';
 import { afterEach, expect, it } from 'vitest';
-import { publish, publishAll } from '../src/index.js';
+import { publish, publishMany } from '../src/index.js';
 import { testQueue, type TestQueue } from './helpers.js';
 
 interface N {
@@ -16,7 +16,7 @@ afterEach(async () => {
 
 it('never has more than maxInFlight unacked deliveries out: the rest stays ready in the broker', async () => {
   t = await testQueue('bounded');
-  await publishAll(
+  await publishMany(
     t.admin,
     t.queue,
     Array.from({ length: 60 }, (_, n) => ({ n })),

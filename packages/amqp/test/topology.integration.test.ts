@@ -1,8 +1,8 @@
-import { ack, fromQueue, handle, text, type Message, type RxqError } from '@rxq/core';
+import { ack, fromQueue, handle, NotFoundError, silentLogger, text, type Message, type RxqError } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
 import { filter, firstValueFrom, tap } from 'rxjs';
 import { afterEach, expect, it } from 'vitest';
-import { amqp, publish, publishAll } from '../src/index.js';
+import { amqp, publish, publishMany } from '../src/index.js';
 import { BROKER_URL, testQueue, type TestQueue } from './helpers.js';
 
 let t: TestQueue | undefined;
@@ -22,16 +22,19 @@ it('declares an exchange and binding when asked, and exposes the routing key as 
     const done = collectUntil(source.pipe(tap((m) => void (seen.push(m), m.ack()))), (ms) => ms.length === 2);
     // Declared (exchange and binding too) before the session counts as connected.
     await firstValueFrom(source.status$.pipe(filter((s) => s.status === 'connected')));
-    await publishAll(t.admin, 'orders.new', [{ n: 1 }], { exchange });
-    await publishAll(t.admin, 'invoices.new', [{ n: 2 }], { exchange }); // not bound: dropped
-    await publishAll(t.admin, 'orders.paid', [{ n: 3 }], { exchange });
+    await publishMany(t.admin, 'orders.new', [{ n: 1 }], { exchange });
+    // Not bound: the broker returns it, and the publish says so instead of resolving.
+    const unroutable = await publishMany(t.admin, 'invoices.new', [{ n: 2 }], { exchange }).catch((e: unknown) => e);
+    expect(unroutable).toBeInstanceOf(NotFoundError);
+    expect((unroutable as Error).message).toContain(`no queue is bound to exchange "${exchange}"`);
+    await publishMany(t.admin, 'orders.paid', [{ n: 3 }], { exchange });
     await done;
-    await source.stop();
     expect(seen.map((m) => [m.body.n, m.key])).toEqual([
       [1, 'orders.new'],
       [3, 'orders.paid'],
     ]);
   } finally {
+    await source.stop(); // before the cleanup: a running source would declare them again
     const ch = await t.admin.createChannel();
     await ch.deleteExchange(exchange);
     await ch.close();
@@ -56,34 +59,35 @@ it('consumes on a connection the user owns, and leaves it open', async () => {
   await ch.close();
 });
 
-it('with assert: false, waits for a queue that does not exist yet instead of erroring', async () => {
+it('with assert: false, errors the stream at once (NotFoundError, not retried) on a queue that does not exist', async () => {
   t = await testQueue('noassert');
-  const missing = `${t.queue}.later`;
-  const source = fromQueue<{ n: number }>(amqp(missing, { connection: BROKER_URL, assert: false }), {
+  const missing = `${t.queue}.missing`;
+  const source = fromQueue(amqp(missing, { connection: BROKER_URL, assert: false }), {
     reconnect: { initialMs: 20, maxMs: 100 },
   });
   const statuses: string[] = [];
   source.status$.subscribe((s) => statuses.push(s.status));
-  const done = collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
-  await expect.poll(() => statuses.filter((s) => s === 'reconnecting').length).toBeGreaterThan(1);
-  const ch = await t.admin.createChannel();
-  await ch.assertQueue(missing, { durable: false, autoDelete: false });
-  await publish(t.admin, missing, { n: 9 });
-  const [m] = await done;
-  await source.stop();
-  expect(m?.body).toEqual({ n: 9 });
-  await ch.deleteQueue(missing);
-  await ch.close();
+  const error = await collectUntil(source, () => false).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(NotFoundError);
+  expect(error).toMatchObject({ code: 'NOT_FOUND', retryable: false });
+  expect((error as Error).message).toContain(missing);
+  expect(statuses).not.toContain('reconnecting');
 });
 
 it('with assert: false, a dead letter no queue takes is reported and the original kept, not dropped', async () => {
   t = await testQueue('unroutable');
   await publish(t.admin, t.queue, '{broken', { codec: text });
   const errors: RxqError[] = [];
-  const source = fromQueue(t.connector({ assert: false }), { onError: (e) => errors.push(e) });
+  const warnings: string[] = [];
+  const logger = {
+    ...silentLogger,
+    warn: (_: Record<string, unknown>, message: string) => void warnings.push(message),
+  };
+  const source = fromQueue(t.connector({ assert: false }), { onError: (e) => errors.push(e), logger });
   const subscription = source.subscribe();
   await expect.poll(() => errors.length).toBeGreaterThan(0);
-  expect(errors[0]?.code).toBe('AMQP_UNROUTABLE');
+  expect(errors[0]?.code).toBe('NOT_FOUND');
+  expect(warnings).toContain('amqp: the broker returned a copy no queue took');
   const ch = await t.admin.createChannel();
   await ch.assertQueue(`${t.queue}.dead`, { durable: true });
   await ch.close();
