@@ -1,0 +1,4 @@
+export { handleInWorkers } from './handleInWorkers.js';
+export type { HandleInWorkersOptions } from './handleInWorkers.js';
+export { WorkerCrashedError, WorkerInitError, WorkerHandlerError } from './errors.js';
+export type { WorkerMessage, WireError } from './wire.js';
