@@ -2,3 +2,5 @@ export { handleInWorkers } from './handleInWorkers.js';
 export type { HandleInWorkersOptions } from './handleInWorkers.js';
 export { WorkerCrashedError, WorkerInitError, WorkerHandlerError } from './errors.js';
 export type { WorkerMessage, WireError } from './wire.js';
+export { fixedRate } from './fixedRate.js';
+export type { FixedRateOptions, Overrun, Tick } from './fixedRate.js';
