@@ -80,17 +80,18 @@ export function toTask(item: Item, transfer: boolean): { task: WorkerTask; trans
       const buffer = movable(m);
       if (buffer) transferList.push(buffer);
     }
-    const w: WorkerMessage = {
+    // Only the fields the message has: every field costs its share of the structured clone.
+    const w: { -readonly [K in keyof WorkerMessage]: WorkerMessage[K] } = {
       id: m.id,
       body: m.body,
       headers: m.headers,
       attempt: m.attempt,
       source: m.source,
-      key: m.key,
-      partition: m.partition,
-      offset: m.offset,
-      timestamp: m.timestamp,
     };
+    if (m.key !== undefined) w.key = m.key;
+    if (m.partition !== undefined) w.partition = m.partition;
+    if (m.offset !== undefined) w.offset = m.offset;
+    if (m.timestamp !== undefined) w.timestamp = m.timestamp;
     return w;
   });
   return { task: { batch, messages: plain }, transferList };
