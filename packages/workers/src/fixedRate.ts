@@ -1,25 +1,6 @@
-import { errorInfo, InvalidOptionError, rejectUnknownOptions, silentLogger, type Logger } from '@rxq/core';
+import { InvalidOptionError, rejectUnknownOptions, silentLogger, type Logger } from '@rxq/core';
 import { asyncScheduler, from, Observable, type ObservableInput, type SchedulerLike, type Subscription } from 'rxjs';
-
-/** A tick that took longer than the period: the next one starts at once, with no catch-up burst. */
-export interface Overrun {
-  /** The tick that overran, from 0. */
-  readonly tick: number;
-  /** How long its work took (from the tick's start until its work completed), ms. */
-  readonly tookMs: number;
-  /** The period it had. */
-  readonly periodMs: number;
-  /** How late the next tick starts against the schedule: `tookMs - periodMs`. */
-  readonly lateMs: number;
-}
-
-/** What each tick's work is handed. */
-export interface Tick {
-  /** From 0. */
-  readonly tick: number;
-  /** When the tick started, on the scheduler's clock (ms). */
-  readonly startedAt: number;
-}
+import { overrunReporter, TickClock, type Overrun, type Tick } from './tickClock.js';
 
 /** Options of {@link fixedRate}. */
 export interface FixedRateOptions {
@@ -63,20 +44,18 @@ export function fixedRate<R>(work: (tick: Tick) => ObservableInput<R>, options: 
   if (typeof periodMs !== 'number' || !(periodMs > 0) || !Number.isFinite(periodMs))
     throw new InvalidOptionError('periodMs', 'a finite number > 0', periodMs);
   const scheduler = options.scheduler ?? asyncScheduler;
-  const logger = options.logger ?? silentLogger;
-  const name = options.name ?? 'fixedRate';
-  const onOverrun = options.onOverrun;
+  const report = overrunReporter(options.name ?? 'fixedRate', options.logger ?? silentLogger, options.onOverrun);
 
   return new Observable<R>((subscriber) => {
-    let tick = 0;
+    const clock = new TickClock(periodMs, report);
     let inner: Subscription | undefined;
     let timer: Subscription | undefined;
 
     const start = (): void => {
-      const current: Tick = { tick: tick++, startedAt: scheduler.now() };
+      const tick = clock.begin(scheduler.now());
       let input: ObservableInput<R>;
       try {
-        input = work(current);
+        input = work(tick);
       } catch (error) {
         subscriber.error(error);
         return;
@@ -84,23 +63,8 @@ export function fixedRate<R>(work: (tick: Tick) => ObservableInput<R>, options: 
       inner = from(input).subscribe({
         next: (value) => subscriber.next(value),
         error: (error: unknown) => subscriber.error(error),
-        complete: () => {
-          const tookMs = scheduler.now() - current.startedAt;
-          if (tookMs > periodMs) {
-            const overrun: Overrun = { tick: current.tick, tookMs, periodMs, lateMs: tookMs - periodMs };
-            logger.warn(
-              { name, ...overrun },
-              `${name}: tick ${current.tick} took ${tookMs} ms, over its ${periodMs} ms period`,
-            );
-            try {
-              onOverrun?.(overrun);
-            } catch (error) {
-              logger.error({ name, error: errorInfo(error) }, `${name}: onOverrun threw`);
-            }
-          }
-          // Scheduled even at 0 ms, so that synchronous work never recurses.
-          timer = scheduler.schedule(start, Math.max(0, periodMs - tookMs));
-        },
+        // Scheduled even at 0 ms, so that synchronous work never recurses.
+        complete: () => (timer = scheduler.schedule(start, clock.end(scheduler.now()))),
       });
     };
     start();
