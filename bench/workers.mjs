@@ -24,7 +24,7 @@ const consumer = fileURLToPath(new URL('./workers-consumer.mjs', import.meta.url
 /**
  * Runs `operator` over `warm` + n memory messages until all are acked, timing the window from the
  * `warm`-th ack to the last (so thread start-up and JIT warm-up stay out of it):
- * { seconds, msgsPerSec, cpuUsPerMsg } with the CPU of every thread of the process.
+ * { seconds, msgsPerSec, cpuUsPerMsg, coresUsed } with the CPU of every thread of the process.
  */
 function drain(n, warm, operator) {
   const queue = new MemoryQueue();
@@ -50,6 +50,8 @@ function drain(n, warm, operator) {
             seconds: Math.round(seconds * 1000) / 1000,
             msgsPerSec: Math.round(n / seconds),
             cpuUsPerMsg: Math.round(((c.user + c.system) / n) * 10) / 10,
+            // CPU seconds per wall second: how many cores the case got (2 threads can use 2).
+            coresUsed: Math.round(((c.user + c.system) / 1e6 / seconds) * 100) / 100,
           });
         }
       },
