@@ -10,6 +10,7 @@ import { cleanup, client, handledNumbers, uniqueName, until } from './helpers.js
 
 const consumer = fileURLToPath(new URL('./fixtures/consumer.mjs', import.meta.url));
 const crash = fileURLToPath(new URL('./fixtures/crash.mjs', import.meta.url));
+const stubborn = fileURLToPath(new URL('./fixtures/stubborn.mjs', import.meta.url));
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const admin = client();
 afterAll(() => admin.quit());
@@ -146,6 +147,45 @@ describe('supervise', () => {
     expect(errors.some((m) => m.includes('kept dying (2 restarts in a row): giving up'))).toBe(true);
     expect(err.some((l) => /^\[crash\.mjs#[01] \d+\] cannot start: no configuration$/.test(l))).toBe(true);
     expect(events.at(-1)).toEqual({ type: 'stopped', exitCode: EXIT_CODES.gaveUp });
+  });
+
+  it('SIGKILLs a child that has not exited after drainTimeoutMs, and exits 3', async () => {
+    const events: SupervisorEvent[] = [];
+    const stdout = new PassThrough();
+    const out = lines(stdout);
+    const supervisor = supervise({
+      module: stubborn,
+      processes: 1,
+      drainTimeoutMs: 300,
+      signals: false,
+      stdout,
+      onEvent: (e) => events.push(e),
+    });
+    await until(() => out.some((l) => l.endsWith('] running')), 10_000, 'child running');
+    const started = performance.now();
+    expect(await supervisor.stop()).toBe(EXIT_CODES.drainTimedOut);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect(out.some((l) => l.endsWith('] SIGTERM ignored'))).toBe(true);
+    expect(events.find((e) => e.type === 'exited')).toMatchObject({ signal: 'SIGKILL' });
+  });
+
+  it('`rxq run` exits 2 with its usage on a wrong command line', async () => {
+    const run = (...args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        child.once('close', (code) => resolve({ code, stderr }));
+      });
+    const missing = await run('run');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('missing the module to run');
+    expect(missing.stderr).toContain('Usage: rxq run <module>');
+    const bad = await run('run', consumer, '--processes', 'many');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--processes expects a number');
+    const unknown = await run('start', consumer);
+    expect(unknown.code).toBe(2);
   });
 
   it('rejects unknown options, also nested ones', () => {
