@@ -46,6 +46,10 @@ export class ChildSlot {
     const { host, index } = this;
     const child = spawn(process.execPath, [...host.execArgv, host.module, ...host.args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own: a terminal's Ctrl-C (SIGINT to the foreground group) reaches
+      // the runner alone, which then asks each child once; a second signal would end a child's
+      // drain (shutdownSignal listens once).
+      detached: true,
       env: {
         ...process.env,
         ...host.env,

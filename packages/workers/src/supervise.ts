@@ -10,6 +10,7 @@ import {
   type Backoff,
   type Logger,
 } from '@rxq/core';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -138,6 +139,7 @@ export function supervise(options: SuperviseOptions): Supervisor {
   if (typeof options.module !== 'string' || options.module === '')
     throw new InvalidOptionError('module', 'the path of a module', options.module);
   const module = resolve(options.module);
+  if (!existsSync(module)) throw new InvalidOptionError('module', 'the path of an existing file', options.module);
   const processes = opt(options.processes, availableParallelism(), (v) => positiveInt('processes', v));
   const drainTimeoutMs = opt(options.drainTimeoutMs, 30_000, (v) => nonNegative('drainTimeoutMs', v));
   const restart = options.restart ?? {};
@@ -219,6 +221,7 @@ export function supervise(options: SuperviseOptions): Supervisor {
   const finish = (): void => {
     if (killTimer) clearTimeout(killTimer);
     for (const [signal, on] of listeners) process.off(signal, on);
+    process.off('exit', killAll);
     logger.info({ exitCode }, `all children of ${name} have exited`);
     emit({ type: 'stopped', exitCode });
     resolveDone(exitCode);
@@ -252,6 +255,11 @@ export function supervise(options: SuperviseOptions): Supervisor {
     return [signal, on] as const;
   });
 
+  // Children live in process groups of their own: if this process exits without a stop, they go too.
+  const killAll = (): void => {
+    for (const slot of slots) if (slot.alive) slot.kill();
+  };
+  process.once('exit', killAll);
   for (const slot of slots) slot.start();
   return { done, stop, pids: () => slots.map((s) => s.pid) };
 }

@@ -11,14 +11,22 @@ export function client(): Redis {
   return new Redis(REDIS_URL, { connectionName: 'rxq-test-workers' });
 }
 
-/** Deletes every key whose name starts with `stem` (what one test made). */
-export async function cleanup(redis: Redis, stem: string): Promise<void> {
+/** Every key matching `pattern` (a full SCAN). */
+export async function keysMatching(redis: Redis, pattern: string): Promise<string[]> {
+  const found: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${stem}*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
+    found.push(...keys);
   } while (cursor !== '0');
+  return found;
+}
+
+/** Deletes every key whose name starts with `stem` (what one test made). */
+export async function cleanup(redis: Redis, stem: string): Promise<void> {
+  const keys = await keysMatching(redis, `${stem}*`);
+  if (keys.length > 0) await redis.del(...keys);
 }
 
 /** Polls `check` until it holds or `timeoutMs` passes (a broker-side condition, not a sleep). */

@@ -1,12 +1,12 @@
 // The process runner against a real Redis reliable list: children are real processes of
 // test/fixtures/consumer.mjs; the runner under test is the built package (dist), as users run it.
 import { publish } from '@rxq/redis';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES, supervise, type SupervisorEvent } from '../dist/index.js';
-import { cleanup, client, handledNumbers, uniqueName, until } from './helpers.js';
+import { cleanup, client, handledNumbers, keysMatching, uniqueName, until } from './helpers.js';
 
 const consumer = fileURLToPath(new URL('./fixtures/consumer.mjs', import.meta.url));
 const crash = fileURLToPath(new URL('./fixtures/crash.mjs', import.meta.url));
@@ -30,6 +30,51 @@ function lines(stream: PassThrough): string[] {
     out.push(...parts);
   });
   return out;
+}
+
+/** Runs `rxq run` with 2 children under load, stops it with `signal`, and checks the drain. */
+async function gracefulStop(
+  signal: (runner: ChildProcess) => void,
+  { n, handleMs, before }: { n: number; handleMs: number; before: number },
+): Promise<void> {
+  const list = uniqueName('stop');
+  const done = `${list}:done`;
+  const N = n;
+  try {
+    await fill(list, N);
+    const runner = spawn(process.execPath, [cli, 'run', consumer, '--processes', '2', '--drain-timeout-ms', '8000'], {
+      env: { ...process.env, LIST: list, DONE: done, HANDLE_MS: String(handleMs) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, as a shell gives a foreground job
+    });
+    const stdout = new PassThrough();
+    runner.stdout.pipe(stdout);
+    const out = lines(stdout);
+    let stderr = '';
+    runner.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exit = new Promise<number | null>((resolve) => runner.once('close', (code) => resolve(code)));
+    await until(async () => (await admin.llen(done)) >= before, 30_000, `${before} handled`);
+    const stoppedAt = performance.now();
+    signal(runner);
+    const code = await exit;
+    const stopMs = performance.now() - stoppedAt;
+    expect(code, stderr).toBe(EXIT_CODES.ok);
+    expect(stopMs).toBeLessThan(8_000);
+    // Both children drained.
+    expect(out.filter((l) => /^\[consumer\.mjs#[01] \d+\] drained$/.test(l))).toHaveLength(2);
+    // Under load: work was left when the stop came, and it is all back in the list.
+    const handled = await handledNumbers(admin, done);
+    const left = (await admin.lrange(list, 0, -1)).map((p) => (JSON.parse(p) as { n: number }).n);
+    expect(handled.size).toBeLessThan(N);
+    expect(left.length).toBeGreaterThan(0);
+    const all = new Set([...handled, ...left]);
+    for (let n = 0; n < N; n++) expect(all.has(n)).toBe(true);
+    // No processing list holds anything: every in-flight message was settled or given back.
+    for (const key of await keysMatching(admin, `${list}:processing:*`)) expect(await admin.llen(key)).toBe(0);
+    expect(stderr).toContain('stopping 2 children of consumer.mjs');
+  } finally {
+    await cleanup(admin, list);
+  }
 }
 
 describe('supervise', () => {
@@ -82,46 +127,12 @@ describe('supervise', () => {
     }
   });
 
-  it('`rxq run` drains every child on SIGTERM under load and exits 0, nothing lost', async () => {
-    const list = uniqueName('stop');
-    const done = `${list}:done`;
-    const N = 4_000;
-    try {
-      await fill(list, N);
-      const runner = spawn(process.execPath, [cli, 'run', consumer, '--processes', '2', '--drain-timeout-ms', '8000'], {
-        env: { ...process.env, LIST: list, DONE: done, HANDLE_MS: '5' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const stdout = new PassThrough();
-      runner.stdout.pipe(stdout);
-      const out = lines(stdout);
-      let stderr = '';
-      runner.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const exit = new Promise<number | null>((resolve) => runner.once('close', (code) => resolve(code)));
-      await until(async () => (await admin.llen(done)) >= 300, 30_000, '300 handled');
-      const stoppedAt = performance.now();
-      runner.kill('SIGTERM');
-      const code = await exit;
-      const stopMs = performance.now() - stoppedAt;
-      expect(code, stderr).toBe(EXIT_CODES.ok);
-      expect(stopMs).toBeLessThan(8_000);
-      // Both children drained.
-      expect(out.filter((l) => /^\[consumer\.mjs#[01] \d+\] drained$/.test(l))).toHaveLength(2);
-      // Under load: work was left when the stop came, and it is all back in the list.
-      const handled = await handledNumbers(admin, done);
-      const left = (await admin.lrange(list, 0, -1)).map((p) => (JSON.parse(p) as { n: number }).n);
-      expect(handled.size).toBeLessThan(N);
-      expect(left.length).toBeGreaterThan(0);
-      const all = new Set([...handled, ...left]);
-      for (let n = 0; n < N; n++) expect(all.has(n)).toBe(true);
-      // No processing list holds anything: every in-flight message was settled or given back.
-      const [, processing] = await admin.scan('0', 'MATCH', `${list}:processing:*`, 'COUNT', 1000);
-      for (const key of processing) expect(await admin.llen(key)).toBe(0);
-      expect(stderr).toContain('stopping 2 children of consumer.mjs');
-    } finally {
-      await cleanup(admin, list);
-    }
-  });
+  it('`rxq run` drains every child on SIGTERM under load and exits 0, nothing lost', () =>
+    gracefulStop((runner) => runner.kill('SIGTERM'), { n: 4_000, handleMs: 5, before: 300 }));
+
+  // Slow handlers: a drain long enough for a second signal to a child to cut it short.
+  it('Ctrl-C (SIGINT to the whole foreground group) drains every child once and exits 0', () =>
+    gracefulStop((runner) => process.kill(-runner.pid!, 'SIGINT'), { n: 400, handleMs: 300, before: 16 }));
 
   it('gives up loudly on a child that keeps dying, and exits 1', async () => {
     const events: SupervisorEvent[] = [];
