@@ -86,9 +86,9 @@ export type SupervisorEvent =
   | { readonly type: 'stopped'; readonly exitCode: number };
 
 /**
- * The runner's exit codes: 0 every child drained and exited 0; 1 a child kept dying and the
+ * The runner's exit codes: 0 every child exited 0 after the stop; 1 a child kept dying and the
  * runner gave up; 3 a child was still running after `drainTimeoutMs` and was killed; 4 a child
- * exited with another code or a signal during the stop.
+ * exited with another code (or another signal than the SIGTERM it was sent) during the stop.
  */
 export const EXIT_CODES = { ok: 0, gaveUp: 1, drainTimedOut: 3, childFailed: 4 } as const;
 
@@ -190,8 +190,10 @@ export function supervise(options: SuperviseOptions): Supervisor {
     emit,
     exited(slot, code, signal, uptimeMs) {
       if (stopping) {
+        // A child that died of the SIGTERM it was sent obeyed the stop (it had not yet set up a
+        // drain, or does not have one): the broker redelivers what it held.
         if (slot.killed) worse(EXIT_CODES.drainTimedOut);
-        else if (code !== 0) worse(EXIT_CODES.childFailed);
+        else if (code !== 0 && signal !== 'SIGTERM') worse(EXIT_CODES.childFailed);
         if (slots.every((s) => !s.alive)) finish();
         return;
       }
