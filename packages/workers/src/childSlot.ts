@@ -2,7 +2,7 @@ import { errorInfo, type Logger } from '@rxq/core';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { SupervisorEvent } from './supervise.js';
+import type { SupervisorEvent } from './superviseOptions.js';
 
 /** What a slot needs from its supervisor. @internal */
 export interface SlotHost {

@@ -7,5 +7,6 @@ export type { FixedRateOptions } from './fixedRate.js';
 export type { Overrun, Tick } from './tickClock.js';
 export { atFixedRate } from './atFixedRate.js';
 export type { AtFixedRateOptions } from './atFixedRate.js';
-export { supervise, EXIT_CODES } from './supervise.js';
-export type { SuperviseOptions, RestartOptions, Supervisor, SupervisorEvent } from './supervise.js';
+export { supervise } from './supervise.js';
+export { EXIT_CODES } from './superviseOptions.js';
+export type { SuperviseOptions, RestartOptions, Supervisor, SupervisorEvent } from './superviseOptions.js';
