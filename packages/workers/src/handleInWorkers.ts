@@ -124,7 +124,10 @@ export function handleInWorkers<I extends Item, R = unknown>(
     throw new InvalidOptionError('handlerExport', 'an export name', v);
   });
   if (options.key !== undefined) checkFn('key', options.key);
-  const transfer = options.transfer ?? true;
+  const transfer = opt(options.transfer, true, (v) => {
+    if (typeof v === 'boolean') return v;
+    throw new InvalidOptionError('transfer', 'a boolean', v);
+  });
   const logger = options.logger ?? silentLogger;
   const timed = Number.isFinite(timeoutMs);
   const handleOptions: { -readonly [K in keyof HandleOptions<I>]: HandleOptions<I>[K] } = { concurrency };

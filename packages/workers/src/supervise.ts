@@ -53,6 +53,16 @@ export function supervise(options: SuperviseOptions): Supervisor {
     initialMs: opt(restart.initialMs, 200, (v) => nonNegative('restart.initialMs', v)),
     maxMs: opt(restart.maxMs, 10_000, (v) => nonNegative('restart.maxMs', v)),
   });
+  const strings = (name: string, v: readonly string[] | undefined): readonly string[] => {
+    if (v === undefined) return [];
+    if (Array.isArray(v) && v.every((a) => typeof a === 'string')) return v;
+    throw new InvalidOptionError(name, 'an array of strings', v);
+  };
+  const args = strings('args', options.args);
+  const execArgv = strings('execArgv', options.execArgv);
+  const env = options.env ?? {};
+  if (typeof env !== 'object' || env === null || Object.values(env).some((v) => typeof v !== 'string'))
+    throw new InvalidOptionError('env', 'an object of string values', env);
   const signals = options.signals === false ? [] : (options.signals ?? ['SIGTERM', 'SIGINT']);
   const logger = options.logger ?? silentLogger;
   const onEvent = options.onEvent;
@@ -81,9 +91,9 @@ export function supervise(options: SuperviseOptions): Supervisor {
     module,
     name,
     processes,
-    args: options.args ?? [],
-    execArgv: options.execArgv ?? [],
-    env: options.env ?? {},
+    args,
+    execArgv,
+    env,
     drainTimeoutMs,
     stdout: options.stdout ?? process.stdout,
     stderr: options.stderr ?? process.stderr,

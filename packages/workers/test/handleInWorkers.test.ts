@@ -189,6 +189,7 @@ describe('handleInWorkers', () => {
     );
     expect(() => handleInWorkers('./handler.mjs')).toThrow(InvalidOptionError);
     expect(() => handleInWorkers(fixture, { threads: 0 })).toThrow(InvalidOptionError);
+    expect(() => handleInWorkers(fixture, { transfer: 'yes' } as never)).toThrow(/Invalid option `transfer`/);
   });
 
   it('composes with retryWithResend and ack on a real source: a crash is retried, nothing is lost', async () => {

@@ -65,7 +65,7 @@ async function gracefulStop(
     await until(
       () => out.filter((l) => /^\[consumer\.mjs#[01] \d+\] drained$/.test(l)).length === 2,
       5_000,
-      'both drained',
+      () => `both children drained; the runner said:\n${stderr}\nthe children said:\n${out.slice(-20).join('\n')}`,
     );
     // Under load: work was left when the stop came, and it is all back in the list.
     const handled = await handledNumbers(admin, done);
@@ -213,6 +213,8 @@ describe('supervise', () => {
 
   it('rejects unknown options, also nested ones', () => {
     expect(() => supervise({ module: consumer, proceses: 2 } as never)).toThrow(/did you mean `processes`/);
+    expect(() => supervise({ module: consumer, env: { N: 1 } } as never)).toThrow(/Invalid option `env`/);
+    expect(() => supervise({ module: '/nonexistent/consumer.js' })).toThrow(/an existing file/);
     expect(() => supervise({ module: consumer, restart: { maxRestart: 1 } } as never)).toThrow(
       /restart\.maxRestart.*restart\.maxRestarts/,
     );
