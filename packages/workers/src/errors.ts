@@ -16,6 +16,22 @@ export class WorkerCrashedError extends RxqError {
 }
 
 /**
+ * `maxConsecutiveCrashes` threads died in a row with no item finished in between:
+ * `handleInWorkers` errors its stream with it rather than fail every message as crashed. Not
+ * retryable; `cause` is the last crash.
+ */
+export class WorkersGaveUpError extends RxqError {
+  constructor(crashes: number, cause: unknown) {
+    super(
+      'WORKERS_GAVE_UP',
+      `${crashes} worker threads died in a row without finishing a message; raise maxConsecutiveCrashes if a burst of such messages is expected.`,
+      { cause },
+    );
+    this.name = 'WorkersGaveUpError';
+  }
+}
+
+/**
  * The worker module could not be loaded, or its `init` export failed, in a new thread. Not
  * retryable: `handleInWorkers` errors its stream with it (the source then releases its messages),
  * since no message can be handled until the module or its configuration is mended.

@@ -20,7 +20,7 @@ import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { remoteError, WorkerCrashedError, WorkerInitError } from './errors.js';
+import { remoteError, WorkerCrashedError, WorkerInitError, WorkersGaveUpError } from './errors.js';
 import type { PoolData } from './workerEntry.js';
 import { toTask, type WorkerReply } from './wire.js';
 
@@ -53,6 +53,14 @@ export interface HandleInWorkersOptions<I> {
    * A moved body reads as empty on the main thread afterwards. @default true
    */
   readonly transfer?: boolean;
+  /**
+   * Thread deaths in a row, with no item finished in between, after which the stream errors with
+   * {@link WorkersGaveUpError} instead of failing more messages as crashed: a module that kills
+   * its thread while loading would otherwise fail every message until each is dead-lettered. Off
+   * by default, since a burst of messages that each crash a thread would trip it too.
+   * @default Infinity
+   */
+  readonly maxConsecutiveCrashes?: number;
   /** Where crashes, timeouts and init failures are logged. @default silentLogger */
   readonly logger?: Logger;
   /** Scheduler for timeouts (tests). @default asyncScheduler */
@@ -67,6 +75,7 @@ const KNOWN = [
   'initData',
   'handlerExport',
   'transfer',
+  'maxConsecutiveCrashes',
   'logger',
   'scheduler',
 ] as const;
@@ -128,6 +137,9 @@ export function handleInWorkers<I extends Item, R = unknown>(
     if (typeof v === 'boolean') return v;
     throw new InvalidOptionError('transfer', 'a boolean', v);
   });
+  const maxConsecutiveCrashes = opt(options.maxConsecutiveCrashes, Infinity, (v) =>
+    positiveInt('maxConsecutiveCrashes', v, true),
+  );
   const logger = options.logger ?? silentLogger;
   const timed = Number.isFinite(timeoutMs);
   const handleOptions: { -readonly [K in keyof HandleOptions<I>]: HandleOptions<I>[K] } = { concurrency };
@@ -152,7 +164,15 @@ export function handleInWorkers<I extends Item, R = unknown>(
       pool.on('error', (error: unknown) =>
         logger.error({ error: errorInfo(error), module: url }, 'a worker thread failed between tasks'),
       );
-      let initFailed = false;
+      let failed = false;
+      let crashesInARow = 0;
+      /** Errors the stream once (the source releases what it holds), logging why. */
+      const fail = (error: Error, fields: Record<string, unknown>): void => {
+        if (failed) return;
+        failed = true;
+        logger.error({ module: url, ...fields }, error.message);
+        subscriber.error(error);
+      };
 
       const dispatch = async (item: I, context: HandlerContext): Promise<R> => {
         const { task, transferList } = toTask(item, transfer);
@@ -175,8 +195,12 @@ export function handleInWorkers<I extends Item, R = unknown>(
             { module: url, error: errorInfo(error) },
             'a worker thread died: its messages fail as retryable, the thread is replaced',
           );
-          throw new WorkerCrashedError(error);
+          const crashed = new WorkerCrashedError(error);
+          if (++crashesInARow >= maxConsecutiveCrashes)
+            fail(new WorkersGaveUpError(crashesInARow, crashed), { crashesInARow });
+          throw crashed;
         }
+        crashesInARow = 0;
         if (reply.t === 'ok') return reply.value as R;
         if (reply.t === 'failed') {
           const error = remoteError(reply.error);
@@ -190,11 +214,7 @@ export function handleInWorkers<I extends Item, R = unknown>(
           throw error;
         }
         const error = new WorkerInitError(url, reply.stage, reply.error);
-        if (!initFailed) {
-          initFailed = true;
-          logger.error({ module: url, stage: reply.stage, error: reply.error }, error.message);
-          subscriber.error(error);
-        }
+        fail(error, { stage: reply.stage, error: reply.error });
         throw error;
       };
 

@@ -1,6 +1,6 @@
 export { handleInWorkers } from './handleInWorkers.js';
 export type { HandleInWorkersOptions } from './handleInWorkers.js';
-export { WorkerCrashedError, WorkerInitError, WorkerHandlerError } from './errors.js';
+export { WorkerCrashedError, WorkerInitError, WorkerHandlerError, WorkersGaveUpError } from './errors.js';
 export type { WorkerMessage, WireError } from './wire.js';
 export { fixedRate } from './fixedRate.js';
 export type { FixedRateOptions } from './fixedRate.js';

@@ -21,6 +21,7 @@ import {
   WorkerCrashedError,
   WorkerHandlerError,
   WorkerInitError,
+  WorkersGaveUpError,
 } from '../dist/index.js';
 
 const fixture = new URL('./fixtures/handler.mjs', import.meta.url);
@@ -125,6 +126,26 @@ describe('handleInWorkers', () => {
     expect(error).toBeInstanceOf(WorkerInitError);
     expect((error as WorkerInitError).stage).toBe('load');
     expect((error as Error).message).toContain('no function export named "default"');
+  });
+
+  it('a module that kills its thread while loading: every message fails as crashed, or the stream gives up with maxConsecutiveCrashes', async () => {
+    const exitAtLoad = new URL('./fixtures/exitAtLoad.mjs', import.meta.url);
+    const items = () => Array.from({ length: 5 }, (_, i) => msg(`m${i}`, {}));
+    const outcomes = await lastValueFrom(from(items()).pipe(handleInWorkers(exitAtLoad, { threads: 1 }), toArray()));
+    expect(outcomes).toHaveLength(5);
+    for (const o of outcomes) expect(!o.ok && o.error).toBeInstanceOf(WorkerCrashedError);
+
+    const seen: Outcome<Message<unknown>>[] = [];
+    const error: unknown = await new Promise((resolve) =>
+      from(items())
+        .pipe(handleInWorkers(exitAtLoad, { threads: 1, maxConsecutiveCrashes: 3 }))
+        .subscribe({ next: (o) => seen.push(o), error: resolve, complete: () => resolve(undefined) }),
+    );
+    expect(error).toBeInstanceOf(WorkersGaveUpError);
+    expect((error as WorkersGaveUpError).code).toBe('WORKERS_GAVE_UP');
+    expect(isRetryable(error)).toBe(false);
+    expect((error as Error).cause).toBeInstanceOf(WorkerCrashedError);
+    expect(seen).toHaveLength(2); // the third crash errors the stream instead of failing its message
   });
 
   it('keeps per-key order through the pool while different keys run in parallel', async () => {
