@@ -12,73 +12,17 @@ import {
   type HandleOptions,
   type HandlerContext,
   type Item,
-  type Logger,
   type Outcome,
 } from '@rxq/core';
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { Observable, type OperatorFunction } from 'rxjs';
+import { KNOWN_OPTIONS, type HandleInWorkersOptions } from './handleInWorkersOptions.js';
 import { remoteError, WorkerCrashedError, WorkerInitError, WorkersGaveUpError } from './errors.js';
 import type { PoolData } from './workerEntry.js';
 import { toTask, type WorkerReply } from './wire.js';
-
-/** Options of {@link handleInWorkers}. */
-export interface HandleInWorkersOptions<I> {
-  /** Worker threads in the pool, started when the stream is subscribed. @default os.availableParallelism() */
-  readonly threads?: number;
-  /**
-   * Items handed to the pool at once. Above `threads` the extra items wait in the pool's queue
-   * (and their `timeoutMs` runs while they wait). @default threads
-   */
-  readonly concurrency?: number;
-  /**
-   * A handler still running after this fails with `HandlerTimeoutError` (retryable), and its
-   * thread is terminated and replaced: a stuck handler cannot hold a thread. @default Infinity
-   */
-  readonly timeoutMs?: number;
-  /** As `handle`'s `key`: items with the same key run one after another, in arrival order. @default none */
-  readonly key?: (item: I) => unknown;
-  /**
-   * Passed (structured-cloned) to the module's `init(data, { threadId })` export, which every
-   * thread runs once before its first message. @default undefined
-   */
-  readonly initData?: unknown;
-  /** The module's export that handles an item. @default 'default' */
-  readonly handlerExport?: string;
-  /**
-   * Move a body's bytes to the thread instead of copying them, where that is safe: the body is a
-   * `Uint8Array` owning its whole buffer, shared with nothing else of the message (its `raw`).
-   * A moved body reads as empty on the main thread afterwards. @default true
-   */
-  readonly transfer?: boolean;
-  /**
-   * Thread deaths in a row, with no item finished in between, after which the stream errors with
-   * {@link WorkersGaveUpError} instead of failing more messages as crashed: a module that kills
-   * its thread while loading would otherwise fail every message until each is dead-lettered. Off
-   * by default, since a burst of messages that each crash a thread would trip it too.
-   * @default Infinity
-   */
-  readonly maxConsecutiveCrashes?: number;
-  /** Where crashes, timeouts and init failures are logged. @default silentLogger */
-  readonly logger?: Logger;
-  /** Scheduler for timeouts (tests). @default asyncScheduler */
-  readonly scheduler?: SchedulerLike;
-}
-
-const KNOWN = [
-  'threads',
-  'concurrency',
-  'timeoutMs',
-  'key',
-  'initData',
-  'handlerExport',
-  'transfer',
-  'maxConsecutiveCrashes',
-  'logger',
-  'scheduler',
-] as const;
 
 const ENTRY = fileURLToPath(new URL('./workerEntry.js', import.meta.url));
 
@@ -123,7 +67,7 @@ export function handleInWorkers<I extends Item, R = unknown>(
   module: string | URL,
   options: HandleInWorkersOptions<I> = {},
 ): OperatorFunction<I, Outcome<I, R>> {
-  rejectUnknownOptions(options, KNOWN);
+  rejectUnknownOptions(options, KNOWN_OPTIONS);
   const url = moduleUrl(module);
   const threads = opt(options.threads, availableParallelism(), (v) => positiveInt('threads', v));
   const concurrency = opt(options.concurrency, threads, (v) => positiveInt('concurrency', v));

@@ -1,5 +1,5 @@
 export { handleInWorkers } from './handleInWorkers.js';
-export type { HandleInWorkersOptions } from './handleInWorkers.js';
+export type { HandleInWorkersOptions } from './handleInWorkersOptions.js';
 export { WorkerCrashedError, WorkerInitError, WorkerHandlerError, WorkersGaveUpError } from './errors.js';
 export type { WorkerMessage, WireError } from './wire.js';
 export { fixedRate } from './fixedRate.js';
