@@ -33,6 +33,7 @@ export default defineConfig({
       }),
       project('kafka', 120_000),
       project('gateway'),
+      project('workers'),
     ],
     fileParallelism: false,
   },

@@ -6,7 +6,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = ['memory', 'redis', 'amqp', 'kafka', 'gateway'];
+const all = ['memory', 'redis', 'amqp', 'kafka', 'gateway', 'workers'];
+/** The broker each benchmark needs (`scripts/brokers.sh` names), where it needs one. */
+const brokerOf = { redis: 'redis', amqp: 'rabbitmq', kafka: 'kafka', workers: 'redis' };
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const chosen = names.length > 0 ? names : all;
 for (const name of chosen) {
@@ -26,12 +28,10 @@ for (const name of chosen) {
     console.error(`bench: ${name}.mjs is missing`);
     process.exit(1);
   }
-  if (name !== 'memory' && name !== 'gateway') {
-    const brokers = spawnSync(
-      'bash',
-      [join(here, '..', 'scripts', 'brokers.sh'), name === 'amqp' ? 'rabbitmq' : name],
-      { stdio: 'inherit' },
-    );
+  if (brokerOf[name]) {
+    const brokers = spawnSync('bash', [join(here, '..', 'scripts', 'brokers.sh'), brokerOf[name]], {
+      stdio: 'inherit',
+    });
     if (brokers.status !== 0) process.exit(brokers.status ?? 1);
   }
   const run = spawnSync(process.execPath, ['--expose-gc', script], { stdio: 'inherit', cwd: join(here, '..') });

@@ -1,0 +1,12 @@
+export { handleInWorkers } from './handleInWorkers.js';
+export type { HandleInWorkersOptions } from './handleInWorkersOptions.js';
+export { WorkerCrashedError, WorkerInitError, WorkerHandlerError, WorkersGaveUpError } from './errors.js';
+export type { WorkerMessage, WireError } from './wire.js';
+export { fixedRate } from './fixedRate.js';
+export type { FixedRateOptions } from './fixedRate.js';
+export type { Overrun, Tick } from './tickClock.js';
+export { atFixedRate } from './atFixedRate.js';
+export type { AtFixedRateOptions } from './atFixedRate.js';
+export { supervise } from './supervise.js';
+export { EXIT_CODES } from './superviseOptions.js';
+export type { SuperviseOptions, RestartOptions, Supervisor, SupervisorEvent } from './superviseOptions.js';
