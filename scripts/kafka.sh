@@ -13,6 +13,8 @@
 #   scripts/kafka.sh perf-produce TOPIC N [SIZE] [ARGS...]   ProducerPerformance
 #   scripts/kafka.sh perf-consume TOPIC N [ARGS...]          ConsumerPerformance
 #   scripts/kafka.sh run CLASS ARGS...     any main class with the Kafka classpath
+#   scripts/kafka.sh java SRC.java ARGS... compile SRC.java (javac, against the Kafka jars; once per
+#                                          change) and run its class (tests' own Java producers)
 #   scripts/kafka.sh logs [N]              tail of the broker log
 #   scripts/kafka.sh reset                 stop and delete all broker data
 #
@@ -275,6 +277,23 @@ case "$sub" in
     tool "-Xmx512m" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOTSTRAP" \
       --topic "$t" --messages "$n" "$@" ;;
   run) [[ $# -ge 1 ]] || die "usage: run CLASS [ARGS...]"; tool "-Xmx512m" "$@" ;;
+  java)
+    [[ $# -ge 1 && -f "$1" ]] || die "usage: java SRC.java [ARGS...]"
+    src="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; shift
+    command -v javac >/dev/null 2>&1 || die "javac not found: install a JDK 17+ (e.g. apt-get install -y openjdk-17-jdk-headless)"
+    fetched || die "jars not fetched yet: run scripts/kafka.sh fetch"
+    cls="$(basename "$src" .java)"
+    out="$KHOME/java/$(printf '%s' "$src" | sha256sum | cut -c1-12)"
+    mkdir -p "$out"
+    if [[ ! -f "$out/$cls.class" || "$src" -nt "$out/$cls.class" ]]; then
+      # javac -d writes class files one by one; compile aside, then move into place in one step.
+      tmpc="$(mktemp -d "$out.XXXXXX")"
+      javac -nowarn -cp "$LIBS/*" -d "$tmpc" "$src" || { rm -rf "$tmpc"; die "javac failed for $src"; }
+      cp -f "$tmpc"/*.class "$out"/ && rm -rf "$tmpc"
+    fi
+    need_java; [[ -f "$CONF/tools-log4j.properties" ]] || write_configs
+    "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j.configuration="file:$CONF/tools-log4j.properties" \
+      -cp "$out:$LIBS/*" "$cls" "$@" ;;
   logs) tail -n "${1:-50}" "$LOG" ;;
   reset) cmd_stop; rm -rf "$DATA" "$KHOME/cluster.id"; echo "kafka: data deleted ($DATA)" ;;
   -h|--help|help) usage ;;

@@ -14,11 +14,15 @@ interface KafkajsCodec {
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER = 16;
 
-/** A codec failure as an error kafkajs does not retry and rxq reports as `UNSUPPORTED`. */
+/**
+ * A codec failure as an error kafkajs does not retry and rxq reports as `UNSUPPORTED`. It has no
+ * `cause`: kafkajs wraps errors with `cause: e.cause || e`, which would skip it; the codec's own
+ * error is summarised in the message (a library's text, never record bytes).
+ */
 function failure(codec: string, error: unknown): UnsupportedError {
+  const why = error instanceof Error ? error.message.slice(0, 200) : 'unknown error';
   const e = new UnsupportedError(
-    `Kafka ${codec} decompression failed: the batch uses a form of ${codec} this client cannot read`,
-    error,
+    `Kafka ${codec} decompression failed: the batch uses a form of ${codec} this client cannot read (${why})`,
   );
   // kafkajs' retrier reads `retriable`: fail at once instead of fetching the same batch again.
   Object.defineProperty(e, 'retriable', { value: false });

@@ -9,7 +9,7 @@ export { kafkaError } from './errors.js';
 export { kafkajsLogCreator } from './logging.js';
 export { installCompressionCodecs } from './compression.js';
 export { OffsetTracker } from '@rxq/core';
-export { KafkaDelivery } from './partition.js';
+export { KafkaDelivery, kafkaTransport } from './partition.js';
 export type { KafkaTransport, KafkaHeader } from './partition.js';
 export { kafkajsDriver } from './kafkajsDriver.js';
 export type {

@@ -211,3 +211,17 @@ export class KafkaDelivery implements Delivery {
     });
   }
 }
+
+/**
+ * The {@link KafkaTransport} of a message from a Kafka source: `message.transport` where `Message`
+ * carries it, else the Kafka delivery behind the message. `undefined` for a message of another
+ * connector.
+ *
+ * @example
+ * const t = kafkaTransport(m); if (t) console.log(t.key, t.headers);
+ */
+export function kafkaTransport(message: object): KafkaTransport | undefined {
+  const m = message as { transport?: unknown; delivery?: unknown };
+  if (m.transport !== undefined) return m.transport instanceof Object ? (m.transport as KafkaTransport) : undefined;
+  return m.delivery instanceof KafkaDelivery ? m.delivery.transport : undefined;
+}
