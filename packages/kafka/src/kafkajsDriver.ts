@@ -179,8 +179,11 @@ function groupByTopic(
 
 const asBuffer = (v: Uint8Array): Buffer =>
   Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-const headerValue = (v: Uint8Array | string | null): Buffer | string | null =>
-  v === null || typeof v === 'string' ? v : asBuffer(v);
+const EMPTY = Buffer.alloc(0);
+// kafkajs 2.2.4 cannot write a header without value (it sizes it with Buffer.byteLength(null)
+// and throws): such a header is written with an empty value.
+const headerValue = (v: Uint8Array | string | null): Buffer | string =>
+  v === null ? EMPTY : typeof v === 'string' ? v : asBuffer(v);
 
 /** A record as kafkajs sends it: bytes kept as Buffers (kafkajs would stringify other views). */
 export function toMessage(r: OutgoingRecord): {
