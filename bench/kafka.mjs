@@ -48,7 +48,7 @@ async function preload(topic, n) {
   await producer.disconnect();
 }
 
-async function rxq(topic, groupId, n, meter, maxInFlight = 1024) {
+async function rxq(topic, groupId, n, meter, maxInFlight = 1024, commitIntervalMs = undefined) {
   let done = 0;
   const source = fromQueue(
     kafka(topic, {
@@ -57,6 +57,7 @@ async function rxq(topic, groupId, n, meter, maxInFlight = 1024) {
       fromBeginning: true,
       heartbeatIntervalMs: 1_000,
       sessionTimeoutMs: 10_000,
+      ...(commitIntervalMs === undefined ? {} : { commitIntervalMs }),
     }),
     { maxInFlight },
   );
@@ -154,7 +155,14 @@ function consumeInChild(side, topic, warm, n) {
 async function main() {
   if (process.argv[2] === '--consume') {
     const [, , , side, topic, groupId, warm, n] = process.argv;
-    const consume = side === 'rxq' ? rxq : raw;
+    // rxq-interval: rxq committing at most once a second (the connector's behaviour before
+    // commits followed the settled prefix), for BENCH_COMMIT=compare.
+    const consume =
+      side === 'rxq'
+        ? rxq
+        : side === 'rxq-interval'
+          ? (t, g, total, meter) => rxq(t, g, total, meter, 1024, 1_000)
+          : raw;
     const total = Number(warm) + Number(n);
     const m = await measureWarm(Number(warm), Number(n), (meter) => consume(topic, groupId, total, meter));
     console.log(JSON.stringify(m));
@@ -179,6 +187,23 @@ async function main() {
     // Rounds alternate rxq and raw (each a fresh process and group), so that a slow spell of the
     // shared machine hits both sides; the best round of each is reported, and every round listed.
     const rounds = envInt('BENCH_ROUNDS', big ? 2 : 5);
+    if (process.env.BENCH_COMMIT === 'compare') {
+      // The cost of committing as soon as the settled prefix moves: rxq with the default
+      // (commitIntervalMs 0) beside rxq committing once a second, rounds interleaved.
+      const eager = [];
+      const interval = [];
+      for (let r = 0; r < rounds; r++) {
+        eager.push(consumeInChild('rxq', topic, warm, n));
+        interval.push(consumeInChild('rxq-interval', topic, warm, n));
+      }
+      report('kafka commit cost: default (eager) vs commitIntervalMs 1000', n, fastest(eager), fastest(interval), {
+        medianRatio: medianRatio(eager, interval),
+        cpuUsPerMsg: { eager: fastest(eager).cpuUsPerMsg, interval: fastest(interval).cpuUsPerMsg },
+        runs: { eager: rates(eager), interval: rates(interval) },
+        cpuRuns: { eager: eager.map((m) => m.cpuUsPerMsg), interval: interval.map((m) => m.cpuUsPerMsg) },
+      });
+      return;
+    }
     const rxqRuns = [];
     const rawRuns = [];
     for (let r = 0; r < rounds; r++) {
