@@ -20,6 +20,7 @@ describe('kafka() options', () => {
     expect(bad([], { groupId: 'g' }).option).toBe('topics');
     expect(bad('t', {}).option).toBe('groupId');
     expect(bad('t', { groupId: 'g', commitIntervalMs: -1 }).option).toBe('commitIntervalMs');
+    expect(bad('t', { groupId: 'g', maxUncommitted: 0 }).option).toBe('maxUncommitted');
     expect(bad('t', { groupId: 'g', heartbeatIntervalMs: 6_000, sessionTimeoutMs: 6_000 }).option).toBe(
       'heartbeatIntervalMs',
     );

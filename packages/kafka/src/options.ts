@@ -39,11 +39,17 @@ export interface KafkaSourceOptions<T = unknown> extends KafkaConnectionOptions 
   /** Where dead letters go, as a name or a function of the source topic; created before its first use. @default `${topic}.dead` */
   readonly deadLetterTopic?: string | ((topic: string) => string);
   /**
-   * Commits go out as soon as the settled prefix of a partition moves, one at a time (acks that
-   * settle while one is in flight are coalesced into the next). A positive value spaces commits at
-   * least this far apart: fewer commit requests, more redeliveries after a crash. @default 0
+   * Settled offsets are committed within this long of a settle, and at once (one commit in flight,
+   * what is due meanwhile sent right after) when `maxUncommitted` messages have settled since the
+   * last commit; also on revoke and on close. `0` commits after every turn of the event loop that
+   * settled something: fewest redeliveries after a crash, most commit requests. @default 1_000
    */
   readonly commitIntervalMs?: number;
+  /**
+   * Commit at once when this many messages have settled since the last commit was sent: with the
+   * messages in flight, it bounds what a crash delivers again. @default the source's `maxInFlight`
+   */
+  readonly maxUncommitted?: number;
   /** How long in-flight messages of revoked partitions get to settle before the commit. @default 5_000 */
   readonly revokeTimeoutMs?: number;
   /** Group session timeout: a consumer silent this long is dropped from the group. @default 30_000 */
@@ -79,6 +85,7 @@ const SOURCE_KEYS = [
   'retryTopic',
   'deadLetterTopic',
   'commitIntervalMs',
+  'maxUncommitted',
   'revokeTimeoutMs',
   'sessionTimeoutMs',
   'heartbeatIntervalMs',
@@ -99,6 +106,7 @@ export interface KafkaSettings {
   readonly retryTopic: string | undefined;
   readonly deadLetterTopic: (topic: string) => string;
   readonly commitIntervalMs: number;
+  readonly maxUncommitted: number | undefined;
   readonly revokeTimeoutMs: number;
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
@@ -187,7 +195,9 @@ export function settingsOf<T>(topics: string | readonly string[], options: Kafka
     fromBeginning: options.fromBeginning ?? false,
     retryTopic: options.retryTopic,
     deadLetterTopic: typeof dead === 'function' ? dead : dead !== undefined ? () => dead : (t) => `${t}.dead`,
-    commitIntervalMs: duration('commitIntervalMs', options.commitIntervalMs, 0, 0),
+    commitIntervalMs: duration('commitIntervalMs', options.commitIntervalMs, 1_000, 0),
+    maxUncommitted:
+      options.maxUncommitted === undefined ? undefined : duration('maxUncommitted', options.maxUncommitted, 1),
     revokeTimeoutMs: duration('revokeTimeoutMs', options.revokeTimeoutMs, 5_000, 0),
     sessionTimeoutMs,
     heartbeatIntervalMs,

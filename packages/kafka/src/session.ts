@@ -49,10 +49,13 @@ export class KafkaSession implements Session<KafkaDelivery> {
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly committer = new Committer();
-  /** A commit is scheduled or in flight; `commitAgain`: something settled meanwhile. */
-  private commitPending = false;
+  /** Commit scheduling: a timer (`commitIntervalMs`), a commit soon (setImmediate), one in flight. */
+  private commitSoon = false;
+  private commitInFlight = false;
+  /** A commit was due while one was in flight: send it as soon as that one is done. */
   private commitAgain = false;
-  private lastCommitAt = 0;
+  /** Messages settled since the last commit was sent. */
+  private settledSinceCommit = 0;
   private readonly ops = new Set<Promise<unknown>>();
 
   constructor(
@@ -80,38 +83,51 @@ export class KafkaSession implements Session<KafkaDelivery> {
   }
 
   /**
-   * Something settled: commit the settled prefixes soon. One commit at a time; what settles while
-   * one is in flight goes into the next (coalescing), at least `commitIntervalMs` after the last.
+   * Something settled. Commit at once (one commit in flight; what is due meanwhile goes out right
+   * after it) when `maxUncommitted` (default `maxInFlight`) messages have settled since the last commit, else within
+   * `commitIntervalMs`. A crash then redelivers at most about `maxInFlight` in flight plus
+   * `maxInFlight` settled but not yet committed, with few commit requests under load.
    */
   private wantCommit(): void {
-    if (this.commitPending) {
-      this.commitAgain = true;
-      return;
-    }
     if (this.closed || this.failure) return;
-    this.commitPending = true;
-    const wait = this.lastCommitAt + this.settings.commitIntervalMs - Date.now();
-    // setImmediate: the acks of this turn of the event loop go into one commit.
-    if (wait > 0) this.timer = setTimeout(() => this.runCommit(), wait);
-    else setImmediate(() => this.runCommit());
+    if (this.settledSinceCommit >= (this.settings.maxUncommitted ?? this.context.maxInFlight)) {
+      if (this.commitInFlight) this.commitAgain = true;
+      else this.scheduleSoon();
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (this.commitInFlight) this.commitAgain = true;
+        else this.runCommit();
+      }, this.settings.commitIntervalMs);
+    }
+  }
+
+  /** setImmediate: the acks of this turn of the event loop go into the same commit. */
+  private scheduleSoon(): void {
+    if (this.commitSoon) return;
+    this.commitSoon = true;
+    setImmediate(() => {
+      this.commitSoon = false;
+      if (this.commitInFlight) this.commitAgain = true;
+      else this.runCommit();
+    });
   }
 
   private runCommit(): void {
+    if (this.closed || this.failure) return;
+    clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.closed || this.failure) {
-      this.commitPending = false;
-      return;
-    }
+    this.commitInFlight = true;
     this.commitAgain = false;
-    this.lastCommitAt = Date.now();
+    this.settledSinceCommit = 0;
     void this.commit(this.assignments.committing(), (o) => this.driver.commit(o))
       .catch((error: unknown) =>
         // A rebalance or a lost connection: the revoke or the next session commits.
         this.context.logger.debug({ error: (error as Error)?.name }, 'Kafka commit failed'),
       )
       .finally(() => {
-        this.commitPending = false;
-        if (this.commitAgain) this.wantCommit();
+        this.commitInFlight = false;
+        if (this.commitAgain) this.scheduleSoon();
       });
   }
 
@@ -230,7 +246,10 @@ export class KafkaSession implements Session<KafkaDelivery> {
     d.done = true;
     this.outstanding--;
     d.state.emitted--;
-    if (settle && d.state.live && d.state.tracker.settle(d.position)) this.wantCommit();
+    if (settle && d.state.live && d.state.tracker.settle(d.position)) {
+      this.settledSinceCommit++;
+      this.wantCommit();
+    }
     this.assignments.wake();
     if (this.hasCredit()) this.creditWaiter?.();
   }
