@@ -1,6 +1,6 @@
-import { AuthenticationError, fromQueue, type StatusEvent } from '@rxq/core';
+import { AuthenticationError, ConnectionLostError, fromQueue, type StatusEvent } from '@rxq/core';
 import { expect, it } from 'vitest';
-import { kafka } from '../src/index.js';
+import { kafka, publish } from '../src/index.js';
 import { BROKERS, unique } from './helpers.js';
 import { recordingLogger } from './tools.js';
 
@@ -31,4 +31,15 @@ it('SASL options reach the client; a refused authentication errors the stream at
     logs: logger.records,
   });
   expect(everything).not.toContain('hunter2');
+});
+
+it('ssl reaches the client: a TLS handshake against the plaintext listener fails as a connection error', async () => {
+  const error: unknown = await publish({ brokers: BROKERS, ssl: { rejectUnauthorized: true } }, unique('ssl'), 1).catch(
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConnectionLostError);
+  // What kafkajs met underneath is TLS's own failure, so TLS was attempted.
+  const causes: string[] = [];
+  for (let e: unknown = error; e instanceof Error; e = (e as { cause?: unknown }).cause) causes.push(e.message);
+  expect(causes.join(' | ')).toMatch(/SSL|TLS|socket disconnected|ECONNRESET|wrong version/i);
 });
