@@ -20,7 +20,7 @@ import type {
 import type { KafkaSettings, SeekTarget } from './options.js';
 import { KafkaDelivery, PartitionState } from './partition.js';
 import { Assignments } from './assignments.js';
-import { Committer } from './committer.js';
+import { CommitScheduler, Committer } from './committer.js';
 import { kafkaError } from './errors.js';
 
 /** Resolves after `ms`, or as soon as the function handed to `setWaker` is called. */
@@ -37,7 +37,7 @@ function wakeOrTimeout(ms: number, setWaker: (wake: () => void) => void): Promis
 /**
  * One consumer-group membership: buffers fetched records, holds the fetch loop while buffered +
  * in flight reaches `maxInFlight`, tracks settled offsets per assignment and commits the
- * contiguous prefix on an interval, on revoke and on close.
+ * contiguous prefix as {@link CommitScheduler} decides, on revoke and on close.
  */
 export class KafkaSession implements Session<KafkaDelivery> {
   private readonly buffer = new Fifo<KafkaDelivery>();
@@ -47,15 +47,8 @@ export class KafkaSession implements Session<KafkaDelivery> {
   private creditWaiter: (() => void) | undefined;
   private failure: RxqError | undefined;
   private closed = false;
-  private timer: NodeJS.Timeout | undefined;
   private readonly committer = new Committer();
-  /** Commit scheduling: a timer (`commitIntervalMs`), a commit soon (setImmediate), one in flight. */
-  private commitSoon = false;
-  private commitInFlight = false;
-  /** A commit was due while one was in flight: send it as soon as that one is done. */
-  private commitAgain = false;
-  /** Messages settled since the last commit was sent. */
-  private settledSinceCommit = 0;
+  private readonly scheduler: CommitScheduler;
   private readonly ops = new Set<Promise<unknown>>();
 
   constructor(
@@ -65,6 +58,12 @@ export class KafkaSession implements Session<KafkaDelivery> {
     seekOnce: (tp: TopicPartition) => readonly SeekTarget[],
   ) {
     this.assignments = new Assignments(driver, seekOnce, () => this.dropBuffered());
+    this.scheduler = new CommitScheduler({
+      commit: () => this.commit(this.assignments.committing(), (o) => this.driver.commit(o)),
+      maxUncommitted: () => settings.maxUncommitted ?? context.maxInFlight,
+      intervalMs: settings.commitIntervalMs,
+      failed: (error) => context.logger.debug({ error: (error as Error)?.name }, 'Kafka commit failed'),
+    });
   }
 
   async start(): Promise<void> {
@@ -80,55 +79,6 @@ export class KafkaSession implements Session<KafkaDelivery> {
       await this.driver.stop();
       throw kafkaError(error, 'could not join the Kafka consumer group');
     }
-  }
-
-  /**
-   * Something settled. Commit at once (one commit in flight; what is due meanwhile goes out right
-   * after it) when `maxUncommitted` (default `maxInFlight`) messages have settled since the last commit, else within
-   * `commitIntervalMs`. A crash then redelivers at most about `maxInFlight` in flight plus
-   * `maxInFlight` settled but not yet committed, with few commit requests under load.
-   */
-  private wantCommit(): void {
-    if (this.closed || this.failure) return;
-    if (this.settledSinceCommit >= (this.settings.maxUncommitted ?? this.context.maxInFlight)) {
-      if (this.commitInFlight) this.commitAgain = true;
-      else this.scheduleSoon();
-    } else if (this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        if (this.commitInFlight) this.commitAgain = true;
-        else this.runCommit();
-      }, this.settings.commitIntervalMs);
-    }
-  }
-
-  /** setImmediate: the acks of this turn of the event loop go into the same commit. */
-  private scheduleSoon(): void {
-    if (this.commitSoon) return;
-    this.commitSoon = true;
-    setImmediate(() => {
-      this.commitSoon = false;
-      if (this.commitInFlight) this.commitAgain = true;
-      else this.runCommit();
-    });
-  }
-
-  private runCommit(): void {
-    if (this.closed || this.failure) return;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.commitInFlight = true;
-    this.commitAgain = false;
-    this.settledSinceCommit = 0;
-    void this.commit(this.assignments.committing(), (o) => this.driver.commit(o))
-      .catch((error: unknown) =>
-        // A rebalance or a lost connection: the revoke or the next session commits.
-        this.context.logger.debug({ error: (error as Error)?.name }, 'Kafka commit failed'),
-      )
-      .finally(() => {
-        this.commitInFlight = false;
-        if (this.commitAgain) this.scheduleSoon();
-      });
   }
 
   private hasCredit(): boolean {
@@ -158,7 +108,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
     }
     // Records fetched but never delivered (a transaction's marker, aborted records) settle at once.
     if (lastOffset !== undefined && this.pastTheEnd(state, Number(lastOffset))) settled = true;
-    if (settled) this.wantCommit();
+    if (settled) this.scheduler.settled(0);
     this.dataWaiter?.();
     // Credit: hold the fetch loop (heartbeating) until buffered + in flight drops below the bound.
     while (!this.closed && !state.revoking && !this.hasCredit()) {
@@ -185,7 +135,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
   private onFiltered(tp: TopicPartition, lastOffset: string): void {
     const state = this.assignments.stateOf(tp);
     if (this.closed || state.revoking || state.seeking || !state.live) return;
-    if (this.pastTheEnd(state, Number(lastOffset))) this.wantCommit();
+    if (this.pastTheEnd(state, Number(lastOffset))) this.scheduler.settled(0);
   }
 
   /** Revoke while holding a batch: the rejoin waits for this, so in-flight messages get time. */
@@ -210,6 +160,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
     if (this.failure || this.closed) return;
     // Bad credentials or a feature the client lacks end the stream; anything else reconnects.
     this.failure = kafkaError(error, 'the Kafka consumer stopped');
+    this.scheduler.stop();
     if (!this.failure.retryable)
       this.context.logger.error({ code: this.failure.code }, `Kafka consumer failed: ${this.failure.message}`);
     this.dataWaiter?.();
@@ -246,10 +197,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
     d.done = true;
     this.outstanding--;
     d.state.emitted--;
-    if (settle && d.state.live && d.state.tracker.settle(d.position)) {
-      this.settledSinceCommit++;
-      this.wantCommit();
-    }
+    if (settle && d.state.live && d.state.tracker.settle(d.position)) this.scheduler.settled(1);
     this.assignments.wake();
     if (this.hasCredit()) this.creditWaiter?.();
   }
@@ -321,7 +269,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.timer);
+    this.scheduler.stop();
     this.assignments.cancelDelayed();
     this.dataWaiter?.();
     this.creditWaiter?.();
