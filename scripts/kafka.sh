@@ -21,6 +21,9 @@
 # Environment:
 #   RXQ_KAFKA_HOME        cache dir (default ~/.cache/rxq-kafka): libs/ data/ config/ kafka.log kafka.pid
 #   RXQ_KAFKA_PORT        client port (default 9092); RXQ_KAFKA_CONTROLLER_PORT (default 9093)
+#   RXQ_KAFKA_LIBS        where the jars are (default $RXQ_KAFKA_HOME/libs): a second broker can share them
+#   RXQ_KAFKA_SASL_PORT   also listen with SASL/PLAIN (SASL_PLAINTEXT) on this port, for tests;
+#                         its one user is rxq / rxq-test-secret (a test broker's fixed credentials)
 #   RXQ_KAFKA_HEAP_OPTS   broker heap (default "-Xmx512m -Xms256m")
 #   RXQ_KAFKA_WAIT_SECS   start/wait timeout (default 90)
 set -euo pipefail
@@ -30,7 +33,7 @@ POM="$SCRIPT_DIR/kafka/pom.xml"
 TEMPLATE="$SCRIPT_DIR/kafka/server.properties.template"
 
 KHOME="${RXQ_KAFKA_HOME:-$HOME/.cache/rxq-kafka}"
-LIBS="$KHOME/libs"
+LIBS="${RXQ_KAFKA_LIBS:-$KHOME/libs}"
 DATA="$KHOME/data"
 CONF="$KHOME/config"
 LOG="$KHOME/kafka.log"
@@ -89,6 +92,17 @@ write_configs() {
   mkdir -p "$CONF" "$DATA"
   sed -e "s|@HOST@|$HOST|g" -e "s|@PORT@|$PORT|g" -e "s|@CONTROLLER_PORT@|$CPORT|g" \
       -e "s|@LOG_DIRS@|$DATA/kraft-combined-logs|g" "$TEMPLATE" >"$CONF/server.properties"
+  if [[ -n "${RXQ_KAFKA_SASL_PORT:-}" ]]; then
+    # later keys win: a SASL_PLAINTEXT listener beside the PLAINTEXT one (which this script's own
+    # checks and the inter-broker traffic keep using)
+    cat >>"$CONF/server.properties" <<EOF
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CPORT,SASL_PLAINTEXT://$HOST:$RXQ_KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT,SASL_PLAINTEXT://$HOST:$RXQ_KAFKA_SASL_PORT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_rxq="rxq-test-secret";
+EOF
+  fi
   # broker: INFO to stdout (= kafka.log), the chatty request/state-change loggers at WARN
   cat >"$CONF/log4j.properties" <<'EOF'
 log4j.rootLogger=INFO, stdout

@@ -85,7 +85,8 @@ export function makeClient(options: KafkaConnectionOptions, logger: Logger = sil
     brokers: brokersOf(options.brokers),
     clientId: options.clientId ?? 'rxq',
     ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
-    ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
+    // A copy: kafkajs writes into the object it is given (authenticationProvider).
+    ...(options.sasl === undefined ? {} : { sasl: { ...options.sasl } }),
     logLevel: options.logLevel ?? logLevel.WARN,
     logCreator: kafkajsLogCreator(logger),
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },

@@ -5,10 +5,18 @@ import type { Logger } from '@rxq/core';
 const script = fileURLToPath(new URL('../../../scripts/kafka.sh', import.meta.url));
 const javaSource = fileURLToPath(new URL('../../../scripts/kafka/java/RxqKafkaTool.java', import.meta.url));
 
-/** Runs `scripts/kafka.sh ARGS` (Kafka's own tools), feeding `input` on stdin; resolves with stdout. */
-export function kafkaSh(args: readonly string[], input = '', timeoutMs = 90_000): Promise<string> {
+/** Runs `scripts/kafka.sh ARGS` (Kafka's own tools) with `env` added, feeding `input` on stdin; resolves with stdout. */
+export function kafkaSh(
+  args: readonly string[],
+  input = '',
+  timeoutMs = 90_000,
+  env: Readonly<Record<string, string>> = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('bash', [script, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let out = '';
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
