@@ -12,16 +12,20 @@ import { KafkaSession } from './session.js';
  *
  * Each `fromQueue` subscription (and each reconnect) joins the group with its own consumer.
  * Acks may come in any order: per partition only the highest offset below which everything is
- * settled is committed (every `commitIntervalMs`, on revoke and on close), so a crash redelivers
- * what was in flight and never skips an unsettled message. Credit: the fetch loop is held while
- * buffered + in-flight messages reach `maxInFlight`. Resend and `nack` (requeue) produce a copy
- * with `x-rxq-attempt` + 1 to the topic (or `retryTopic`), after its delay, then settle the
- * original; dead letters go to `${topic}.dead` with the reason and error in headers. A consumer
- * crash or a lost broker rejects `receive` so that `fromQueue` reconnects; closing commits what
- * is settled, then leaves the group.
+ * settled is committed (at once every `maxUncommitted` settles, else within `commitIntervalMs`;
+ * on revoke and on close), so a crash redelivers what was in flight and what settled since the
+ * last commit, and never skips an unsettled message. Credit: the fetch loop is held while buffered
+ * + in-flight messages reach `maxInFlight`. Every compression codec is read; tombstones are
+ * delivered with body `null` (or skipped); transaction markers and aborted records are committed
+ * past. Resend and `nack` (requeue) produce a copy (every original header byte for byte, plus
+ * `x-rxq-attempt` + 1) to the topic (or `retryTopic`), after its delay, then settle the original;
+ * dead letters go to `${topic}.dead` (created before its first use) with the reason and error in
+ * headers. A consumer crash or a lost broker rejects `receive` so that `fromQueue` reconnects;
+ * bad credentials, refused permissions or an unsupported feature error the stream instead.
+ * kafkajs' logs go to the source's logger. Closing commits what is settled, then leaves the group.
  *
  * @example
- * fromQueue(kafka('orders', { groupId: 'billing', brokers: ['127.0.0.1:9092'] }), { maxInFlight: 1024 })
+ * fromQueue(kafka('orders', { groupId: 'billing', brokers: 'kafka://127.0.0.1:9092' }), { maxInFlight: 1024 })
  *   .pipe(handle(charge, { concurrency: 64, key: (m) => m.partition }), retryWithResend({ maxAttempts: 5 }), ack())
  *   .subscribe();
  */
