@@ -48,7 +48,7 @@ async function preload(topic, n) {
   await producer.disconnect();
 }
 
-async function rxq(topic, groupId, n, meter, maxInFlight = 1024) {
+async function rxq(topic, groupId, n, meter, maxInFlight = 1024, commit = {}) {
   let done = 0;
   const source = fromQueue(
     kafka(topic, {
@@ -57,6 +57,7 @@ async function rxq(topic, groupId, n, meter, maxInFlight = 1024) {
       fromBeginning: true,
       heartbeatIntervalMs: 1_000,
       sessionTimeoutMs: 10_000,
+      ...commit,
     }),
     { maxInFlight },
   );
@@ -154,7 +155,16 @@ function consumeInChild(side, topic, warm, n) {
 async function main() {
   if (process.argv[2] === '--consume') {
     const [, , , side, topic, groupId, warm, n] = process.argv;
-    const consume = side === 'rxq' ? rxq : raw;
+    // rxq-interval: rxq committing once a second only (the connector's behaviour before commits
+    // followed the settled prefix: maxUncommitted out of reach), for BENCH_COMMIT=compare.
+    const consume =
+      side === 'rxq'
+        ? rxq
+        : side === 'rxq-interval'
+          ? (t, g, total, meter) => rxq(t, g, total, meter, 1024, { maxUncommitted: Number.MAX_SAFE_INTEGER })
+          : side === 'rxq-eager'
+            ? (t, g, total, meter) => rxq(t, g, total, meter, 1024, { commitIntervalMs: 0 })
+            : raw;
     const total = Number(warm) + Number(n);
     const m = await measureWarm(Number(warm), Number(n), (meter) => consume(topic, groupId, total, meter));
     console.log(JSON.stringify(m));
@@ -179,6 +189,30 @@ async function main() {
     // Rounds alternate rxq and raw (each a fresh process and group), so that a slow spell of the
     // shared machine hits both sides; the best round of each is reported, and every round listed.
     const rounds = envInt('BENCH_ROUNDS', big ? 2 : 5);
+    if (process.env.BENCH_COMMIT === 'compare') {
+      // The cost of committing every maxInFlight settled messages (the default) beside committing
+      // once a second only (before), and after every settle (commitIntervalMs 0), rounds interleaved.
+      const dflt = [];
+      const interval = [];
+      const eager = [];
+      for (let r = 0; r < rounds; r++) {
+        dflt.push(consumeInChild('rxq', topic, warm, n));
+        interval.push(consumeInChild('rxq-interval', topic, warm, n));
+        eager.push(consumeInChild('rxq-eager', topic, warm, n));
+      }
+      report('kafka commit cost: default vs once a second (before)', n, fastest(dflt), fastest(interval), {
+        medianRatio: medianRatio(dflt, interval),
+        cpuUsPerMsg: { default: fastest(dflt).cpuUsPerMsg, onceASecond: fastest(interval).cpuUsPerMsg },
+        eagerMedianRatio: medianRatio(eager, interval),
+        runs: { default: rates(dflt), onceASecond: rates(interval), eager: rates(eager) },
+        cpuRuns: {
+          default: dflt.map((m) => m.cpuUsPerMsg),
+          onceASecond: interval.map((m) => m.cpuUsPerMsg),
+          eager: eager.map((m) => m.cpuUsPerMsg),
+        },
+      });
+      return;
+    }
     const rxqRuns = [];
     const rawRuns = [];
     for (let r = 0; r < rounds; r++) {

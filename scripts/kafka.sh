@@ -13,12 +13,17 @@
 #   scripts/kafka.sh perf-produce TOPIC N [SIZE] [ARGS...]   ProducerPerformance
 #   scripts/kafka.sh perf-consume TOPIC N [ARGS...]          ConsumerPerformance
 #   scripts/kafka.sh run CLASS ARGS...     any main class with the Kafka classpath
+#   scripts/kafka.sh java SRC.java ARGS... compile SRC.java (javac, against the Kafka jars; once per
+#                                          change) and run its class (tests' own Java producers)
 #   scripts/kafka.sh logs [N]              tail of the broker log
 #   scripts/kafka.sh reset                 stop and delete all broker data
 #
 # Environment:
 #   RXQ_KAFKA_HOME        cache dir (default ~/.cache/rxq-kafka): libs/ data/ config/ kafka.log kafka.pid
 #   RXQ_KAFKA_PORT        client port (default 9092); RXQ_KAFKA_CONTROLLER_PORT (default 9093)
+#   RXQ_KAFKA_LIBS        where the jars are (default $RXQ_KAFKA_HOME/libs): a second broker can share them
+#   RXQ_KAFKA_SASL_PORT   also listen with SASL/PLAIN (SASL_PLAINTEXT) on this port, for tests;
+#                         its one user is rxq / rxq-test-secret (a test broker's fixed credentials)
 #   RXQ_KAFKA_HEAP_OPTS   broker heap (default "-Xmx512m -Xms256m")
 #   RXQ_KAFKA_WAIT_SECS   start/wait timeout (default 90)
 set -euo pipefail
@@ -28,7 +33,7 @@ POM="$SCRIPT_DIR/kafka/pom.xml"
 TEMPLATE="$SCRIPT_DIR/kafka/server.properties.template"
 
 KHOME="${RXQ_KAFKA_HOME:-$HOME/.cache/rxq-kafka}"
-LIBS="$KHOME/libs"
+LIBS="${RXQ_KAFKA_LIBS:-$KHOME/libs}"
 DATA="$KHOME/data"
 CONF="$KHOME/config"
 LOG="$KHOME/kafka.log"
@@ -87,6 +92,17 @@ write_configs() {
   mkdir -p "$CONF" "$DATA"
   sed -e "s|@HOST@|$HOST|g" -e "s|@PORT@|$PORT|g" -e "s|@CONTROLLER_PORT@|$CPORT|g" \
       -e "s|@LOG_DIRS@|$DATA/kraft-combined-logs|g" "$TEMPLATE" >"$CONF/server.properties"
+  if [[ -n "${RXQ_KAFKA_SASL_PORT:-}" ]]; then
+    # later keys win: a SASL_PLAINTEXT listener beside the PLAINTEXT one (which this script's own
+    # checks and the inter-broker traffic keep using)
+    cat >>"$CONF/server.properties" <<EOF
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CPORT,SASL_PLAINTEXT://$HOST:$RXQ_KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT,SASL_PLAINTEXT://$HOST:$RXQ_KAFKA_SASL_PORT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_rxq="rxq-test-secret";
+EOF
+  fi
   # broker: INFO to stdout (= kafka.log), the chatty request/state-change loggers at WARN
   cat >"$CONF/log4j.properties" <<'EOF'
 log4j.rootLogger=INFO, stdout
@@ -275,6 +291,23 @@ case "$sub" in
     tool "-Xmx512m" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$BOOTSTRAP" \
       --topic "$t" --messages "$n" "$@" ;;
   run) [[ $# -ge 1 ]] || die "usage: run CLASS [ARGS...]"; tool "-Xmx512m" "$@" ;;
+  java)
+    [[ $# -ge 1 && -f "$1" ]] || die "usage: java SRC.java [ARGS...]"
+    src="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; shift
+    command -v javac >/dev/null 2>&1 || die "javac not found: install a JDK 17+ (e.g. apt-get install -y openjdk-17-jdk-headless)"
+    fetched || die "jars not fetched yet: run scripts/kafka.sh fetch"
+    cls="$(basename "$src" .java)"
+    out="$KHOME/java/$(printf '%s' "$src" | sha256sum | cut -c1-12)"
+    mkdir -p "$out"
+    if [[ ! -f "$out/$cls.class" || "$src" -nt "$out/$cls.class" ]]; then
+      # javac -d writes class files one by one; compile aside, then move into place in one step.
+      tmpc="$(mktemp -d "$out.XXXXXX")"
+      javac -nowarn -cp "$LIBS/*" -d "$tmpc" "$src" || { rm -rf "$tmpc"; die "javac failed for $src"; }
+      cp -f "$tmpc"/*.class "$out"/ && rm -rf "$tmpc"
+    fi
+    need_java; [[ -f "$CONF/tools-log4j.properties" ]] || write_configs
+    "$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j.configuration="file:$CONF/tools-log4j.properties" \
+      -cp "$out:$LIBS/*" "$cls" "$@" ;;
   logs) tail -n "${1:-50}" "$LOG" ;;
   reset) cmd_stop; rm -rf "$DATA" "$KHOME/cluster.id"; echo "kafka: data deleted ($DATA)" ;;
   -h|--help|help) usage ;;

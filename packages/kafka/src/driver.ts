@@ -1,11 +1,12 @@
+import type { Logger } from '@rxq/core';
 /**
  * The one seam between the connector and a Kafka client library. Everything client-specific
  * lives behind it (today: kafkajs, in `kafkajsDriver.ts`), so that another client can be plugged
  * in later without touching the offset tracking, credit and settlement logic.
  */
 
-/** A header value as clients hand it over: bytes or text, possibly repeated. */
-export type HeaderValue = Uint8Array | string | readonly (Uint8Array | string)[] | undefined;
+/** A header value as clients hand it over: bytes or text (null: a header without value), possibly repeated. */
+export type HeaderValue = Uint8Array | string | null | readonly (Uint8Array | string | null)[] | undefined;
 
 /**
  * A record as the connector sees it: bytes, offset and timestamp as decimal strings. Shaped so
@@ -20,11 +21,13 @@ export interface KafkaRecord {
   readonly timestamp: string;
 }
 
-/** A record to produce. */
+/** A record to produce. Header values are sent byte for byte; an array is a repeated header. */
 export interface OutgoingRecord {
   readonly key: Uint8Array | null;
   readonly value: Uint8Array | null;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, HeaderValue>>;
+  /** A partition to write to. @default the client's partitioner (by key) */
+  readonly partition?: number;
 }
 
 /** One partition of one topic. */
@@ -52,9 +55,21 @@ export interface BatchControl {
 export interface DriverHandlers {
   /**
    * A fetched batch of one partition, in offset order. The driver has already moved its fetch
-   * position past it; the promise holds the fetch loop (credit) until it resolves.
+   * position past it; the promise holds the fetch loop (credit) until it resolves. `lastOffset` is
+   * the last offset the fetch covered, past the last record when it ended with records that are not
+   * delivered (a transaction marker, aborted records).
    */
-  batch(partition: TopicPartition, records: readonly KafkaRecord[], control: BatchControl): Promise<void>;
+  batch(
+    partition: TopicPartition,
+    records: readonly KafkaRecord[],
+    control: BatchControl,
+    lastOffset?: string,
+  ): Promise<void>;
+  /**
+   * A fetch of a partition that held records but none to deliver (transaction markers, aborted
+   * records) up to `lastOffset`: the group may commit past them once what precedes is settled.
+   */
+  filtered?(partition: TopicPartition, lastOffset: string): void;
   /** The group is about to rebalance: every partition of this member is being revoked. */
   rebalancing(): void;
   /** A new generation: the partitions this member owns now. */
@@ -90,6 +105,8 @@ export interface KafkaDriver {
   commit(offsets: readonly PartitionOffset[]): Promise<void>;
   /** Produces records to a topic and waits for the broker's acknowledgement (all replicas). */
   produce(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  /** Creates `topic` if it does not exist (before a dead letter's first use). @default nothing */
+  ensureTopic?(topic: string): Promise<void>;
   /** Moves the fetch position of an assigned partition. */
   seek(target: PartitionOffset): void;
   /** For each partition of `topic`, the first offset at or after `timestamp`. */
@@ -98,5 +115,5 @@ export interface KafkaDriver {
   stop(): Promise<void>;
 }
 
-/** Makes a driver per session. */
-export type KafkaDriverFactory = (options: DriverConsumerOptions) => KafkaDriver;
+/** Makes a driver per session; `logger` is the source's (route the client's logs there). */
+export type KafkaDriverFactory = (options: DriverConsumerOptions, logger: Logger) => KafkaDriver;

@@ -1,15 +1,22 @@
 export { kafka } from './kafka.js';
-export type { KafkaSourceOptions, SeekTarget } from './options.js';
+export type { KafkaSourceOptions, SeekTarget, TombstonePolicy } from './options.js';
+export type { KafkaConnectionOptions } from './connection.js';
 export { resetOffsets } from './resetOffsets.js';
 export type { ResetOffsetsOptions } from './resetOffsets.js';
+export { publish, publishMany } from './publish.js';
+export type { KafkaConnection, KafkaPublishOptions, KafkaRecordInput } from './publish.js';
+export { kafkaError } from './errors.js';
+export { kafkajsLogCreator } from './logging.js';
+export { installCompressionCodecs } from './compression.js';
 export { OffsetTracker } from '@rxq/core';
-export { KafkaDelivery } from './partition.js';
+export { KafkaDelivery, kafkaTransport } from './partition.js';
+export type { KafkaTransport, KafkaHeader } from './partition.js';
 export { kafkajsDriver } from './kafkajsDriver.js';
 export type {
   KafkaDriver,
   KafkaDriverFactory,
-  DriverHandlers,
   DriverConsumerOptions,
+  DriverHandlers,
   BatchControl,
   KafkaRecord,
   HeaderValue,

@@ -1,7 +1,8 @@
-import { json, type Connector } from '@rxq/core';
-import { logLevel, type Kafka } from 'kafkajs';
-import type { TopicPartition } from './driver.js';
-import { kafkajsClient, kafkajsDriver } from './kafkajsDriver.js';
+import { json, type Codec, type Connector, type Logger } from '@rxq/core';
+import type { Kafka } from 'kafkajs';
+import { makeClient } from './connection.js';
+import type { DriverConsumerOptions, TopicPartition } from './driver.js';
+import { kafkajsDriver } from './kafkajsDriver.js';
 import { settingsOf, type KafkaSourceOptions, type SeekTarget } from './options.js';
 import type { KafkaDelivery } from './partition.js';
 import { KafkaSession } from './session.js';
@@ -11,30 +12,41 @@ import { KafkaSession } from './session.js';
  *
  * Each `fromQueue` subscription (and each reconnect) joins the group with its own consumer.
  * Acks may come in any order: per partition only the highest offset below which everything is
- * settled is committed (every `commitIntervalMs`, on revoke and on close), so a crash redelivers
- * what was in flight and never skips an unsettled message. Credit: the fetch loop is held while
- * buffered + in-flight messages reach `maxInFlight`. Resend and `nack` (requeue) produce a copy
- * with `x-rxq-attempt` + 1 to the topic (or `retryTopic`), after its delay, then settle the
- * original; dead letters go to `${topic}.dead` with the reason and error in headers. A consumer
- * crash or a lost broker rejects `receive` so that `fromQueue` reconnects; closing commits what
- * is settled, then leaves the group.
+ * settled is committed (at once every `maxUncommitted` settles, else within `commitIntervalMs`;
+ * on revoke and on close), so a crash redelivers what was in flight and what settled since the
+ * last commit, and never skips an unsettled message. Credit: the fetch loop is held while buffered
+ * + in-flight messages reach `maxInFlight`. Every compression codec is read; tombstones are
+ * delivered with body `null` (or skipped); transaction markers and aborted records are committed
+ * past. Resend and `nack` (requeue) produce a copy (every original header byte for byte, plus
+ * `x-rxq-attempt` + 1) to the topic (or `retryTopic`), after its delay, then settle the original;
+ * dead letters go to `${topic}.dead` (created before its first use) with the reason and error in
+ * headers. A consumer crash or a lost broker rejects `receive` so that `fromQueue` reconnects;
+ * bad credentials, refused permissions or an unsupported feature error the stream instead.
+ * kafkajs' logs go to the source's logger. Closing commits what is settled, then leaves the group.
  *
  * @example
- * fromQueue(kafka('orders', { groupId: 'billing', brokers: ['127.0.0.1:9092'] }), { maxInFlight: 1024 })
+ * fromQueue(kafka('orders', { groupId: 'billing', brokers: 'kafka://127.0.0.1:9092' }), { maxInFlight: 1024 })
  *   .pipe(handle(charge, { concurrency: 64, key: (m) => m.partition }), retryWithResend({ maxAttempts: 5 }), ack())
  *   .subscribe();
  */
-export function kafka(topics: string | readonly string[], options: KafkaSourceOptions): Connector<KafkaDelivery> {
+export function kafka<T = unknown>(
+  topics: string | readonly string[],
+  options: KafkaSourceOptions<T> & { readonly tombstones: 'skip' },
+): Connector<KafkaDelivery, T>;
+export function kafka<T = unknown>(
+  topics: string | readonly string[],
+  options: KafkaSourceOptions<T>,
+): Connector<KafkaDelivery, T | null>;
+export function kafka<T = unknown>(
+  topics: string | readonly string[],
+  options: KafkaSourceOptions<T>,
+): Connector<KafkaDelivery, T | null> {
   const settings = settingsOf(topics, options);
   let client: Kafka | undefined = options.client;
   const makeDriver =
     options.driver ??
-    ((o) => {
-      client ??= kafkajsClient({
-        brokers: options.brokers ?? ['127.0.0.1:9092'],
-        clientId: options.clientId ?? 'rxq',
-        logLevel: options.logLevel ?? logLevel.ERROR,
-      });
+    ((o: DriverConsumerOptions, logger: Logger) => {
+      client ??= makeClient(options, logger);
       return kafkajsDriver(client, o);
     });
   // Seeks apply once per connector, on the first assignment of each partition they name.
@@ -48,22 +60,37 @@ export function kafka(topics: string | readonly string[], options: KafkaSourceOp
 
   return {
     name: settings.topics.join(','),
-    defaultCodec: options.codec ?? json,
+    defaultCodec: tombstoneAware((options.codec ?? json) as Codec<T>),
     async open(context) {
-      const driver = makeDriver({
-        topics: settings.topics,
-        groupId: settings.groupId,
-        fromBeginning: settings.fromBeginning,
-        sessionTimeoutMs: settings.sessionTimeoutMs,
-        heartbeatIntervalMs: settings.heartbeatIntervalMs,
-        rebalanceTimeoutMs: settings.rebalanceTimeoutMs,
-        fetchMaxWaitMs: settings.fetchMaxWaitMs,
-        maxBytesPerPartition: settings.maxBytesPerPartition,
-        maxFetchBytes: settings.maxFetchBytes,
-      });
+      const driver = makeDriver(
+        {
+          topics: settings.topics,
+          groupId: settings.groupId,
+          fromBeginning: settings.fromBeginning,
+          sessionTimeoutMs: settings.sessionTimeoutMs,
+          heartbeatIntervalMs: settings.heartbeatIntervalMs,
+          rebalanceTimeoutMs: settings.rebalanceTimeoutMs,
+          fetchMaxWaitMs: settings.fetchMaxWaitMs,
+          maxBytesPerPartition: settings.maxBytesPerPartition,
+          maxFetchBytes: settings.maxFetchBytes,
+        },
+        context.logger,
+      );
       const session = new KafkaSession(driver, settings, context, seekOnce);
       await session.start();
       return session;
     },
+  };
+}
+
+/**
+ * `codec` for every value except a tombstone (null value), whose body is `null`: the codec is not
+ * asked to decode what is not there. Named after the codec it wraps.
+ */
+function tombstoneAware<T>(codec: Codec<T>): Codec<T | null> {
+  return {
+    name: codec.name,
+    decode: (payload, headers) => (payload === null ? null : codec.decode(payload, headers)),
+    encode: (body) => (body === null ? new Uint8Array(0) : codec.encode(body)),
   };
 }

@@ -1,22 +1,14 @@
-import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
-import type { DriverConsumerOptions, DriverHandlers, KafkaDriver, KafkaRecord, PartitionOffset } from './driver.js';
-
-/** kafkajs client settings used when the connector makes its own client. */
-export interface KafkajsClientSettings {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
-  readonly logLevel: logLevel;
-}
-
-/** Makes a kafkajs `Kafka` client from settings. */
-export function kafkajsClient(settings: KafkajsClientSettings): Kafka {
-  return new Kafka({
-    brokers: [...settings.brokers],
-    clientId: settings.clientId,
-    logLevel: settings.logLevel,
-    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
-  });
-}
+import { Partitioners, type Consumer, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import { installCompressionCodecs } from './compression.js';
+import type {
+  DriverConsumerOptions,
+  DriverHandlers,
+  HeaderValue,
+  KafkaDriver,
+  KafkaRecord,
+  OutgoingRecord,
+  PartitionOffset,
+} from './driver.js';
 
 const REBALANCE_TYPES = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
 
@@ -41,11 +33,18 @@ const toOffsets = (offsets: readonly PartitionOffset[]) =>
  * kafka('orders', { groupId: 'billing', driver });
  */
 export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): KafkaDriver {
+  installCompressionCodecs();
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let producerReady: Promise<Producer> | undefined;
   const admin = client.admin();
   let adminReady: Promise<void> | undefined;
+  const connectAdmin = (): Promise<void> => {
+    adminReady ??= admin.connect();
+    adminReady.catch(() => (adminReady = undefined));
+    return adminReady;
+  };
+  const ensured = new Map<string, Promise<void>>();
 
   const ensureProducer = (): Promise<Producer> => {
     producerReady ??= (async () => {
@@ -85,6 +84,13 @@ export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): Ka
           ),
         );
       });
+      // A fetch with records but none to deliver (transaction markers, aborted records) never
+      // reaches eachBatch: kafkajs reports it through this event, emitted synchronously.
+      c.on(c.events.START_BATCH_PROCESS, (event) => {
+        const p = event.payload;
+        if (p.batchSize === 0 && p.firstOffset !== null && handlers.filtered)
+          handlers.filtered({ topic: p.topic, partition: p.partition }, String(p.lastOffset));
+      });
       c.on(c.events.CRASH, (event) => {
         if (!event.payload.restart) handlers.crashed(event.payload.error);
       });
@@ -100,12 +106,18 @@ export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): Ka
           // kafkajs messages already have the KafkaRecord shape: passed through, not copied.
           const records: readonly KafkaRecord[] = batch.messages;
           // Fetch position only (nothing is committed): the next fetch starts after this batch.
-          payload.resolveOffset(batch.lastOffset());
-          await handlers.batch({ topic: batch.topic, partition: batch.partition }, records, {
-            heartbeat: () => payload.heartbeat(),
-            isRebalance,
-            commit: (offsets) => payload.commitOffsetsIfNecessary({ topics: groupByTopic(offsets) }),
-          });
+          const lastOffset = batch.lastOffset();
+          payload.resolveOffset(lastOffset);
+          await handlers.batch(
+            { topic: batch.topic, partition: batch.partition },
+            records,
+            {
+              heartbeat: () => payload.heartbeat(),
+              isRebalance,
+              commit: (offsets) => payload.commitOffsetsIfNecessary({ topics: groupByTopic(offsets) }),
+            },
+            lastOffset,
+          );
         },
       });
     },
@@ -115,22 +127,26 @@ export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): Ka
     },
     async produce(topic, records) {
       const p = await ensureProducer();
-      await p.send({
-        topic,
-        acks: -1,
-        messages: records.map((r) => ({
-          key: r.key === null ? null : Buffer.from(r.key),
-          value: r.value === null ? null : Buffer.from(r.value),
-          headers: { ...r.headers },
-        })),
-      });
+      await p.send({ topic, acks: -1, messages: records.map(toMessage) });
+    },
+    ensureTopic(topic) {
+      let done = ensured.get(topic);
+      if (!done) {
+        done = (async () => {
+          await connectAdmin();
+          // false when it exists already; waits for the leader so that the first produce finds it.
+          await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+        })();
+        ensured.set(topic, done);
+        done.catch(() => ensured.delete(topic));
+      }
+      return done;
     },
     seek(target) {
       consumer?.seek({ topic: target.topic, partition: target.partition, offset: target.offset });
     },
     async offsetsAt(topic, timestamp) {
-      adminReady ??= admin.connect();
-      await adminReady;
+      await connectAdmin();
       const found = await admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
       return found.map(({ partition, offset }) => ({ topic, partition, offset }));
     },
@@ -159,4 +175,35 @@ function groupByTopic(
     byTopic.set(topic, list);
   }
   return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+const asBuffer = (v: Uint8Array): Buffer =>
+  Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+const EMPTY = Buffer.alloc(0);
+// kafkajs 2.2.4 cannot write a header without value (it sizes it with Buffer.byteLength(null)
+// and throws): such a header is written with an empty value.
+const headerValue = (v: Uint8Array | string | null): Buffer | string =>
+  v === null ? EMPTY : typeof v === 'string' ? v : asBuffer(v);
+
+/** A record as kafkajs sends it: bytes kept as Buffers (kafkajs would stringify other views). */
+export function toMessage(r: OutgoingRecord): {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  partition?: number;
+} {
+  const headers: Record<string, unknown> = {};
+  for (const name in r.headers) {
+    const v: HeaderValue = r.headers[name];
+    if (v === undefined) continue;
+    headers[name] = Array.isArray(v)
+      ? (v as readonly (Uint8Array | string | null)[]).map(headerValue)
+      : headerValue(v as Uint8Array | string | null);
+  }
+  return {
+    key: r.key === null ? null : asBuffer(r.key),
+    value: r.value === null ? null : asBuffer(r.value),
+    headers: headers as IHeaders,
+    ...(r.partition === undefined ? {} : { partition: r.partition }),
+  };
 }

@@ -1,5 +1,6 @@
-import { InvalidOptionError, type Codec } from '@rxq/core';
-import type { Kafka, logLevel } from 'kafkajs';
+import { InvalidOptionError, rejectUnknownOptions, type Codec } from '@rxq/core';
+import type { Kafka } from 'kafkajs';
+import { checkConnection, CONNECTION_KEYS, isKafkaClient, type KafkaConnectionOptions } from './connection.js';
 import type { KafkaDriverFactory } from './driver.js';
 
 /** Where a partition starts on its first assignment: an offset, or the first record at a time. */
@@ -7,28 +8,48 @@ export type SeekTarget =
   | { readonly topic: string; readonly partition: number; readonly offset: string | number }
   | { readonly topic: string; readonly timestamp: number };
 
-/** Options of {@link kafka}. */
-export interface KafkaSourceOptions {
+/** What the source does with a tombstone (a record whose value is null). */
+export type TombstonePolicy = 'deliver' | 'skip';
+
+/** Options of {@link kafka}. `T` is the body type of `codec`. */
+export interface KafkaSourceOptions<T = unknown> extends KafkaConnectionOptions {
   /** The consumer group. Consumers of one group share the topic's partitions. */
   readonly groupId: string;
-  /** Bootstrap brokers, used when no `client` is given. @default ['127.0.0.1:9092'] */
-  readonly brokers?: readonly string[];
-  /** A kafkajs client the application already has; `brokers`, `clientId` and `logLevel` are then ignored. @default a new client */
+  /**
+   * A kafkajs client the application already has (checked by shape, used, and left as it is).
+   * `brokers`, `clientId`, `ssl`, `sasl` and `logLevel` cannot be honoured with it: giving them too is an error.
+   * @default a new client from the connection options
+   */
   readonly client?: Kafka;
-  /** kafkajs client id. @default 'rxq' */
-  readonly clientId?: string;
-  /** kafkajs log level of the client rxq makes. @default logLevel.ERROR */
-  readonly logLevel?: logLevel;
   /** Where a new group starts: the earliest record (true) or only new ones (false). @default false */
   readonly fromBeginning?: boolean;
-  /** Decodes payloads. @default json */
-  readonly codec?: Codec<unknown>;
+  /**
+   * Decodes values into bodies. A tombstone (null value) is not decoded: its body is `null`.
+   * @default json
+   */
+  readonly codec?: Codec<T>;
+  /**
+   * Tombstones (null values, the deletes of a compacted topic): `'deliver'` them with body `null`,
+   * or `'skip'` them (settled at once, committed like any acked record, never emitted).
+   * @default 'deliver'
+   */
+  readonly tombstones?: TombstonePolicy;
   /** Where resent copies go. @default the topic the message came from */
   readonly retryTopic?: string;
-  /** Where dead letters go, as a name or a function of the source topic. @default `${topic}.dead` */
+  /** Where dead letters go, as a name or a function of the source topic; created before its first use. @default `${topic}.dead` */
   readonly deadLetterTopic?: string | ((topic: string) => string);
-  /** How often settled offsets are committed (also on revoke and on close). @default 1_000 */
+  /**
+   * Settled offsets are committed within this long of a settle, and at once (one commit in flight,
+   * what is due meanwhile sent right after) when `maxUncommitted` messages have settled since the
+   * last commit; also on revoke and on close. `0` commits after every turn of the event loop that
+   * settled something: fewest redeliveries after a crash, most commit requests. @default 1_000
+   */
   readonly commitIntervalMs?: number;
+  /**
+   * Commit at once when this many messages have settled since the last commit was sent: with the
+   * messages in flight, it bounds what a crash delivers again. @default the source's `maxInFlight`
+   */
+  readonly maxUncommitted?: number;
   /** How long in-flight messages of revoked partitions get to settle before the commit. @default 5_000 */
   readonly revokeTimeoutMs?: number;
   /** Group session timeout: a consumer silent this long is dropped from the group. @default 30_000 */
@@ -54,6 +75,29 @@ export interface KafkaSourceOptions {
   readonly driver?: KafkaDriverFactory;
 }
 
+const SOURCE_KEYS = [
+  ...CONNECTION_KEYS,
+  'groupId',
+  'client',
+  'fromBeginning',
+  'codec',
+  'tombstones',
+  'retryTopic',
+  'deadLetterTopic',
+  'commitIntervalMs',
+  'maxUncommitted',
+  'revokeTimeoutMs',
+  'sessionTimeoutMs',
+  'heartbeatIntervalMs',
+  'rebalanceTimeoutMs',
+  'fetchMaxWaitMs',
+  'maxBytesPerPartition',
+  'maxFetchBytes',
+  'pollMs',
+  'seek',
+  'driver',
+] as const;
+
 /** Validated settings, every default filled in. */
 export interface KafkaSettings {
   readonly topics: readonly string[];
@@ -62,6 +106,7 @@ export interface KafkaSettings {
   readonly retryTopic: string | undefined;
   readonly deadLetterTopic: (topic: string) => string;
   readonly commitIntervalMs: number;
+  readonly maxUncommitted: number | undefined;
   readonly revokeTimeoutMs: number;
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
@@ -71,6 +116,7 @@ export interface KafkaSettings {
   readonly maxBytesPerPartition: number;
   readonly maxFetchBytes: number;
   readonly seek: readonly SeekTarget[];
+  readonly skipTombstones: boolean;
 }
 
 const duration = (name: string, value: number | undefined, fallback: number, min = 1): number => {
@@ -86,32 +132,55 @@ const topicName = (name: string, v: unknown): string => {
 };
 
 /** Checks options at construction; throws {@link InvalidOptionError} naming the option. */
-export function settingsOf(topics: string | readonly string[], options: KafkaSourceOptions): KafkaSettings {
+export function settingsOf<T>(topics: string | readonly string[], options: KafkaSourceOptions<T>): KafkaSettings {
   const list: readonly string[] = typeof topics === 'string' ? [topics] : topics;
   if (!Array.isArray(list) || list.length === 0)
     throw new InvalidOptionError('topics', 'a topic name or a non-empty array of them', topics);
   list.forEach((t) => topicName('topics', t));
   if (options === null || typeof options !== 'object')
     throw new InvalidOptionError('options', 'an object with groupId', options);
+  rejectUnknownOptions(options, SOURCE_KEYS);
+  if (options.client !== undefined) {
+    if (!isKafkaClient(options.client))
+      throw new InvalidOptionError('client', 'a kafkajs Kafka client (consumer, producer, admin)', options.client);
+    const ignored = CONNECTION_KEYS.filter((k) => options[k] !== undefined);
+    if (ignored.length > 0)
+      throw new InvalidOptionError(
+        ignored[0] as string,
+        `no ${ignored.join(', ')} with \`client\` (set them on the client you pass)`,
+        typeof options[ignored[0] as keyof KafkaConnectionOptions],
+      );
+  } else checkConnection(options);
+  if (options.codec !== undefined && typeof options.codec?.decode !== 'function')
+    throw new InvalidOptionError('codec', 'a Codec with decode()', options.codec);
+  const tombstones = options.tombstones ?? 'deliver';
+  if (tombstones !== 'deliver' && tombstones !== 'skip')
+    throw new InvalidOptionError('tombstones', "'deliver' or 'skip'", tombstones);
+  if (options.driver !== undefined && typeof options.driver !== 'function')
+    throw new InvalidOptionError('driver', 'a function (options) => KafkaDriver', options.driver);
   const groupId = options.groupId;
   if (typeof groupId !== 'string' || groupId.length === 0)
     throw new InvalidOptionError('groupId', 'a non-empty string', groupId);
   const dead = options.deadLetterTopic;
   if (dead !== undefined && typeof dead !== 'function') topicName('deadLetterTopic', dead);
   if (options.retryTopic !== undefined) topicName('retryTopic', options.retryTopic);
-  if (options.brokers !== undefined && (!Array.isArray(options.brokers) || options.brokers.length === 0))
-    throw new InvalidOptionError('brokers', 'a non-empty array of host:port', options.brokers);
   const seek: readonly SeekTarget[] = options.seek ?? [];
   if (!Array.isArray(seek))
     throw new InvalidOptionError('seek', 'an array of { topic, partition, offset } or { topic, timestamp }', seek);
-  for (const s of seek as readonly SeekTarget[]) {
+  (seek as readonly SeekTarget[]).forEach((s, i) => {
+    if (typeof s === 'object' && s !== null)
+      rejectUnknownOptions(
+        s,
+        'timestamp' in s ? ['topic', 'timestamp'] : ['topic', 'partition', 'offset'],
+        `seek[${i}]`,
+      );
     const ok =
       typeof s?.topic === 'string' &&
       ('timestamp' in s
         ? Number.isFinite(s.timestamp)
         : Number.isInteger(s.partition) && /^\d+$/.test(String(s.offset)));
     if (!ok) throw new InvalidOptionError('seek', 'entries { topic, partition, offset } or { topic, timestamp }', s);
-  }
+  });
   const heartbeatIntervalMs = duration('heartbeatIntervalMs', options.heartbeatIntervalMs, 3_000);
   const sessionTimeoutMs = duration('sessionTimeoutMs', options.sessionTimeoutMs, 30_000);
   if (heartbeatIntervalMs >= sessionTimeoutMs)
@@ -126,7 +195,9 @@ export function settingsOf(topics: string | readonly string[], options: KafkaSou
     fromBeginning: options.fromBeginning ?? false,
     retryTopic: options.retryTopic,
     deadLetterTopic: typeof dead === 'function' ? dead : dead !== undefined ? () => dead : (t) => `${t}.dead`,
-    commitIntervalMs: duration('commitIntervalMs', options.commitIntervalMs, 1_000),
+    commitIntervalMs: duration('commitIntervalMs', options.commitIntervalMs, 1_000, 0),
+    maxUncommitted:
+      options.maxUncommitted === undefined ? undefined : duration('maxUncommitted', options.maxUncommitted, 1),
     revokeTimeoutMs: duration('revokeTimeoutMs', options.revokeTimeoutMs, 5_000, 0),
     sessionTimeoutMs,
     heartbeatIntervalMs,
@@ -136,5 +207,6 @@ export function settingsOf(topics: string | readonly string[], options: KafkaSou
     maxBytesPerPartition: duration('maxBytesPerPartition', options.maxBytesPerPartition, 524_288, 1_024),
     maxFetchBytes: duration('maxFetchBytes', options.maxFetchBytes, 524_288, 1_024),
     seek,
+    skipTombstones: tombstones === 'skip',
   };
 }

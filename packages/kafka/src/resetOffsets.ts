@@ -1,9 +1,16 @@
-import { InvalidOptionError } from '@rxq/core';
-import { logLevel, type Kafka } from 'kafkajs';
-import { kafkajsClient } from './kafkajsDriver.js';
+import { InvalidOptionError, rejectUnknownOptions } from '@rxq/core';
+import type { Kafka } from 'kafkajs';
+import {
+  checkConnection,
+  CONNECTION_KEYS,
+  isKafkaClient,
+  makeClient,
+  type KafkaConnectionOptions,
+} from './connection.js';
+import { kafkaError } from './errors.js';
 
 /** Options of {@link resetOffsets}. */
-export interface ResetOffsetsOptions {
+export interface ResetOffsetsOptions extends KafkaConnectionOptions {
   readonly groupId: string;
   readonly topic: string;
   /** `earliest`, `latest`, a timestamp (`{ timestamp }`, ms since the epoch) or offsets per partition. */
@@ -12,8 +19,6 @@ export interface ResetOffsetsOptions {
     | 'latest'
     | { readonly timestamp: number }
     | { readonly offsets: readonly { partition: number; offset: string | number }[] };
-  /** Bootstrap brokers when no `client` is given. @default ['127.0.0.1:9092'] */
-  readonly brokers?: readonly string[];
   /** A kafkajs client to use. @default a new one */
   readonly client?: Kafka;
 }
@@ -27,16 +32,18 @@ export interface ResetOffsetsOptions {
  * await resetOffsets({ groupId: 'billing', topic: 'orders', to: { timestamp: Date.parse('2026-11-01') } });
  */
 export async function resetOffsets(options: ResetOffsetsOptions): Promise<void> {
+  rejectUnknownOptions(options, [...CONNECTION_KEYS, 'groupId', 'topic', 'to', 'client']);
+  if (options.client !== undefined && !isKafkaClient(options.client))
+    throw new InvalidOptionError('client', 'a kafkajs Kafka client', options.client);
+  if (options.client === undefined) checkConnection(options);
   if (typeof options?.groupId !== 'string' || options.groupId === '')
     throw new InvalidOptionError('groupId', 'a non-empty string', options?.groupId);
   if (typeof options.topic !== 'string' || options.topic === '')
     throw new InvalidOptionError('topic', 'a non-empty topic name', options.topic);
-  const client =
-    options.client ??
-    kafkajsClient({ brokers: options.brokers ?? ['127.0.0.1:9092'], clientId: 'rxq-admin', logLevel: logLevel.ERROR });
+  const client = options.client ?? makeClient({ clientId: 'rxq-admin', ...options });
   const admin = client.admin();
-  await admin.connect();
   try {
+    await admin.connect();
     const { groupId, topic, to } = options;
     if (to === 'earliest' || to === 'latest') {
       // Real offsets, not kafkajs' -2/-1 markers (a consumer that reads those back falls to its own default).
@@ -62,6 +69,9 @@ export async function resetOffsets(options: ResetOffsetsOptions): Promise<void> 
         ),
       });
     else throw new InvalidOptionError('to', "'earliest', 'latest', { timestamp } or { offsets }", to);
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw error;
+    throw kafkaError(error, 'could not reset the Kafka consumer group offsets');
   } finally {
     await admin.disconnect();
   }

@@ -1,15 +1,16 @@
 import {
-  ConnectionLostError,
   deadLetterHeaders,
   Fifo,
   resendHeaders,
   type DeadLetterRequest,
+  type RxqError,
   type OpenContext,
   type ResendRequest,
   type Session,
 } from '@rxq/core';
 import type {
   BatchControl,
+  HeaderValue,
   KafkaDriver,
   KafkaRecord,
   OutgoingRecord,
@@ -19,7 +20,8 @@ import type {
 import type { KafkaSettings, SeekTarget } from './options.js';
 import { KafkaDelivery, PartitionState } from './partition.js';
 import { Assignments } from './assignments.js';
-import { Committer } from './committer.js';
+import { CommitScheduler, Committer } from './committer.js';
+import { kafkaError } from './errors.js';
 
 /** Resolves after `ms`, or as soon as the function handed to `setWaker` is called. */
 function wakeOrTimeout(ms: number, setWaker: (wake: () => void) => void): Promise<void> {
@@ -35,7 +37,7 @@ function wakeOrTimeout(ms: number, setWaker: (wake: () => void) => void): Promis
 /**
  * One consumer-group membership: buffers fetched records, holds the fetch loop while buffered +
  * in flight reaches `maxInFlight`, tracks settled offsets per assignment and commits the
- * contiguous prefix on an interval, on revoke and on close.
+ * contiguous prefix as {@link CommitScheduler} decides, on revoke and on close.
  */
 export class KafkaSession implements Session<KafkaDelivery> {
   private readonly buffer = new Fifo<KafkaDelivery>();
@@ -43,10 +45,10 @@ export class KafkaSession implements Session<KafkaDelivery> {
   private readonly assignments: Assignments;
   private dataWaiter: (() => void) | undefined;
   private creditWaiter: (() => void) | undefined;
-  private failure: ConnectionLostError | undefined;
+  private failure: RxqError | undefined;
   private closed = false;
-  private timer: NodeJS.Timeout | undefined;
   private readonly committer = new Committer();
+  private readonly scheduler: CommitScheduler;
   private readonly ops = new Set<Promise<unknown>>();
 
   constructor(
@@ -56,41 +58,57 @@ export class KafkaSession implements Session<KafkaDelivery> {
     seekOnce: (tp: TopicPartition) => readonly SeekTarget[],
   ) {
     this.assignments = new Assignments(driver, seekOnce, () => this.dropBuffered());
+    this.scheduler = new CommitScheduler({
+      commit: () => this.commit(this.assignments.committing(), (o) => this.driver.commit(o)),
+      maxUncommitted: () => settings.maxUncommitted ?? context.maxInFlight,
+      intervalMs: settings.commitIntervalMs,
+      failed: (error) => context.logger.debug({ error: (error as Error)?.name }, 'Kafka commit failed'),
+    });
   }
 
   async start(): Promise<void> {
     try {
       await this.driver.start({
-        batch: (tp, records, control) => this.onBatch(tp, records, control),
+        batch: (tp, records, control, lastOffset) => this.onBatch(tp, records, control, lastOffset),
+        filtered: (tp, lastOffset) => this.onFiltered(tp, lastOffset),
         rebalancing: () => this.onRebalancing(),
         assigned: (partitions) => this.assignments.assign(partitions),
         crashed: (error) => this.fail(error),
       });
     } catch (error) {
       await this.driver.stop();
-      throw new ConnectionLostError('could not join the Kafka consumer group', error);
+      throw kafkaError(error, 'could not join the Kafka consumer group');
     }
-    this.timer = setInterval(
-      () => void this.commit(this.assignments.committing(), (o) => this.driver.commit(o)),
-      this.settings.commitIntervalMs,
-    );
   }
 
   private hasCredit(): boolean {
     return this.buffer.size + this.outstanding < this.context.maxInFlight;
   }
 
-  private async onBatch(tp: TopicPartition, records: readonly KafkaRecord[], control: BatchControl): Promise<void> {
+  private async onBatch(
+    tp: TopicPartition,
+    records: readonly KafkaRecord[],
+    control: BatchControl,
+    lastOffset: string | undefined,
+  ): Promise<void> {
     const state = this.assignments.stateOf(tp);
     if (state.seeking) state.droppedFrom ??= records[0]?.offset;
     if (this.closed || state.revoking || state.seeking) return;
     // The group's position is at least where this assignment's first fetch started.
     if (state.committed < 0 && records.length > 0) state.committed = Number(records[0]?.offset);
+    const skip = this.settings.skipTombstones;
+    let settled = false;
     for (const record of records) {
       const position = Number(record.offset);
       state.tracker.add(position);
-      this.buffer.push(new KafkaDelivery(state, record, position));
+      if (skip && record.value === null) {
+        state.tracker.settle(position); // a skipped tombstone counts as handled
+        settled = true;
+      } else this.buffer.push(new KafkaDelivery(state, record, position));
     }
+    // Records fetched but never delivered (a transaction's marker, aborted records) settle at once.
+    if (lastOffset !== undefined && this.pastTheEnd(state, Number(lastOffset))) settled = true;
+    if (settled) this.scheduler.settled(0);
     this.dataWaiter?.();
     // Credit: hold the fetch loop (heartbeating) until buffered + in flight drops below the bound.
     while (!this.closed && !state.revoking && !this.hasCredit()) {
@@ -103,6 +121,21 @@ export class KafkaSession implements Session<KafkaDelivery> {
         throw error;
       }
     }
+  }
+
+  /** Marks `offset` fetched and settled when it is past every delivered offset. */
+  private pastTheEnd(state: PartitionState, offset: number): boolean {
+    const before = state.tracker.committable;
+    if (before !== undefined && offset < before) return false;
+    state.tracker.add(offset);
+    return state.tracker.settle(offset);
+  }
+
+  /** A fetch with nothing to deliver (transaction markers, aborted records) up to `lastOffset`. */
+  private onFiltered(tp: TopicPartition, lastOffset: string): void {
+    const state = this.assignments.stateOf(tp);
+    if (this.closed || state.revoking || state.seeking || !state.live) return;
+    if (this.pastTheEnd(state, Number(lastOffset))) this.scheduler.settled(0);
   }
 
   /** Revoke while holding a batch: the rejoin waits for this, so in-flight messages get time. */
@@ -125,7 +158,11 @@ export class KafkaSession implements Session<KafkaDelivery> {
 
   private fail(error: unknown): void {
     if (this.failure || this.closed) return;
-    this.failure = new ConnectionLostError('the Kafka consumer stopped', error);
+    // Bad credentials or a feature the client lacks end the stream; anything else reconnects.
+    this.failure = kafkaError(error, 'the Kafka consumer stopped');
+    this.scheduler.stop();
+    if (!this.failure.retryable)
+      this.context.logger.error({ code: this.failure.code }, `Kafka consumer failed: ${this.failure.message}`);
     this.dataWaiter?.();
     this.context.lost(this.failure);
   }
@@ -160,7 +197,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
     d.done = true;
     this.outstanding--;
     d.state.emitted--;
-    if (settle && d.state.live) d.state.tracker.settle(d.position);
+    if (settle && d.state.live && d.state.tracker.settle(d.position)) this.scheduler.settled(1);
     this.assignments.wake();
     if (this.hasCredit()) this.creditWaiter?.();
   }
@@ -174,17 +211,24 @@ export class KafkaSession implements Session<KafkaDelivery> {
   }
 
   resend(d: KafkaDelivery, request: ResendRequest): Promise<void> {
-    const copy = { key: d.rawKey, value: d.payload, headers: resendHeaders(d.headers, request) };
-    return this.produce(d, this.settings.retryTopic ?? d.source, copy, request.delayMs);
+    const copy = copyOf(d, resendHeaders(undefined, request));
+    const topic = this.settings.retryTopic ?? d.source;
+    return this.produce(d, topic, copy, request.delayMs, topic !== d.source);
   }
 
   deadLetter(d: KafkaDelivery, request: DeadLetterRequest): Promise<void> {
-    const headers = deadLetterHeaders(d.headers, request, `${d.source}/${d.partition}/${d.offset}`);
-    return this.produce(d, this.settings.deadLetterTopic(d.source), { key: d.rawKey, value: d.payload, headers }, 0);
+    const copy = copyOf(d, deadLetterHeaders(undefined, request, `${d.source}/${d.partition}/${d.offset}`));
+    return this.produce(d, this.settings.deadLetterTopic(d.source), copy, 0, true);
   }
 
   /** Produces the copy (after `delayMs`, holding credit), then settles the original. */
-  private produce(d: KafkaDelivery, topic: string, copy: OutgoingRecord, delayMs: number): Promise<void> {
+  private produce(
+    d: KafkaDelivery,
+    topic: string,
+    copy: OutgoingRecord,
+    delayMs: number,
+    create: boolean,
+  ): Promise<void> {
     if (d.done || this.closed) {
       this.finish(d, false);
       return Promise.resolve();
@@ -192,6 +236,11 @@ export class KafkaSession implements Session<KafkaDelivery> {
     const op = (async () => {
       if (delayMs > 0 && !(await d.state.delay(delayMs))) return this.finish(d, false);
       try {
+        if (create && this.driver.ensureTopic)
+          await this.driver.ensureTopic(topic).catch((error: unknown) =>
+            // No right to create topics: the broker may still auto-create it on produce.
+            this.context.logger.debug({ topic, error: (error as Error)?.name }, 'could not create the Kafka topic'),
+          );
         await this.driver.produce(topic, [copy]);
       } catch (error) {
         this.finish(d, false); // left unsettled: delivered again by the group
@@ -220,7 +269,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
+    this.scheduler.stop();
     this.assignments.cancelDelayed();
     this.dataWaiter?.();
     this.creditWaiter?.();
@@ -229,4 +278,16 @@ export class KafkaSession implements Session<KafkaDelivery> {
       await this.commit(this.assignments.committing(), (o) => this.driver.commit(o)).catch(() => undefined);
     await this.driver.stop();
   }
+}
+
+/**
+ * A copy of the delivered record, built from the raw record: key, value and every header byte for
+ * byte (repeated names kept), with rxq's own headers (`x-rxq-*`) set to `own`.
+ */
+function copyOf(d: KafkaDelivery, own: Readonly<Record<string, string>>): OutgoingRecord {
+  const headers: Record<string, HeaderValue> = {};
+  const original = d.record.headers;
+  for (const name in original) if (!(name in own)) headers[name] = original[name];
+  for (const name in own) headers[name] = own[name];
+  return { key: d.rawKey, value: d.payload, headers };
 }

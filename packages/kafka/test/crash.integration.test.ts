@@ -1,9 +1,9 @@
-import { ack, fromQueue, handle } from '@rxq/core';
+import { ack, fromQueue, handle, UnsupportedError } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
-import { Kafka, KafkaJSNonRetriableError, logLevel } from 'kafkajs';
+import kafkajs, { Kafka, KafkaJSNonRetriableError, logLevel } from 'kafkajs';
 import { filter, firstValueFrom, tap } from 'rxjs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { kafkajsDriver, type KafkaDriverFactory } from '../src/index.js';
+import { installCompressionCodecs, kafkajsDriver, type KafkaDriverFactory } from '../src/index.js';
 import { BROKERS, TestTopic } from './helpers.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -66,5 +66,43 @@ it('a consumer crash (restart: false) is reported as lost; fromQueue reopens and
   expect(batches).toBeGreaterThanOrEqual(2);
   expect(seen.size).toBe(total);
   await source.stop();
+  await topic.sessionsClosed();
+});
+
+it('a batch the client cannot decompress errors the stream with UnsupportedError, without reconnecting', async () => {
+  await topic.publish([{ n: 1 }, { n: 2 }]);
+  installCompressionCodecs();
+  // The error the lz4 codec gives kafkajs for a batch it cannot read, raised where kafkajs decodes.
+  const codecs = kafkajs.CompressionCodecs as unknown as Record<
+    number,
+    () => { decompress(b: Buffer): Promise<Buffer> }
+  >;
+  const unreadable = await codecs[kafkajs.CompressionTypes.LZ4]?.()
+    .decompress(Buffer.from('not an lz4 frame'))
+    .catch((e: unknown) => e);
+  const client = new Kafka({ brokers: BROKERS, logLevel: logLevel.NOTHING });
+  let sessions = 0;
+  const driver: KafkaDriverFactory = (options) => {
+    const real = kafkajsDriver(client, options);
+    sessions++;
+    return {
+      ...real,
+      start: (handlers) =>
+        real.start({
+          ...handlers,
+          batch: () => Promise.reject(unreadable instanceof Error ? unreadable : new Error('no codec error')),
+        }),
+    };
+  };
+  const source = fromQueue(topic.connector({ driver }), { maxInFlight: 8, reconnect: { initialMs: 50 } });
+  const statuses: string[] = [];
+  source.status$.subscribe((s) => statuses.push(s.status));
+  const error = await new Promise<unknown>((resolve) =>
+    source.subscribe({ error: resolve, complete: () => resolve(undefined) }),
+  );
+  expect(error).toBeInstanceOf(UnsupportedError);
+  expect((error as Error).message).toContain('lz4');
+  expect(sessions).toBe(1);
+  expect(statuses).not.toContain('reconnecting');
   await topic.sessionsClosed();
 });

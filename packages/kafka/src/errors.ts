@@ -1,0 +1,74 @@
+import {
+  AuthenticationError,
+  AuthorizationError,
+  ConnectionLostError,
+  NotFoundError,
+  RxqError,
+  UnsupportedError,
+} from '@rxq/core';
+
+const AUTHENTICATION = new Set(['SASL_AUTHENTICATION_FAILED', 'UNSUPPORTED_SASL_MECHANISM', 'ILLEGAL_SASL_STATE']);
+const AUTHORIZATION = new Set([
+  'TOPIC_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'DELEGATION_TOKEN_AUTHORIZATION_FAILED',
+]);
+const NOT_FOUND = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'UNKNOWN_TOPIC_ID']);
+const UNSUPPORTED = new Set(['UNSUPPORTED_COMPRESSION_TYPE', 'UNSUPPORTED_VERSION', 'UNSUPPORTED_FOR_MESSAGE_FORMAT']);
+
+interface KafkajsLike {
+  readonly name?: unknown;
+  readonly type?: unknown;
+  readonly cause?: unknown;
+  readonly originalError?: unknown;
+  readonly errors?: unknown;
+}
+
+/** The error and every error it wraps (kafkajs' `cause`, `originalError`, aggregate `errors`). */
+function* chain(error: unknown): Generator<KafkajsLike> {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0) {
+    const e = queue.shift();
+    if (typeof e !== 'object' || e === null || seen.has(e)) continue;
+    seen.add(e);
+    const k = e as KafkajsLike;
+    yield k;
+    queue.push(k.cause, k.originalError);
+    if (Array.isArray(k.errors)) queue.push(...(k.errors as unknown[]));
+  }
+}
+
+/**
+ * Translates a kafkajs error at the boundary into rxq's taxonomy, looking through the errors it
+ * wraps: bad credentials → {@link AuthenticationError}; an ACL refusal → {@link AuthorizationError};
+ * an unknown topic → {@link NotFoundError}; a codec or protocol feature the client lacks →
+ * {@link UnsupportedError} (all four non-retryable: the stream errors with them); anything else →
+ * `ConnectionLostError(context)`, retryable. The message is rxq's own and never carries a
+ * credential; kafkajs' error stays as `cause`.
+ *
+ * @example
+ * throw kafkaError(error, 'could not join the Kafka consumer group');
+ */
+export function kafkaError(error: unknown, context: string): RxqError {
+  for (const e of chain(error)) {
+    if (e instanceof RxqError) return e;
+    const type = typeof e.type === 'string' ? e.type : '';
+    const name = typeof e.name === 'string' ? e.name : '';
+    if (name === 'KafkaJSSASLAuthenticationError' || AUTHENTICATION.has(type))
+      return new AuthenticationError(`Kafka refused the SASL credentials (${type || 'authentication failed'})`, error);
+    if (AUTHORIZATION.has(type)) return new AuthorizationError(`Kafka refused the operation: ${type}`, error);
+    if (NOT_FOUND.has(type)) return new NotFoundError(`Kafka does not know the topic or partition: ${type}`, error);
+    if (UNSUPPORTED.has(type)) return new UnsupportedError(`Kafka feature not supported by the client: ${type}`, error);
+    if (name === 'KafkaJSNotImplemented' || name === 'KafkaJSUnsupportedMagicByteInMessageSet') {
+      const feature = (e as { message?: unknown }).message;
+      return new UnsupportedError(
+        `Kafka feature not supported by the client: ${typeof feature === 'string' ? feature : name}`,
+        error,
+      );
+    }
+  }
+  return new ConnectionLostError(context, error);
+}
