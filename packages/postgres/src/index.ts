@@ -8,3 +8,7 @@ export { translate as translatePgError } from './errors.js';
 export type { PgDelivery, PgTransport } from './delivery.js';
 export type { CommonOptions } from './options.js';
 export type { PgConnection, PgPool, PgPoolClient, PgQueryable, PgResult, PgNotification } from './connection.js';
+export { pgTopic } from './topic.js';
+export type { PgTopicOptions } from './topic.js';
+export { resetSubscriber, pruneTopic, subscriberOffsets } from './admin.js';
+export type { ResetOptions, ResetTarget, PruneOptions, SubscriberOffsets } from './admin.js';
