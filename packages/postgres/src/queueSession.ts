@@ -1,12 +1,6 @@
-import {
-  batcher,
-  HEADERS,
-  type Batcher,
-  type DeadLetterRequest,
-  type OpenContext,
-  type ResendRequest,
-} from '@rxq/core';
+import { HEADERS, type DeadLetterRequest, type OpenContext, type ResendRequest } from '@rxq/core';
 import type { PgPool, PgPoolClient, Pools } from './connection.js';
+import { Coalescer } from './coalescer.js';
 import { jobDelivery, type PgDelivery } from './delivery.js';
 import type { Jobs } from './jobs.js';
 import { PgSession, type SessionSettings } from './session.js';
@@ -20,7 +14,7 @@ export interface QueueSettings extends SessionSettings {
 
 /** A session of {@link pgQueue}: claims with SKIP LOCKED, holds leases, batches acks. */
 export class QueueSession extends PgSession {
-  private readonly acks: Batcher<string>;
+  private readonly acks: Coalescer<string>;
   /** Ids of rows this session claimed and has not settled: their leases are extended. */
   private readonly held = new Set<string>();
 
@@ -33,10 +27,7 @@ export class QueueSession extends PgSession {
     private readonly owner: string,
   ) {
     super(pool, listener, pools, ctx, q);
-    this.acks = batcher<string>({
-      maxSize: q.maxAckBatch,
-      flush: (ids) => this.write((db) => q.jobs.ack(db, ids)),
-    });
+    this.acks = new Coalescer<string>((ids) => this.write((db) => q.jobs.ack(db, ids)), q.maxAckBatch);
   }
 
   protected wants(payload: string): boolean {

@@ -191,10 +191,11 @@ export abstract class PgSession implements Session<PgDelivery> {
   protected settled(count: number, write: Promise<void>): Promise<void> {
     this.outstanding -= count;
     if (this.outstanding <= 0) this.zeroWaiter?.();
+    // While open, the write as it is: a batch hands the same promise to each of its settlements.
+    if (this.state === 'open' || this.closing === undefined) return write;
     const written = write.catch((error: unknown) => {
       throw translate(error, 'a settlement');
     });
-    if (this.state === 'open' || this.closing === undefined) return written;
     const closing = this.closing;
     return written.then(() => closing);
   }

@@ -1,14 +1,13 @@
 import {
   attemptOf,
-  batcher,
   HEADERS,
   OffsetTracker,
-  type Batcher,
   type DeadLetterRequest,
   type OpenContext,
   type ResendRequest,
 } from '@rxq/core';
 import type { PgPool, PgPoolClient, Pools } from './connection.js';
+import { Coalescer } from './coalescer.js';
 import { jobDelivery, stringHeaders, type PgDelivery } from './delivery.js';
 import type { Jobs } from './jobs.js';
 import type { ClaimProgress, ClaimRow, Log } from './log.js';
@@ -37,8 +36,8 @@ interface Held {
  */
 export class TopicSession extends PgSession {
   private readonly claims = new Map<string, Held>();
-  private readonly commits: Batcher<string>;
-  private readonly jobAcks: Batcher<string>;
+  private readonly commits: Coalescer<string>;
+  private readonly jobAcks: Coalescer<string>;
   private readonly heldJobs = new Set<string>();
   private nextTakeOver = 0;
   private nextRetries = 0;
@@ -52,11 +51,8 @@ export class TopicSession extends PgSession {
     private readonly owner: string,
   ) {
     super(pool, listener, pools, ctx, t);
-    this.commits = batcher<string>({ maxSize: t.maxAckBatch, flush: (ids) => this.commit(ids) });
-    this.jobAcks = batcher<string>({
-      maxSize: t.maxAckBatch,
-      flush: (ids) => this.write((db) => t.jobs.ack(db, ids)),
-    });
+    this.commits = new Coalescer<string>((ids) => this.commit(ids), t.maxAckBatch);
+    this.jobAcks = new Coalescer<string>((ids) => this.write((db) => t.jobs.ack(db, ids)), t.maxAckBatch);
   }
 
   protected wants(payload: string): boolean {

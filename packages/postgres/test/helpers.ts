@@ -3,7 +3,7 @@ import type { DeadLetterView } from '@rxq/core/testing';
 import pg from 'pg';
 import { migrate } from '../src/index.js';
 
-export const URL = process.env.RXQ_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const PG_URL = process.env.RXQ_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A unique schema name for one test. */
 export function uniqueSchema(kind: string): string {
@@ -11,7 +11,7 @@ export function uniqueSchema(kind: string): string {
 }
 
 export function adminPool(): pg.Pool {
-  const pool = new pg.Pool({ connectionString: URL, max: 4, application_name: 'rxq-test-admin' });
+  const pool = new pg.Pool({ connectionString: PG_URL, max: 4, application_name: 'rxq-test-admin' });
   pool.on('error', () => undefined);
   return pool;
 }

@@ -1,7 +1,7 @@
 import { contractSuite } from '@rxq/core/testing';
 import { afterAll } from 'vitest';
 import { pgQueue, publishMany } from '../src/index.js';
-import { adminPool, deadLetters, freshSchema, URL } from './helpers.js';
+import { adminPool, deadLetters, freshSchema, PG_URL } from './helpers.js';
 
 const admin = adminPool();
 afterAll(() => admin.end());
@@ -12,7 +12,7 @@ contractSuite({
     const { schema, drop } = await freshSchema(admin, 'cq');
     const q = 'contract';
     return {
-      connector: () => pgQueue(q, { connection: URL, schema, pollMs: 200 }),
+      connector: () => pgQueue(q, { connection: PG_URL, schema, pollMs: 200 }),
       publish: async (bodies) => void (await publishMany(admin, q, bodies, { schema })),
       publishRaw: async (payloads) => {
         for (const p of payloads)

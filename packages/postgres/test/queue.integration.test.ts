@@ -5,7 +5,7 @@ import pg from 'pg';
 import { Subject, tap } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate, pgQueue, publish, publishMany } from '../src/index.js';
-import { adminPool, dropSchema, freshSchema, terminate, uniqueSchema, until, URL } from './helpers.js';
+import { adminPool, dropSchema, freshSchema, terminate, uniqueSchema, until, PG_URL } from './helpers.js';
 
 const admin = adminPool();
 afterAll(() => admin.end());
@@ -21,10 +21,10 @@ const count = async (schema: string, where = 'true'): Promise<number> =>
 describe('pgQueue', { timeout: 60_000 }, () => {
   it('migrate() is idempotent and safe from several processes at once', async () => {
     const schema = uniqueSchema('mig');
-    const pools = Array.from({ length: 6 }, () => new pg.Pool({ connectionString: URL, max: 1 }));
+    const pools = Array.from({ length: 6 }, () => new pg.Pool({ connectionString: PG_URL, max: 1 }));
     try {
       await Promise.all(pools.map((pool) => migrate({ connection: pool, schema })));
-      await migrate({ connection: URL, schema });
+      await migrate({ connection: PG_URL, schema });
       const { rows } = await admin.query(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`,
         [schema],
@@ -59,7 +59,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       } finally {
         client.release();
       }
-      const source = fromQueue<N>(pgQueue('outbox', { connection: URL, schema }));
+      const source = fromQueue<N>(pgQueue('outbox', { connection: PG_URL, schema }));
       const got = await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
       expect(got.map((m) => m.body.n)).toEqual([2]);
       expect(got[0]?.headers.traceparent).toBe('00-abc-def-01');
@@ -73,7 +73,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
   it('wakes on NOTIFY, not on the poll interval', async () => {
     const { schema, drop } = await freshSchema(admin, 'notify');
     try {
-      const source = fromQueue<N>(pgQueue('n', { connection: URL, schema, pollMs: 20_000 }));
+      const source = fromQueue<N>(pgQueue('n', { connection: PG_URL, schema, pollMs: 20_000 }));
       const stamps: number[] = [];
       const done = collectUntil(
         source.pipe(tap((m) => void (stamps.push(Date.now() - m.body.n), m.ack()))),
@@ -101,7 +101,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
     try {
       const at = Date.now();
       await publish(admin, 'd', { n: 1 }, { schema, delayMs: 600 });
-      const source = fromQueue<N>(pgQueue('d', { connection: URL, schema, pollMs: 5_000 }));
+      const source = fromQueue<N>(pgQueue('d', { connection: PG_URL, schema, pollMs: 5_000 }));
       await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
       const waited = Date.now() - at;
       expect(waited).toBeGreaterThanOrEqual(550);
@@ -116,7 +116,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
     const { schema, drop } = await freshSchema(admin, 'lease');
     try {
       await publish(admin, 'l', { n: 1 }, { schema });
-      const opts = { connection: URL, schema, leaseMs: 400, pollMs: 50 };
+      const opts = { connection: PG_URL, schema, leaseMs: 400, pollMs: 50 };
       const slow = fromQueue<N>(pgQueue('l', opts));
       const other = fromQueue<N>(pgQueue('l', opts));
       const seenByOther: number[] = [];
@@ -146,7 +146,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
         `UPDATE "${schema}".jobs SET owner = 'gone-1234', run_at = now() + interval '300 milliseconds' WHERE id = $1`,
         [id],
       );
-      const source = fromQueue<N>(pgQueue('x', { connection: URL, schema, pollMs: 100 }));
+      const source = fromQueue<N>(pgQueue('x', { connection: PG_URL, schema, pollMs: 100 }));
       const got = await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
       expect(got[0]?.attempt).toBe(2);
     } finally {
@@ -168,7 +168,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       const stops = [new Subject<void>(), new Subject<void>(), new Subject<void>()];
       const total = (): number => seen.reduce((a, s) => a + s.length, 0);
       const runs = seen.map((list, i) => {
-        const source = fromQueue<N>(pgQueue('c', { connection: URL, schema }), {
+        const source = fromQueue<N>(pgQueue('c', { connection: PG_URL, schema }), {
           maxInFlight: 64,
           stop: stops[i] as Subject<void>,
         });
@@ -213,9 +213,9 @@ describe('pgQueue', { timeout: 60_000 }, () => {
           ('p', convert_to('null', 'UTF8'));
         INSERT INTO "${schema}".jobs (queue, payload, headers) VALUES
           ('p', convert_to('{"n": 3}', 'UTF8'), '{"tenant": "acme", "retries": 2, "flags": [1, 2]}');`;
-      const psql = spawnSync('psql', [URL, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { encoding: 'utf8' });
+      const psql = spawnSync('psql', [PG_URL, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { encoding: 'utf8' });
       expect(psql.status, psql.stderr).toBe(0);
-      const source = fromQueue<N | null>(pgQueue('p', { connection: URL, schema }));
+      const source = fromQueue<N | null>(pgQueue('p', { connection: PG_URL, schema }));
       const ok = await collectUntil(
         source.pipe(
           handle((m: Message<N | null>) => m.body?.n ?? null),
@@ -245,12 +245,12 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       await admin.query(
         `INSERT INTO "${schema}".jobs (queue, payload, headers) VALUES ('h', '\\x7b7d', '{"retries": 2, "tag": "x"}')`,
       );
-      const source = fromQueue(pgQueue('h', { connection: URL, schema }));
+      const source = fromQueue(pgQueue('h', { connection: PG_URL, schema }));
       const [m] = await collectUntil(source.pipe(tap((x) => void x.nack())), (ms) => ms.length === 1);
       expect(m?.headers).toMatchObject({ retries: '2', tag: 'x' });
       await source.stop();
       // The connector's own view keeps the stored JSON values.
-      const session = await pgQueue('h', { connection: URL, schema }).open({
+      const session = await pgQueue('h', { connection: PG_URL, schema }).open({
         maxInFlight: 1,
         lost: () => undefined,
         logger: silentLogger,
@@ -276,7 +276,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
         { schema },
       );
       const stop = new Subject<void>();
-      const source = fromQueue<N>(pgQueue(queue, { connection: URL, schema, leaseMs: 1_000, pollMs: 100 }), {
+      const source = fromQueue<N>(pgQueue(queue, { connection: PG_URL, schema, leaseMs: 1_000, pollMs: 100 }), {
         maxInFlight: 64,
         stop,
         reconnect: { initialMs: 20, maxMs: 200 },
@@ -328,7 +328,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
         { schema },
       );
       const stop = new Subject<void>();
-      const source = fromQueue<N>(pgQueue('g', { connection: URL, schema }), { maxInFlight: 128, stop });
+      const source = fromQueue<N>(pgQueue('g', { connection: PG_URL, schema }), { maxInFlight: 128, stop });
       const handled: number[] = [];
       await new Promise<void>((resolve) =>
         source
@@ -351,7 +351,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       expect(snap.acked).toBe(handled.length);
       expect(await count(schema)).toBe(N - handled.length);
       expect(await count(schema, 'owner IS NOT NULL')).toBe(0);
-      const rest = fromQueue<N>(pgQueue('g', { connection: URL, schema }), { maxInFlight: 256 });
+      const rest = fromQueue<N>(pgQueue('g', { connection: PG_URL, schema }), { maxInFlight: 256 });
       const second = await collectUntil(rest.pipe(tap((m) => void m.ack())), (ms) => ms.length === N - handled.length);
       await rest.stop();
       const all = [...handled, ...second.map((m) => m.body.n)];

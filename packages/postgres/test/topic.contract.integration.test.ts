@@ -2,7 +2,7 @@ import { bytes } from '@rxq/core';
 import { contractSuite } from '@rxq/core/testing';
 import { afterAll } from 'vitest';
 import { pgTopic, publishTopicMany } from '../src/index.js';
-import { adminPool, deadLetters, freshSchema, URL } from './helpers.js';
+import { adminPool, deadLetters, freshSchema, PG_URL } from './helpers.js';
 
 const admin = adminPool();
 afterAll(() => admin.end());
@@ -13,7 +13,8 @@ contractSuite({
     const { schema, drop } = await freshSchema(admin, 'ct');
     const t = 'contract';
     return {
-      connector: () => pgTopic(t, { subscriber: 'contract', start: 'beginning', connection: URL, schema, pollMs: 200 }),
+      connector: () =>
+        pgTopic(t, { subscriber: 'contract', start: 'beginning', connection: PG_URL, schema, pollMs: 200 }),
       publish: async (bodies) => void (await publishTopicMany(admin, t, bodies, { schema })),
       publishRaw: async (payloads) => {
         for (const p of payloads)
