@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the brokers rxq's integration tests need, each only when it is not already answering.
-#   scripts/brokers.sh [redis] [rabbitmq] [kafka]     (no argument: all three)
+#   scripts/brokers.sh [redis] [rabbitmq] [kafka] [postgres]     (no argument: all four)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -35,11 +35,30 @@ kafka() {
   "$here/kafka.sh" start
 }
 
+# PostgreSQL 15+ (Debian's cluster layout) on 127.0.0.1:5432 with trust auth on loopback and a
+# database `test`, as the postgres tests expect.
+postgres() {
+  if ! port_open 5432; then
+    command -v pg_ctlcluster >/dev/null || { echo "postgres: pg_ctlcluster not found: install PostgreSQL 15+ (apt-get install -y postgresql)" >&2; exit 1; }
+    local version
+    version="$(ls /usr/lib/postgresql | sort -n | tail -1)"
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    wait_port 5432 30 postgres
+    echo "postgres: started PostgreSQL $version on 127.0.0.1:5432"
+  else
+    echo "postgres: already running"
+  fi
+  if ! psql -h 127.0.0.1 -U postgres -d test -tAc 'SELECT 1' >/dev/null 2>&1; then
+    psql -h 127.0.0.1 -U postgres -d postgres -tAc 'CREATE DATABASE test' >/dev/null 2>&1 ||
+      su postgres -c "psql -d postgres -tAc 'CREATE DATABASE test'" >/dev/null
+  fi
+}
+
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(redis rabbitmq kafka)
+[ ${#targets[@]} -eq 0 ] && targets=(redis rabbitmq kafka postgres)
 for t in "${targets[@]}"; do
   case "$t" in
-    redis | rabbitmq | kafka) "$t" ;;
-    *) echo "usage: $0 [redis] [rabbitmq] [kafka]" >&2; exit 2 ;;
+    redis | rabbitmq | kafka | postgres) "$t" ;;
+    *) echo "usage: $0 [redis] [rabbitmq] [kafka] [postgres]" >&2; exit 2 ;;
   esac
 done

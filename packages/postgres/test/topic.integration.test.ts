@@ -103,7 +103,7 @@ describe('pgTopic', { timeout: 60_000 }, () => {
       expect(ds.map((d) => d.offset)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
       const byOffset = new Map(ds.map((d) => [d.offset, d] as const));
       const at = (o: string): PgDelivery => byOffset.get(o) as PgDelivery;
-      await Promise.all(['1', '2', '4', '5', '6', '7', '8', '9', '10'].map((o) => session.ack(at(o))));
+      await Promise.all(['1', '2', '4', '5', '6', '7', '8', '9', '10'].map(async (o) => session.ack(at(o))));
       expect(await committed(schema, 'o', 's')).toBe(2);
       await session.ack(at('3'));
       expect(await committed(schema, 'o', 's')).toBe(10);
@@ -257,7 +257,7 @@ describe('pgTopic', { timeout: 60_000 }, () => {
       ]);
       await source.stop();
       expect(await committed(schema, 'k', 's')).toBe(5);
-      await dying.release(first.slice(1));
+      await dying.release?.(first.slice(1));
       await dying.close();
     } finally {
       await drop();
