@@ -21,7 +21,14 @@ export interface ClaimProgress {
 
 /** The statements on a topic log that subscriber sessions run. */
 export class Log {
-  constructor(private readonly s: string) {}
+  /**
+   * @param s the quoted schema
+   * @param sc a FROM item that sets `synchronous_commit` for the statement's own transaction
+   */
+  constructor(
+    private readonly s: string,
+    private readonly sc: string,
+  ) {}
 
   /** Creates the subscriber if it is new, at the end of the topic or at its beginning. */
   async subscribe(db: PgQueryable, topic: string, subscriber: string, start: 'end' | 'beginning'): Promise<void> {
@@ -64,7 +71,7 @@ export class Log {
          WHERE s.topic = $1 AND s.name = $2 FOR UPDATE OF s),
        upd AS (
          UPDATE ${this.s}.subscribers s SET claimed = LEAST(sub.claimed + $3, sub.last_offset)
-         FROM sub WHERE s.topic = $1 AND s.name = $2 AND sub.claimed < sub.last_offset
+         FROM sub, ${this.sc} WHERE s.topic = $1 AND s.name = $2 AND sub.claimed < sub.last_offset
          RETURNING sub.claimed AS prev, s.claimed AS upto),
        ins AS (
          INSERT INTO ${this.s}.claims (topic, subscriber, next, last, owner, expires_at)
@@ -97,7 +104,7 @@ export class Log {
        upd AS (
          UPDATE ${this.s}.claims k SET owner = $4, expires_at = now() + ${msInterval(5)},
            deliveries = k.deliveries + 1, last = LEAST(k.last, k.next + $3 - 1)
-         FROM c WHERE k.id = c.id
+         FROM c, ${this.sc} WHERE k.id = c.id
          RETURNING k.id, k.next, k.last, k.deliveries, c.last AS old_last),
        rest AS (
          INSERT INTO ${this.s}.claims (topic, subscriber, next, last, deliveries, owner, expires_at)
@@ -133,14 +140,15 @@ export class Log {
             AND k.id NOT IN (SELECT id FROM upd UNION ALL SELECT id FROM del)),
          (SELECT min(next) FROM upd),
          (SELECT claimed + 1 FROM ${this.s}.subscribers WHERE topic = $1 AND name = $2)) - 1
-       WHERE s.topic = $1 AND s.name = $2`,
+       FROM ${this.sc} WHERE s.topic = $1 AND s.name = $2`,
       [topic, subscriber, progress.map((p) => p.id), progress.map((p) => p.next), owner],
     );
   }
 
   async extend(db: PgQueryable, ids: readonly string[], owner: string, leaseMs: number): Promise<void> {
     await db.query(
-      `UPDATE ${this.s}.claims SET expires_at = now() + ${msInterval(3)} WHERE id = ANY($1::bigint[]) AND owner = $2`,
+      `UPDATE ${this.s}.claims SET expires_at = now() + ${msInterval(3)} FROM ${this.sc}
+       WHERE id = ANY($1::bigint[]) AND owner = $2`,
       [ids, owner, leaseMs],
     );
   }
@@ -149,7 +157,7 @@ export class Log {
   async release(db: PgQueryable, ids: readonly string[], owner: string): Promise<void> {
     await db.query(
       `UPDATE ${this.s}.claims SET owner = '', expires_at = '-infinity', deliveries = deliveries - 1
-       WHERE id = ANY($1::bigint[]) AND owner = $2`,
+       FROM ${this.sc} WHERE id = ANY($1::bigint[]) AND owner = $2`,
       [ids, owner],
     );
   }

@@ -29,6 +29,15 @@ export interface CommonOptions {
   readonly maxConnections?: number;
   /** Acks written in one statement at most. @default 1_000 */
   readonly maxAckBatch?: number;
+  /**
+   * Whether rxq's own statements (claims, acks, lease renewals, resends, dead-letter moves) wait
+   * for their WAL to reach disk. With `false` (`synchronous_commit = off` for those statements
+   * only), a PostgreSQL crash (not a clean restart) may forget their last few hundred
+   * milliseconds: those messages are delivered again, never lost. Publishes are the app's own
+   * transactions and keep the server's setting.
+   * @default false
+   */
+  readonly synchronousCommit?: boolean;
 }
 
 export const COMMON_KEYS = [
@@ -41,6 +50,7 @@ export const COMMON_KEYS = [
   'consumerName',
   'maxConnections',
   'maxAckBatch',
+  'synchronousCommit',
 ] as const;
 
 /** `value` if defined and a finite number ≥ `min`, else `fallback`; throws otherwise. */
@@ -65,9 +75,12 @@ export function commonSettings(options: CommonOptions): {
   maxConnections: number;
   maxAckBatch: number;
   migrate: boolean;
+  synchronousCommit: boolean;
 } {
   if (options.migrate !== undefined && typeof options.migrate !== 'boolean')
     throw new InvalidOptionError('migrate', 'true or false', options.migrate);
+  if (options.synchronousCommit !== undefined && typeof options.synchronousCommit !== 'boolean')
+    throw new InvalidOptionError('synchronousCommit', 'true or false', options.synchronousCommit);
   return {
     pollMs: duration('pollMs', options.pollMs, 1_000, 10),
     leaseMs: duration('leaseMs', options.leaseMs, 30_000, 300),
@@ -75,5 +88,6 @@ export function commonSettings(options: CommonOptions): {
     maxConnections: positiveInt('maxConnections', options.maxConnections ?? 4),
     maxAckBatch: positiveInt('maxAckBatch', options.maxAckBatch ?? 1_000),
     migrate: options.migrate ?? true,
+    synchronousCommit: options.synchronousCommit ?? false,
   };
 }

@@ -4,7 +4,7 @@ import { Jobs } from './jobs.js';
 import { Opener, sessionId } from './opener.js';
 import { COMMON_KEYS, commonSettings, nonEmpty, type CommonOptions } from './options.js';
 import { QueueSession, type QueueSettings } from './queueSession.js';
-import { channelOf, DEFAULT_SCHEMA, quoteSchema } from './sql.js';
+import { channelOf, DEFAULT_SCHEMA, quoteSchema, syncCommit } from './sql.js';
 
 /** Options of {@link pgQueue}. */
 export type PgQueueOptions = CommonOptions;
@@ -40,7 +40,7 @@ export function pgQueue<T = unknown>(
     channel: channelOf(schema),
     pollMs: common.pollMs,
     leaseMs: common.leaseMs,
-    jobs: new Jobs(s),
+    jobs: new Jobs(s, syncCommit(common.synchronousCommit)),
     maxAckBatch: common.maxAckBatch,
   };
   const opener = new Opener(options, queue, schema, settings.channel, common.migrate, common.maxConnections);

@@ -16,7 +16,8 @@ export function schemaSql(schema: string = DEFAULT_SCHEMA): string {
   return `
 CREATE SCHEMA IF NOT EXISTS ${s};
 CREATE TABLE IF NOT EXISTS ${s}.schema_version (version integer NOT NULL);
--- Work queues: one row per message; a claimed row's run_at is its lease's end.
+-- Work queues: one row per message. A claim sets owner and locked_until (the lease's end), columns
+-- outside every index so that claims, renewals and releases are HOT updates.
 CREATE TABLE IF NOT EXISTS ${s}.jobs (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   queue text NOT NULL,
@@ -24,9 +25,10 @@ CREATE TABLE IF NOT EXISTS ${s}.jobs (
   headers jsonb NOT NULL DEFAULT '{}'::jsonb,
   attempt integer NOT NULL DEFAULT 1,
   run_at timestamptz NOT NULL DEFAULT now(),
+  locked_until timestamptz,
   owner text,
   created_at timestamptz NOT NULL DEFAULT now()
-);
+) WITH (fillfactor = 70);
 CREATE INDEX IF NOT EXISTS jobs_claim ON ${s}.jobs (queue, run_at, id);
 -- Dead letters of queues and topic subscribers.
 CREATE TABLE IF NOT EXISTS ${s}.dead_letters (

@@ -28,3 +28,12 @@ export function msInterval(n: number): string {
 export function retryQueueOf(topic: string, subscriber: string): string {
   return `topic:${topic}:${subscriber}`;
 }
+
+/**
+ * A FROM item that sets `synchronous_commit` for the statement's own transaction (rxq's own
+ * claims and settlements, never a publish): with `off`, a PostgreSQL crash may forget the last
+ * moments of them, which means redelivery, never loss.
+ */
+export function syncCommit(synchronous: boolean): string {
+  return `(SELECT set_config('synchronous_commit', '${synchronous ? 'on' : 'off'}', true)) AS _sc`;
+}

@@ -4,7 +4,7 @@ import { Jobs } from './jobs.js';
 import { Log } from './log.js';
 import { Opener, sessionId } from './opener.js';
 import { COMMON_KEYS, commonSettings, nonEmpty, type CommonOptions } from './options.js';
-import { channelOf, DEFAULT_SCHEMA, quoteSchema, retryQueueOf } from './sql.js';
+import { channelOf, DEFAULT_SCHEMA, quoteSchema, syncCommit, retryQueueOf } from './sql.js';
 import { TopicSession, type TopicSettings } from './topicSession.js';
 
 /** Options of {@link pgTopic}. */
@@ -56,8 +56,8 @@ export function pgTopic<T = unknown>(
     channel: channelOf(schema),
     pollMs: common.pollMs,
     leaseMs: common.leaseMs,
-    jobs: new Jobs(s),
-    log: new Log(s),
+    jobs: new Jobs(s, syncCommit(common.synchronousCommit)),
+    log: new Log(s, syncCommit(common.synchronousCommit)),
     maxAckBatch: common.maxAckBatch,
   };
   const opener = new Opener(

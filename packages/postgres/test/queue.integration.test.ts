@@ -118,17 +118,24 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       await publish(admin, 'l', { n: 1 }, { schema });
       const opts = { connection: PG_URL, schema, leaseMs: 400, pollMs: 50 };
       const slow = fromQueue<N>(pgQueue('l', opts));
-      const other = fromQueue<N>(pgQueue('l', opts));
-      const seenByOther: number[] = [];
-      const sub = other.pipe(tap((m) => void (seenByOther.push(m.body.n), m.ack()))).subscribe();
-      const records = await collectUntil(
+      let started!: () => void;
+      const handling = new Promise<void>((r) => (started = r));
+      const records = collectUntil(
         slow.pipe(
-          handle(() => pause(1_500)),
+          handle(async () => {
+            started();
+            await pause(1_500);
+          }),
           ack(),
         ),
         (rs) => rs.length === 1,
       );
-      expect(records[0]).toMatchObject({ settlement: 'acked', attempt: 1 });
+      await handling;
+      // A second consumer polls every 50 ms through more than three lease lengths.
+      const other = fromQueue<N>(pgQueue('l', opts));
+      const seenByOther: number[] = [];
+      const sub = other.pipe(tap((m) => void (seenByOther.push(m.body.n), m.ack()))).subscribe();
+      expect((await records)[0]).toMatchObject({ settlement: 'acked', attempt: 1 });
       expect(seenByOther).toEqual([]);
       sub.unsubscribe();
       await other.stop();
@@ -143,7 +150,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       const [id] = await publishMany(admin, 'x', [{ n: 1 }], { schema });
       // What a consumer that claimed it and died leaves behind: an owner and a lease about to end.
       await admin.query(
-        `UPDATE "${schema}".jobs SET owner = 'gone-1234', run_at = now() + interval '300 milliseconds' WHERE id = $1`,
+        `UPDATE "${schema}".jobs SET owner = 'gone-1234', locked_until = now() + interval '300 milliseconds' WHERE id = $1`,
         [id],
       );
       const source = fromQueue<N>(pgQueue('x', { connection: PG_URL, schema, pollMs: 100 }));
@@ -307,8 +314,8 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       );
       await finished;
       expect(killed).toBe(2);
-      // Each time, at least the listening connection and a pooled one were cut.
-      expect(terminated.every((n) => n >= 2)).toBe(true);
+      // Each time, at least the listening connection was cut.
+      expect(terminated.every((n) => n >= 1)).toBe(true);
       expect(seen.size).toBe(N);
       expect(statuses.filter((s) => s === 'connected').length).toBeGreaterThanOrEqual(2);
       await until(async () => (await count(schema)) === 0, 10_000, 'every message acked');
