@@ -13,7 +13,7 @@
 //   completeJobBatchDelay 0 (batched completions), maxPoolSize 10; see its "performance" page.
 //
 // Then: a topic log of N read by 4 subscribers at once (one process), msg/s per subscriber and in
-// total; publish -> handler latency at 1,000 msg/s for 5 s (queue and topic), p50/p99. BENCH_BIG=1
+// total; publish -> handler latency at 1,000 and 500 msg/s for 3 s (queue and topic), p50/p99. BENCH_BIG=1
 // adds a 1,000,000-message queue drain with peak RSS and peak in-flight. BENCH_CASES=queue,topic,
 // latency,big picks cases.
 import { spawnSync } from 'node:child_process';
@@ -194,16 +194,27 @@ async function topicChild(schema, n) {
   };
 }
 
-// ---- latency at 1,000 msg/s ------------------------------------------------------------------------
-async function latency(kind) {
+// ---- latency at a steady publish rate ------------------------------------------------------------
+// A publisher sends `rate` single-message transactions a second for 3 s (32 connections), each
+// body stamped before its publish; the handler records now - stamp (publish -> handler) and now -
+// commit (commit -> handler: rxq's own part). With `asyncCommit` the publisher's connections use
+// synchronous_commit = off: NOTIFY serialises committing transactions under one lock, so a
+// publisher that waits for each fsync is bound by the disk, not by rxq.
+async function latency(kind, rate, asyncCommit) {
   const { fromQueue, ack, handle } = await import('../packages/core/dist/index.js');
   const { migrate, pgQueue, pgTopic, publish, publishTopic } = await import('../packages/postgres/dist/index.js');
   const schema = `bench_lat_${tag}`;
-  const pool = new pg.Pool({ connectionString: URL_, max: 4 });
+  const pool = new pg.Pool({
+    connectionString: URL_,
+    max: 32,
+    ...(asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
+  });
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await migrate({ connection: pool, schema });
-  const total = 5_000;
-  const samples = [];
+  const total = rate * 3;
+  const fromStamp = [];
+  const fromCommit = [];
+  const committed = new Map();
   const connector =
     kind === 'queue'
       ? pgQueue('lat', { connection: URL_, schema, migrate: false })
@@ -214,8 +225,11 @@ async function latency(kind) {
       .pipe(
         handle(
           async (m) => {
-            samples.push(performance.timeOrigin + performance.now() - m.body.t);
-            if (samples.length === total) resolve();
+            const now = performance.now();
+            fromStamp.push(now - m.body.t);
+            const c = committed.get(m.body.i);
+            if (c !== undefined) fromCommit.push(now - c);
+            if (fromStamp.length === total) resolve();
           },
           { concurrency: 64 },
         ),
@@ -225,27 +239,30 @@ async function latency(kind) {
   );
   await new Promise((r) => setTimeout(r, 500));
   const t0 = performance.now();
+  const step = 1000 / rate;
   for (let i = 0; i < total; i++) {
-    const due = t0 + i; // one per millisecond
-    const wait = due - performance.now();
+    const wait = t0 + i * step - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const b = { i, t: performance.timeOrigin + performance.now() };
-    void (kind === 'queue' ? publish(pool, 'lat', b, { schema }) : publishTopic(pool, 'lat', b, { schema }));
+    const b = { i, t: performance.now() };
+    void (kind === 'queue' ? publish(pool, 'lat', b, { schema }) : publishTopic(pool, 'lat', b, { schema })).then(() =>
+      committed.set(i, performance.now()),
+    );
   }
-  const rate = Math.round(total / ((performance.now() - t0) / 1000));
+  const sent = Math.round(total / ((performance.now() - t0) / 1000));
   await done;
   await source.stop();
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await pool.end();
-  samples.sort((a, b) => a - b);
-  const q = (p) => Math.round(samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] * 10) / 10;
+  const q = (a, p) => {
+    a.sort((x, y) => x - y);
+    return Math.round(a[Math.min(a.length - 1, Math.floor(p * a.length))] * 10) / 10;
+  };
   return {
-    case: `${kind} publish->handler latency`,
+    case: `${kind} latency at ${rate} msg/s${asyncCommit ? ' (publisher synchronous_commit off)' : ''}`,
     published: total,
-    msgsPerSec: rate,
-    p50Ms: q(0.5),
-    p99Ms: q(0.99),
-    maxMs: q(1),
+    sentPerSec: sent,
+    publishToHandler: { p50Ms: q(fromStamp, 0.5), p99Ms: q(fromStamp, 0.99) },
+    commitToHandler: { p50Ms: q(fromCommit, 0.5), p99Ms: q(fromCommit, 0.99) },
   };
 }
 
@@ -268,7 +285,7 @@ async function main() {
       const total = Number(warm) + Number(n);
       result = await measureWarm(Number(warm), Number(n), (meter) => consumers[consumer](schema, total, meter));
     } else if (what === 'topic') result = await topicChild(rest[0], Number(rest[1]));
-    else if (what === 'latency') result = await latency(rest[0]);
+    else if (what === 'latency') result = await latency(rest[0], Number(rest[1]), rest[2] === 'async');
     else if (what === 'big') result = await bigChild(rest[0]);
     console.log(JSON.stringify(result));
     process.exit(0);
@@ -309,7 +326,14 @@ async function main() {
       await dropSchema(schema);
     }
   }
-  if (want('latency')) for (const kind of ['queue', 'topic']) console.log(JSON.stringify(child(['latency', kind])));
+  if (want('latency'))
+    for (const [kind, rate, commit] of [
+      ['queue', 1000, 'sync'],
+      ['queue', 500, 'sync'],
+      ['queue', 1000, 'async'],
+      ['topic', 1000, 'async'],
+    ])
+      console.log(JSON.stringify(child(['latency', kind, String(rate), commit])));
   if (process.env.BENCH_BIG === '1' && want('big')) {
     const schema = `bench_big_${tag}`;
     await dropSchema(schema);
