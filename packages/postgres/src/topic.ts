@@ -1,5 +1,6 @@
 import { InvalidOptionError, rejectUnknownOptions, type Codec, type Connector } from '@rxq/core';
 import type { PgDelivery } from './delivery.js';
+import { translate } from './errors.js';
 import { Jobs } from './jobs.js';
 import { Log } from './log.js';
 import { Opener, sessionId } from './opener.js';
@@ -77,7 +78,7 @@ export function pgTopic<T = unknown>(
       } catch (error) {
         listener.release(true);
         await pools.release();
-        throw error;
+        throw translate(error, 'opening the subscriber');
       }
       return new TopicSession(pool, listener, pools, context, settings, sessionId(common.consumerName));
     },
