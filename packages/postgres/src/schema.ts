@@ -1,7 +1,7 @@
 import { rejectUnknownOptions } from '@rxq/core';
 import { checkConnection, Pools, type PgConnection, type PgQueryable } from './connection.js';
 import { translate } from './errors.js';
-import { DEFAULT_SCHEMA, quoteSchema } from './sql.js';
+import { channelOf, DEFAULT_SCHEMA, quoteSchema } from './sql.js';
 import { silentLogger } from '@rxq/core';
 
 /** The version of the schema {@link schemaSql} creates. */
@@ -80,6 +80,23 @@ CREATE TABLE IF NOT EXISTS ${s}.claims (
   expires_at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS claims_subscriber ON ${s}.claims (topic, subscriber, expires_at);
+-- Publishing from SQL (other languages, triggers): the same rows and NOTIFY as publish/publishTopic.
+CREATE OR REPLACE FUNCTION ${s}.publish(queue text, payload bytea, headers jsonb DEFAULT '{}', delay_ms double precision DEFAULT 0)
+RETURNS bigint LANGUAGE sql AS $$
+  WITH ins AS (
+    INSERT INTO ${s}.jobs (queue, payload, headers, run_at)
+    VALUES (queue, payload, headers, now() + delay_ms * interval '1 millisecond') RETURNING id)
+  SELECT ins.id FROM ins, (SELECT pg_notify('${channelOf(schema)}', queue)) n
+$$;
+CREATE OR REPLACE FUNCTION ${s}.publish_topic(topic text, payload bytea, headers jsonb DEFAULT '{}')
+RETURNS bigint LANGUAGE sql AS $$
+  WITH t AS (
+    INSERT INTO ${s}.topics AS t (name, last_offset) VALUES (topic, 1)
+    ON CONFLICT (name) DO UPDATE SET last_offset = t.last_offset + 1 RETURNING last_offset),
+  ins AS (INSERT INTO ${s}.messages (topic, "offset", payload, headers)
+    SELECT topic, t.last_offset, payload, headers FROM t RETURNING "offset")
+  SELECT ins."offset" FROM ins, (SELECT pg_notify('${channelOf(schema)}', topic)) n
+$$;
 INSERT INTO ${s}.schema_version (version)
   SELECT ${SCHEMA_VERSION} WHERE NOT EXISTS (SELECT 1 FROM ${s}.schema_version);
 `;
