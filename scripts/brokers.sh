@@ -39,10 +39,21 @@ kafka() {
 # database `test`, as the postgres tests expect.
 postgres() {
   if ! port_open 5432; then
-    command -v pg_ctlcluster >/dev/null || { echo "postgres: pg_ctlcluster not found: install PostgreSQL 15+ (apt-get install -y postgresql)" >&2; exit 1; }
-    local version
+    local version installed=0
+    if ! command -v pg_ctlcluster >/dev/null; then
+      [ "$(id -u)" = 0 ] || { echo "postgres: pg_ctlcluster not found: install PostgreSQL 15+ (apt-get install -y postgresql)" >&2; exit 1; }
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+      installed=1
+    fi
     version="$(ls /usr/lib/postgresql | sort -n | tail -1)"
-    pg_ctlcluster --skip-systemctl-redirect "$version" main start
+    if [ "$installed" = 1 ]; then
+      # The cluster this script just installed: trust on loopback, as the tests expect.
+      sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+$/\1trust/; s/^(local\s+all\s+all\s+)\S+$/\1trust/' \
+        "/etc/postgresql/$version/main/pg_hba.conf"
+    fi
+    # A fresh install may have started the cluster already: then it only rereads pg_hba.conf.
+    if port_open 5432; then pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+    else pg_ctlcluster --skip-systemctl-redirect "$version" main start; fi
     wait_port 5432 30 postgres
     echo "postgres: started PostgreSQL $version on 127.0.0.1:5432"
   else
