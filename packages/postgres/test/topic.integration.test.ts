@@ -12,7 +12,7 @@ import {
   subscriberOffsets,
   type PgDelivery,
 } from '../src/index.js';
-import { adminPool, freshSchema, until, PG_URL } from './helpers.js';
+import { adminPool, freshSchema, terminate, until, PG_URL } from './helpers.js';
 
 const admin = adminPool();
 afterAll(() => admin.end());
@@ -296,6 +296,54 @@ describe('pgTopic', { timeout: 60_000 }, () => {
       const second = await collectUntil(rest.pipe(tap((m) => void m.ack())), (ms) => ms.length === N - handled.length);
       await rest.stop();
       expect(second.map((m) => m.body.n)).toEqual(bodies(N - handled.length, handled.length).map((b) => b.n));
+    } finally {
+      await drop();
+    }
+  });
+  it('reconnects by itself when its connections are terminated (pg_terminate_backend), loses nothing, commits to the end', async () => {
+    const { schema, drop } = await freshSchema(admin, 'tterm');
+    const N = 3_000;
+    const topic = `term_${Math.random().toString(36).slice(2, 8)}`;
+    try {
+      await publishTopicMany(admin, topic, bodies(N), { schema });
+      const stop = new Subject<void>();
+      const source = fromQueue<N>(
+        pgTopic(topic, {
+          subscriber: 's',
+          start: 'beginning',
+          connection: PG_URL,
+          schema,
+          leaseMs: 1_000,
+          pollMs: 100,
+        }),
+        { maxInFlight: 64, stop, reconnect: { initialMs: 20, maxMs: 200 } },
+      );
+      const statuses: string[] = [];
+      source.status$.subscribe((e) => statuses.push(e.status));
+      const seen = new Set<number>();
+      const terminated: number[] = [];
+      const finished = new Promise<void>((resolve) =>
+        source
+          .pipe(
+            handle(
+              async (m: Message<N>) => {
+                await pause(Math.random());
+                seen.add(m.body.n);
+                if ((seen.size === 500 || seen.size === 1_500) && terminated.length < 2)
+                  terminated.push(await terminate(admin, `rxq:${topic}`));
+              },
+              { concurrency: 16 },
+            ),
+            ack(),
+          )
+          .subscribe({ complete: resolve }),
+      );
+      await until(async () => seen.size === N && (await committed(schema, topic, 's')) === N, 30_000, 'all committed');
+      stop.next();
+      await finished;
+      expect(terminated).toHaveLength(2);
+      expect(terminated.every((n) => n >= 1)).toBe(true);
+      expect(statuses.filter((x) => x === 'connected').length).toBeGreaterThanOrEqual(2);
     } finally {
       await drop();
     }
