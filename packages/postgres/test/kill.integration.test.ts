@@ -26,7 +26,9 @@ async function killTest(mode: 'queue' | 'topic'): Promise<void> {
   const { schema, drop } = await freshSchema(admin, `kill${mode}`);
   const name = 'k';
   try {
-    await admin.query(`CREATE TABLE "${schema}".done (n integer NOT NULL, attempt integer NOT NULL)`);
+    await admin.query(
+      `CREATE TABLE "${schema}".done (n integer NOT NULL, attempt integer NOT NULL, pid integer NOT NULL)`,
+    );
     const bodies = Array.from({ length: N }, (_, n) => ({ n }));
     if (mode === 'queue') await publishMany(admin, name, bodies, { schema });
     else await publishTopicMany(admin, name, bodies, { schema });
@@ -81,5 +83,34 @@ describe('a consumer killed with SIGKILL mid-stream', { timeout: 120_000 }, () =
 
   it('topic: every message handled and committed, none lost, duplicates bounded by in-flight', async () => {
     await killTest('topic');
+  });
+  it('topic: two processes of one subscriber at once share its stream, and no message is handled twice', async () => {
+    const { schema, drop } = await freshSchema(admin, 'twoproc');
+    try {
+      await admin.query(
+        `CREATE TABLE "${schema}".done (n integer NOT NULL, attempt integer NOT NULL, pid integer NOT NULL)`,
+      );
+      await publishTopicMany(
+        admin,
+        'k',
+        Array.from({ length: N }, (_, n) => ({ n })),
+        { schema },
+      );
+      const children = [start('topic', schema, 'k'), start('topic', schema, 'k')];
+      await until(
+        async () => Number((await admin.query(`SELECT count(DISTINCT n) AS c FROM "${schema}".done`)).rows[0].c) === N,
+        60_000,
+        'every message handled',
+      );
+      for (const c of children) c.kill('SIGTERM');
+      await Promise.all(children.map(exited));
+      const { rows } = await admin.query<{ pid: number; c: string }>(
+        `SELECT pid, count(*) AS c FROM "${schema}".done GROUP BY pid`,
+      );
+      expect(rows.reduce((a, r) => a + Number(r.c), 0)).toBe(N);
+      expect(rows).toHaveLength(2);
+    } finally {
+      await drop();
+    }
   });
 });
