@@ -19,7 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { drainWithRxq, envInt, fastest, measure, measureWarm, median, rates, report } from './lib.mjs';
+import { drainWithRxq, envInt, fastest, measure, measureWarm, rates, report } from './lib.mjs';
 
 const require = createRequire(new URL('../packages/postgres/package.json', import.meta.url));
 const pg = require('pg');
@@ -345,7 +345,6 @@ async function main() {
       await dropSchema(schema);
     }
   }
-  void median;
 }
 
 await main();
