@@ -22,13 +22,29 @@ export interface PublishOptions {
   readonly delayMs?: number;
   /** The attempt the message carries. @default 1 */
   readonly attempt?: number;
+  /**
+   * Send a NOTIFY so that waiting consumers wake when the transaction commits. PostgreSQL
+   * serialises committing transactions that notify; a publisher of many small transactions a
+   * second may pass `false`, and consumers then find its messages within `pollMs`.
+   * @default true
+   */
+  readonly notify?: boolean;
 }
 
 /** Options of {@link publishTopic} and {@link publishTopicMany}. */
-export type PublishTopicOptions = Pick<PublishOptions, 'schema' | 'headers' | 'codec'>;
+export type PublishTopicOptions = Pick<PublishOptions, 'schema' | 'headers' | 'codec' | 'notify'>;
 
-const QUEUE_KEYS = ['schema', 'headers', 'codec', 'delayMs', 'attempt'] as const;
-const TOPIC_KEYS = ['schema', 'headers', 'codec'] as const;
+const QUEUE_KEYS = ['schema', 'headers', 'codec', 'delayMs', 'attempt', 'notify'] as const;
+const TOPIC_KEYS = ['schema', 'headers', 'codec', 'notify'] as const;
+
+/** The select-list item that notifies (`$channel`, payload `$name`), unless `notify` is false. */
+function notifyItem(options: PublishOptions, channel: number, name: number): string {
+  if (options.notify !== undefined && typeof options.notify !== 'boolean')
+    throw new InvalidOptionError('notify', 'true or false', options.notify);
+  return options.notify === false
+    ? `$${channel}::text AS channel, $${name}::text AS name`
+    : `pg_notify($${channel}, $${name})`;
+}
 
 /** Encodes a body to the bytes stored in `payload`. */
 export function encode(codec: Codec<unknown>, body: unknown): Buffer {
@@ -91,7 +107,7 @@ export async function publishMany(
        SELECT $1, p, $3::jsonb, $4, now() + ${msInterval(5)}
        FROM unnest($2::bytea[]) WITH ORDINALITY AS u(p, ord) ORDER BY ord
        RETURNING id)
-     SELECT (SELECT array_agg(id::text ORDER BY id) FROM ins) AS ids, pg_notify($6, $1)`,
+     SELECT (SELECT array_agg(id::text ORDER BY id) FROM ins) AS ids, ${notifyItem(options, 6, 1)}`,
     [queue, payloads, headersOf(options), attempt, delayMs, channelOf(schemaName(options.schema))],
   );
   return ((result.rows[0] as { ids: string[] | null } | undefined)?.ids ?? []).slice();
@@ -139,7 +155,7 @@ export async function publishTopicMany(
        SELECT $1, t.last_offset - $2 + u.ord, u.p, $4::jsonb
        FROM t, unnest($3::bytea[]) WITH ORDINALITY AS u(p, ord)
        RETURNING 1)
-     SELECT (SELECT last_offset::text FROM t) AS last, (SELECT count(*) FROM ins) AS n, pg_notify($5, $1)`,
+     SELECT (SELECT last_offset::text FROM t) AS last, (SELECT count(*) FROM ins) AS n, ${notifyItem(options, 5, 1)}`,
     [topic, payloads.length, payloads, headersOf(options), channelOf(schemaName(options.schema))],
   );
   const last = BigInt((result.rows[0] as { last: string }).last);

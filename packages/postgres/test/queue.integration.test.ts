@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { Subject, tap } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrate, pgQueue, publish, publishMany } from '../src/index.js';
+import { migrate, pgQueue, publish, publishMany, publishTopic } from '../src/index.js';
 import { adminPool, dropSchema, freshSchema, terminate, uniqueSchema, until, PG_URL } from './helpers.js';
 
 const admin = adminPool();
@@ -91,6 +91,22 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       await done;
       // Each arrived long before the 20 s poll would have found it.
       for (const latency of stamps) expect(latency).toBeLessThan(5_000);
+    } finally {
+      await drop();
+    }
+  });
+
+  it('a publish without NOTIFY (notify: false) is found by the poll', async () => {
+    const { schema, drop } = await freshSchema(admin, 'nonotify');
+    try {
+      const source = fromQueue<N>(pgQueue('nn', { connection: PG_URL, schema, pollMs: 300 }));
+      const got = collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 2);
+      await until(async () => listening(schema), 10_000, 'listening');
+      await publish(admin, 'nn', { n: 1 }, { schema, notify: false });
+      await publishTopic(admin, 'unrelated', { n: 0 }, { schema, notify: false });
+      await publish(admin, 'nn', { n: 2 }, { schema, notify: false });
+      expect((await got).map((m) => m.body.n)).toEqual([1, 2]);
+      await expect(publish(admin, 'nn', 1, { schema, notify: 'yes' as never })).rejects.toThrow(/notify/);
     } finally {
       await drop();
     }
