@@ -26,8 +26,21 @@ export async function freshSchema(
   return { schema, drop: () => dropSchema(admin, schema) };
 }
 
+/**
+ * Drops one test's schema. A source unsubscribed a moment ago may still be writing its last
+ * settlements there (its close runs on): a deadlock with them is tried again.
+ */
 export async function dropSchema(admin: pg.Pool, schema: string): Promise<void> {
-  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (attempt >= 10 || (code !== '40P01' && code !== '55P03')) throw error;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
 }
 
 /** Dead letters of a queue or topic, as the contract suite reads them. */
