@@ -41,6 +41,9 @@ export abstract class PgSession implements Session<PgDelivery> {
   private closing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
   private leasing = false;
+  /** Settlement writes in progress (a batch's promise once). */
+  private readonly writes = new Set<Promise<void>>();
+  private claiming: Promise<PgDelivery[]> | undefined;
   protected readonly logger: Logger;
 
   protected constructor(
@@ -121,7 +124,9 @@ export abstract class PgSession implements Session<PgDelivery> {
       if (this.lostError) throw this.lostError;
       if (this.stopped) return [];
       this.notified = false;
-      const got = await this.claim(max);
+      const claiming = this.claim(max);
+      this.claiming = claiming;
+      const got = await claiming;
       if (got.length > 0) {
         if (this.stopped) {
           // Claimed after the stop began: never handed out.
@@ -189,6 +194,12 @@ export abstract class PgSession implements Session<PgDelivery> {
    * a closing session translated, and resolved when the session is done.
    */
   protected settled(count: number, write: Promise<void>): Promise<void> {
+    // Close waits for every settlement write before it gives up the pool.
+    if (!this.writes.has(write)) {
+      this.writes.add(write);
+      const forget = (): void => void this.writes.delete(write);
+      write.then(forget, forget);
+    }
     this.outstanding -= count;
     if (this.outstanding <= 0) this.zeroWaiter?.();
     // While open, the write as it is: a batch hands the same promise to each of its settlements.
@@ -232,7 +243,11 @@ export abstract class PgSession implements Session<PgDelivery> {
       ));
     // A connection that failed is destroyed, not put back into the pool.
     this.listener.release(clean ? undefined : new ConnectionLostError('the listening connection failed'));
+    // A claim still out comes back to a closing session, which gives what it brought back.
+    await this.claiming?.catch(noop);
     if (this.outstanding > 0) await new Promise<void>((resolve) => (this.zeroWaiter = resolve));
+    await this.flushWrites().catch(noop);
+    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
     await this.flushWrites().catch(noop);
     clearInterval(this.timer);
     this.state = 'closed';
