@@ -243,6 +243,8 @@ export abstract class PgSession implements Session<PgDelivery> {
       ));
     // A connection that failed is destroyed, not put back into the pool.
     this.listener.release(clean ? undefined : new ConnectionLostError('the listening connection failed'));
+    // Back in the pool, the pool listens for its errors; a destroyed one keeps this guard.
+    if (clean) this.listener.removeListener('error', noop);
     // A claim still out comes back to a closing session, which gives what it brought back.
     await this.claiming?.catch(noop);
     if (this.outstanding > 0) await new Promise<void>((resolve) => (this.zeroWaiter = resolve));
