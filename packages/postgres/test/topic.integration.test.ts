@@ -292,11 +292,6 @@ describe('pgTopic', { timeout: 60_000 }, () => {
       // Everything handled was settled and committed: the committed offset is the count.
       expect(await committed(schema, 'g', 's')).toBe(handled.length);
       expect(new Set(handled)).toEqual(new Set(bodies(handled.length).map((b) => b.n)));
-      if (process.env.RXQ_DEBUG)
-        console.log(
-          (await admin.query(`SELECT * FROM "${schema}".claims`)).rows,
-          await subscriberOffsets({ connection: admin, topic: 'g', schema }),
-        );
       const rest = fromQueue<N>(pgTopic('g', opts), { maxInFlight: 256 });
       const second = await collectUntil(rest.pipe(tap((m) => void m.ack())), (ms) => ms.length === N - handled.length);
       await rest.stop();
@@ -350,13 +345,6 @@ describe('pgTopic', { timeout: 60_000 }, () => {
           'all committed',
         );
       } finally {
-        if (process.env.RXQ_DEBUG)
-          console.log(
-            seen.size,
-            (await admin.query(`SELECT *, now() FROM "${schema}".claims`)).rows,
-            await subscriberOffsets({ connection: admin, topic, schema }),
-            statuses,
-          );
         stop.next();
         await finished;
       }
