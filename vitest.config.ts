@@ -34,6 +34,7 @@ export default defineConfig({
       project('kafka', 120_000),
       project('gateway'),
       project('workers'),
+      project('postgres', 60_000),
       // Each example consumer run as its own process against the real brokers.
       { test: { name: 'examples', root: 'examples', include: ['*.test.mjs'], testTimeout: 60_000 } },
     ],

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the brokers rxq's integration tests need, each only when it is not already answering.
-#   scripts/brokers.sh [redis] [rabbitmq] [kafka]     (no argument: all three)
+#   scripts/brokers.sh [redis] [rabbitmq] [kafka] [postgres]     (no argument: all four)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -35,11 +35,41 @@ kafka() {
   "$here/kafka.sh" start
 }
 
+# PostgreSQL 15+ (Debian's cluster layout) on 127.0.0.1:5432 with trust auth on loopback and a
+# database `test`, as the postgres tests expect.
+postgres() {
+  if ! port_open 5432; then
+    local version installed=0
+    if ! command -v pg_ctlcluster >/dev/null; then
+      [ "$(id -u)" = 0 ] || { echo "postgres: pg_ctlcluster not found: install PostgreSQL 15+ (apt-get install -y postgresql)" >&2; exit 1; }
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+      installed=1
+    fi
+    version="$(ls /usr/lib/postgresql | sort -n | tail -1)"
+    if [ "$installed" = 1 ]; then
+      # The cluster this script just installed: trust on loopback, as the tests expect.
+      sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+$/\1trust/; s/^(local\s+all\s+all\s+)\S+$/\1trust/' \
+        "/etc/postgresql/$version/main/pg_hba.conf"
+    fi
+    # A fresh install may have started the cluster already: then it only rereads pg_hba.conf.
+    if port_open 5432; then pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+    else pg_ctlcluster --skip-systemctl-redirect "$version" main start; fi
+    wait_port 5432 30 postgres
+    echo "postgres: started PostgreSQL $version on 127.0.0.1:5432"
+  else
+    echo "postgres: already running"
+  fi
+  if ! psql -h 127.0.0.1 -U postgres -d test -tAc 'SELECT 1' >/dev/null 2>&1; then
+    psql -h 127.0.0.1 -U postgres -d postgres -tAc 'CREATE DATABASE test' >/dev/null 2>&1 ||
+      su postgres -c "psql -d postgres -tAc 'CREATE DATABASE test'" >/dev/null
+  fi
+}
+
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(redis rabbitmq kafka)
+[ ${#targets[@]} -eq 0 ] && targets=(redis rabbitmq kafka postgres)
 for t in "${targets[@]}"; do
   case "$t" in
-    redis | rabbitmq | kafka) "$t" ;;
-    *) echo "usage: $0 [redis] [rabbitmq] [kafka]" >&2; exit 2 ;;
+    redis | rabbitmq | kafka | postgres) "$t" ;;
+    *) echo "usage: $0 [redis] [rabbitmq] [kafka] [postgres]" >&2; exit 2 ;;
   esac
 done
