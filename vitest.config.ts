@@ -20,6 +20,7 @@ export default defineConfig({
       project('redis'),
       project('amqp'),
       project('kafka', 120_000),
+      project('nats'),
     ],
     fileParallelism: false,
   },
