@@ -43,7 +43,7 @@ export class NatsSession implements Session<NatsDelivery> {
     private readonly termReason: boolean,
   ) {
     const nc = link.connection;
-    this.acks = batcher<void>({ flush: () => nc.flush() });
+    this.acks = batcher<void>({ flush: () => flushed(nc) });
     this.leases = s.extendAckWait ? new Leases(ackWaitMs) : undefined;
     this.deadLetters =
       s.deadLetterSubject === false
@@ -136,6 +136,7 @@ export class NatsSession implements Session<NatsDelivery> {
   private settle(d: NatsDelivery, op: (m: JsMsg) => void): Promise<void> {
     if (d.owner !== this) return RESOLVED;
     this.leases?.drop(d);
+    if (this.lostError) return Promise.reject(this.lostError);
     try {
       op(d.msg);
     } catch (error) {
@@ -156,6 +157,22 @@ export class NatsSession implements Session<NatsDelivery> {
     this.leases?.stop();
     if (this.ready) this.context.lost(error);
   }
+}
+
+/**
+ * Resolves once the server answered a `PING` sent after everything written so far; rejects if the
+ * connection closes first (a flush on a closing connection would otherwise never settle).
+ */
+function flushed(nc: NatsConnection): Promise<void> {
+  const gone = (): ConnectionLostError =>
+    new ConnectionLostError('nats: the connection closed before the server had the settlement');
+  if (nc.isClosed()) return Promise.reject(gone());
+  return Promise.race([
+    nc.flush(),
+    nc.closed().then(() => {
+      throw gone();
+    }),
+  ]);
 }
 
 function lostMessage(error: unknown): string {
