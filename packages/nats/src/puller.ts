@@ -10,9 +10,12 @@ export interface PullerOwner {
 /**
  * Pull requests by credit. The invariant: messages buffered here + messages requested and not yet
  * delivered ≤ the credit of the last `receive`, so that with what the source holds nothing exceeds
- * `maxInFlight` (JetStream counts all of them as ack-pending). Several pull requests may be open
- * at once when credit comes back while one is still waiting; a small top-up waits until it is worth
- * a request (a quarter of `maxInFlight`) unless nothing at all is requested.
+ * `maxInFlight` (JetStream counts all of them as ack-pending).
+ *
+ * One pull request is open at a time, so that messages arrive in the consumer's order (two open
+ * requests are filled in order by the server but read from two inboxes, which may interleave). A
+ * request still open has room only when the consumer had nothing more to send, so a second one
+ * would not bring anything sooner; when it is filled, the next asks for the credit then free.
  */
 export class Puller {
   private readonly buffer = new Fifo<JsMsg>();
@@ -35,9 +38,9 @@ export class Puller {
 
   /** Up to `max` messages: what is buffered at once, else the first to arrive, else none at expiry. */
   async receive(max: number): Promise<JsMsg[]> {
-    if (this.open) {
-      const want = max - this.buffer.size - this.requested;
-      if (want >= this.threshold || (want > 0 && this.requested === 0 && this.buffer.size === 0)) this.pull(want);
+    if (this.open && this.requested === 0) {
+      const want = max - this.buffer.size;
+      if (want >= this.threshold || (want > 0 && this.buffer.size === 0)) this.pull(want);
     }
     if (this.buffer.size === 0 && this.open && this.requested > 0)
       await new Promise<void>((resolve) => (this.waiter = resolve));
@@ -50,13 +53,23 @@ export class Puller {
     this.wake();
   }
 
-  /** Stops every open pull request and returns what is buffered (to be given back). */
-  close(): JsMsg[] {
+  /**
+   * Stops the open pull requests (`UNSUB`), waits for `flush` (a round trip: the server has
+   * processed the `UNSUB` and what it sent before is here) and a turn of the event loop (the
+   * client's iterators hand over what they hold), then gives back (`nak`) everything buffered. In
+   * that order, because a message given back while a request of ours is still open on the server
+   * would be delivered to it again at once, into an inbox about to go away. What the server sent in
+   * the instant between the `UNSUB` and its processing comes back after the ack wait.
+   */
+  async close(flush: () => Promise<void>): Promise<void> {
     this.stop();
+    if (this.fetches.size > 0) {
+      for (const f of this.fetches) f.stop();
+      await flush().catch(() => undefined);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     this.closed = true;
-    for (const f of this.fetches) f.stop();
-    this.fetches.clear();
-    return this.take(Infinity);
+    for (const m of this.take(Infinity)) nakQuietly(m);
   }
 
   private take(max: number): JsMsg[] {
@@ -81,7 +94,6 @@ export class Puller {
     let fetch: ConsumerMessages | undefined;
     try {
       fetch = await this.consumer.fetch({ max_messages: n, expires: this.expiresMs });
-      if (!this.open) fetch.stop();
       this.fetches.add(fetch);
       for await (const msg of fetch) {
         left--;

@@ -125,7 +125,7 @@ export class NatsSession implements Session<NatsDelivery> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const m of this.puller.close()) tryQuietly(() => m.nak());
+    await this.puller.close(() => flushed(this.link.connection));
     this.leases?.stop();
     await this.acks.flush().catch(() => undefined);
     if (this.s.ephemeral && !this.lostError)
@@ -177,14 +177,6 @@ function flushed(nc: NatsConnection): Promise<void> {
 
 function lostMessage(error: unknown): string {
   return `nats: pulling messages failed: ${error instanceof Error ? error.message : String(error)}`;
-}
-
-function tryQuietly(op: () => void): void {
-  try {
-    op();
-  } catch {
-    // The connection is closed: the server redelivers after the ack wait.
-  }
 }
 
 /** `+TERM <reason>` is understood from nats-server 2.11 on; older servers take it for an unknown ack. */
