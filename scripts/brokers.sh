@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the brokers rxq's integration tests need, each only when it is not already answering.
-#   scripts/brokers.sh [redis] [rabbitmq] [kafka]     (no argument: all three)
+#   scripts/brokers.sh [redis] [rabbitmq] [kafka] [nats]     (no argument: all of them)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -35,11 +35,29 @@ kafka() {
   "$here/kafka.sh" start
 }
 
+# NATS with JetStream (@rxq/nats). Its tests also start private servers of their own on other ports
+# (restart, credentials), so nats-server must be on the PATH even where one already runs.
+nats() {
+  if ! command -v nats-server >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get install -y nats-server >/dev/null || { apt-get update >/dev/null && apt-get install -y nats-server >/dev/null; }
+    else
+      echo "nats: nats-server not found: install nats-server 2.9+ (apt-get install -y nats-server)" >&2
+      exit 1
+    fi
+  fi
+  if port_open 4222; then echo "nats: already running"; return; fi
+  mkdir -p /tmp/rxq-nats
+  setsid nats-server -a 127.0.0.1 -p 4222 -js -sd /tmp/rxq-nats -l /tmp/rxq-nats/nats.log </dev/null >/dev/null 2>&1 &
+  wait_port 4222 30 nats
+  echo "nats: started on 127.0.0.1:4222"
+}
+
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(redis rabbitmq kafka)
+[ ${#targets[@]} -eq 0 ] && targets=(redis rabbitmq kafka nats)
 for t in "${targets[@]}"; do
   case "$t" in
-    redis | rabbitmq | kafka) "$t" ;;
-    *) echo "usage: $0 [redis] [rabbitmq] [kafka]" >&2; exit 2 ;;
+    redis | rabbitmq | kafka | nats) "$t" ;;
+    *) echo "usage: $0 [redis] [rabbitmq] [kafka] [nats]" >&2; exit 2 ;;
   esac
 done
