@@ -21,6 +21,7 @@ export default defineConfig({
       project('amqp'),
       project('kafka', 120_000),
       project('nats'),
+      project('sqs'),
     ],
     fileParallelism: false,
   },

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the brokers rxq's integration tests need, each only when it is not already answering.
-#   scripts/brokers.sh [redis] [rabbitmq] [kafka] [nats]     (no argument: all of them)
+#   scripts/brokers.sh [redis] [rabbitmq] [kafka] [nats] [sqs]     (no argument: all of them)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -53,11 +53,16 @@ nats() {
   echo "nats: started on 127.0.0.1:4222"
 }
 
+# SQS (@rxq/sqs): ElasticMQ, an SQS-compatible server, from Maven Central jars.
+sqs() {
+  "$here/elasticmq.sh" start
+}
+
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(redis rabbitmq kafka nats)
+[ ${#targets[@]} -eq 0 ] && targets=(redis rabbitmq kafka nats sqs)
 for t in "${targets[@]}"; do
   case "$t" in
-    redis | rabbitmq | kafka | nats) "$t" ;;
-    *) echo "usage: $0 [redis] [rabbitmq] [kafka] [nats]" >&2; exit 2 ;;
+    redis | rabbitmq | kafka | nats | sqs) "$t" ;;
+    *) echo "usage: $0 [redis] [rabbitmq] [kafka] [nats] [sqs]" >&2; exit 2 ;;
   esac
 done
