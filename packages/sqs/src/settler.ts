@@ -1,10 +1,11 @@
-import { batcher, RxqError, type Batcher } from '@rxq/core';
+import { RxqError } from '@rxq/core';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type BatchResultErrorEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { Batches } from './batches.js';
 import type { SqsDelivery } from './delivery.js';
 import { sqsError } from './errors.js';
 
@@ -19,45 +20,39 @@ interface VisibilityChange {
  * after a delay, the timeout again to extend it). Entries the server refused fail their batch.
  */
 export class Settler {
-  private readonly deletes: Batcher<SqsDelivery>;
-  private readonly changes: Batcher<VisibilityChange>;
+  private readonly deletes: Batches<SqsDelivery>;
+  private readonly changes: Batches<VisibilityChange>;
 
   constructor(client: SQSClient, queueUrl: string) {
-    this.deletes = batcher({
-      maxSize: 10,
-      flush: async (ds) => {
-        const reply = await client
-          .send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: ds.map((d, i) => ({ Id: String(i), ReceiptHandle: d.transport.receiptHandle })),
-            }),
-          )
-          .catch((error: unknown) => {
-            throw sqsError('deleting messages', error);
-          });
-        refused('deleting', reply.Failed);
-      },
+    this.deletes = new Batches(async (ds) => {
+      const reply = await client
+        .send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: ds.map((d, i) => ({ Id: String(i), ReceiptHandle: d.transport.receiptHandle })),
+          }),
+        )
+        .catch((error: unknown) => {
+          throw sqsError('deleting messages', error);
+        });
+      refused('deleting', reply.Failed);
     });
-    this.changes = batcher({
-      maxSize: 10,
-      flush: async (cs) => {
-        const reply = await client
-          .send(
-            new ChangeMessageVisibilityBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: cs.map((c, i) => ({
-                Id: String(i),
-                ReceiptHandle: c.d.transport.receiptHandle,
-                VisibilityTimeout: c.seconds,
-              })),
-            }),
-          )
-          .catch((error: unknown) => {
-            throw sqsError('changing the visibility of messages', error);
-          });
-        refused('changing the visibility of', reply.Failed);
-      },
+    this.changes = new Batches(async (cs) => {
+      const reply = await client
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: cs.map((c, i) => ({
+              Id: String(i),
+              ReceiptHandle: c.d.transport.receiptHandle,
+              VisibilityTimeout: c.seconds,
+            })),
+          }),
+        )
+        .catch((error: unknown) => {
+          throw sqsError('changing the visibility of messages', error);
+        });
+      refused('changing the visibility of', reply.Failed);
     });
   }
 
