@@ -1,4 +1,4 @@
-// `pnpm bench [memory|redis|amqp|kafka|nats ...]`: builds, then runs each connector's benchmark in its
+// `pnpm bench [memory|redis|amqp|kafka|nats|sqs ...]`: builds, then runs each connector's benchmark in its
 // own node process (so that one case's heap never inflates the next one's peak RSS).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = ['memory', 'redis', 'amqp', 'kafka', 'nats'];
+const all = ['memory', 'redis', 'amqp', 'kafka', 'nats', 'sqs'];
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const chosen = names.length > 0 ? names : all;
 for (const name of chosen) {
