@@ -46,11 +46,12 @@ nats() {
       exit 1
     fi
   fi
-  if port_open 4222; then echo "nats: already running"; return; fi
-  mkdir -p /tmp/rxq-nats
-  setsid nats-server -a 127.0.0.1 -p 4222 -js -sd /tmp/rxq-nats -l /tmp/rxq-nats/nats.log </dev/null >/dev/null 2>&1 &
-  wait_port 4222 30 nats
-  echo "nats: started on 127.0.0.1:4222"
+  local port="${RXQ_NATS_PORT:-4222}" dir="${RXQ_NATS_DIR:-/tmp/rxq-nats}"
+  if port_open "$port"; then echo "nats: already running"; return; fi
+  mkdir -p "$dir"
+  setsid nats-server -a 127.0.0.1 -p "$port" -js -sd "$dir" -l "$dir/nats.log" </dev/null >/dev/null 2>&1 &
+  wait_port "$port" 30 nats
+  echo "nats: started on 127.0.0.1:$port"
 }
 
 # SQS (@rxq/sqs): ElasticMQ, an SQS-compatible server, from Maven Central jars.
