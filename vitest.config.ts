@@ -35,6 +35,8 @@ export default defineConfig({
       project('gateway'),
       project('workers'),
       project('postgres', 60_000),
+      project('nats'),
+      project('sqs'),
       // Each example consumer run as its own process against the real brokers.
       { test: { name: 'examples', root: 'examples', include: ['*.test.mjs'], testTimeout: 60_000 } },
     ],

@@ -1,4 +1,4 @@
-// `pnpm bench [memory|redis|amqp|kafka|postgres ...]`: builds, then runs each connector's benchmark in its
+// `pnpm bench [memory|redis|amqp|kafka|postgres|nats|sqs ...]`: builds, then runs each connector's benchmark in its
 // own node process (so that one case's heap never inflates the next one's peak RSS).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -6,9 +6,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = ['memory', 'redis', 'amqp', 'kafka', 'gateway', 'workers', 'postgres'];
+const all = ['memory', 'redis', 'amqp', 'kafka', 'gateway', 'workers', 'postgres', 'nats', 'sqs'];
 /** The broker each benchmark needs (`scripts/brokers.sh` names), where it needs one. */
-const brokerOf = { redis: 'redis', amqp: 'rabbitmq', kafka: 'kafka', workers: 'redis', postgres: 'postgres' };
+const brokerOf = {
+  redis: 'redis',
+  amqp: 'rabbitmq',
+  kafka: 'kafka',
+  workers: 'redis',
+  postgres: 'postgres',
+  nats: 'nats',
+  sqs: 'sqs',
+};
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const chosen = names.length > 0 ? names : all;
 for (const name of chosen) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the brokers rxq's integration tests need, each only when it is not already answering.
-#   scripts/brokers.sh [redis] [rabbitmq] [kafka] [postgres]     (no argument: all four)
+#   scripts/brokers.sh [redis] [rabbitmq] [kafka] [postgres] [nats] [sqs]     (no argument: all of them)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -65,11 +65,35 @@ postgres() {
   fi
 }
 
+# NATS with JetStream (@rxq/nats). Its tests also start private servers of their own on other ports
+# (restart, credentials), so nats-server must be on the PATH even where one already runs.
+nats() {
+  if ! command -v nats-server >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get install -y nats-server >/dev/null || { apt-get update >/dev/null && apt-get install -y nats-server >/dev/null; }
+    else
+      echo "nats: nats-server not found: install nats-server 2.9+ (apt-get install -y nats-server)" >&2
+      exit 1
+    fi
+  fi
+  local port="${RXQ_NATS_PORT:-4222}" dir="${RXQ_NATS_DIR:-/tmp/rxq-nats}"
+  if port_open "$port"; then echo "nats: already running"; return; fi
+  mkdir -p "$dir"
+  setsid nats-server -a 127.0.0.1 -p "$port" -js -sd "$dir" -l "$dir/nats.log" </dev/null >/dev/null 2>&1 &
+  wait_port "$port" 30 nats
+  echo "nats: started on 127.0.0.1:$port"
+}
+
+# SQS (@rxq/sqs): ElasticMQ, an SQS-compatible server, from Maven Central jars.
+sqs() {
+  "$here/elasticmq.sh" start
+}
+
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(redis rabbitmq kafka postgres)
+[ ${#targets[@]} -eq 0 ] && targets=(redis rabbitmq kafka postgres nats sqs)
 for t in "${targets[@]}"; do
   case "$t" in
-    redis | rabbitmq | kafka | postgres) "$t" ;;
-    *) echo "usage: $0 [redis] [rabbitmq] [kafka] [postgres]" >&2; exit 2 ;;
+    redis | rabbitmq | kafka | postgres | nats | sqs) "$t" ;;
+    *) echo "usage: $0 [redis] [rabbitmq] [kafka] [postgres] [nats] [sqs]" >&2; exit 2 ;;
   esac
 done

@@ -38,6 +38,12 @@ export interface ContractSuiteOptions {
    * @default true
    */
   readonly atLeastOnce?: boolean;
+  /**
+   * Whether the broker keeps the order of what one producer sent (the per-key order case). An SQS
+   * standard queue, for one, promises no order.
+   * @default true
+   */
+  readonly ordered?: boolean;
   /** Per-test timeout. @default 30_000 */
   readonly timeoutMs?: number;
 }

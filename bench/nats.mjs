@@ -1,0 +1,117 @@
+// NATS JetStream: rxq `fromQueue(nats(stream))` → handle → ack beside the raw @nats-io/jetstream
+// client doing the same work: a durable pull consumer with explicit acks, JSON decoding, an async
+// no-op handler, one ack per message. BENCH_WARMUP (20,000) + BENCH_N (100,000) ~100-byte messages
+// are preloaded once (untimed); each round reads them all through a fresh durable consumer, rxq
+// and raw alternating (each in a child process of its own), timed over the N after the warm-up
+// (Meter in lib.mjs). Reported: the fastest round of each, the median ratio over BENCH_ROUNDS (5)
+// rounds, CPU µs per message, every round's rate. BENCH_BIG=1 drains 1,000,000 timed whole
+// (connect to the last message) and checks rxq's peak RSS against 150 MB.
+//   rxq: maxInFlight 256, handle concurrency 64, acks resolved by one PING per batch
+//   raw: consumer.consume({ max_messages: 256 }) iterated in order, m.ack() per message
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fromQueue } from '@rxq/core';
+import { nats, publishAll } from '@rxq/nats';
+import { drainWithRxq, envInt, fastest, measureWarm, median, medianRatio, rates, report } from './lib.mjs';
+
+// The raw client is @rxq/nats's own (peer, dev) dependency: resolve it from there.
+const fromNats = createRequire(new URL('../packages/nats/package.json', import.meta.url));
+const { connect } = await import(fromNats.resolve('@nats-io/transport-node'));
+const { jetstream, jetstreamManager, AckPolicy, StorageType } = await import(fromNats.resolve('@nats-io/jetstream'));
+
+const SERVER = process.env.RXQ_NATS_URL ?? '127.0.0.1:4222';
+const PAD = 'x'.repeat(80);
+const MAX_IN_FLIGHT = 256;
+
+async function rxq(stream, consumer, total, meter) {
+  const source = fromQueue(nats(stream, { connection: SERVER, consumer }), { maxInFlight: MAX_IN_FLIGHT });
+  await drainWithRxq(source, total, 64, meter);
+}
+
+async function raw(stream, consumer, total, meter) {
+  const nc = await connect({ servers: SERVER });
+  const js = jetstream(nc);
+  const c = await js.consumers.get(stream, consumer);
+  const messages = await c.consume({ max_messages: MAX_IN_FLIGHT });
+  const handler = async () => {};
+  let count = 0;
+  for await (const m of messages) {
+    await handler(JSON.parse(new TextDecoder().decode(m.data)));
+    m.ack();
+    meter.add();
+    if (++count === total) break;
+  }
+  await nc.flush();
+  await nc.close();
+}
+
+function consumeInChild(side, stream, consumer, warm, n) {
+  const args = ['--expose-gc', new URL(import.meta.url).pathname, '--consume', side, stream, consumer];
+  const out = spawnSync(process.execPath, [...args, String(warm), String(n)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (out.status !== 0) throw new Error(`bench child ${side} failed (${out.status})`);
+  return JSON.parse(out.stdout.trim().split('\n').pop());
+}
+
+async function main() {
+  if (process.argv[2] === '--consume') {
+    const [, , , side, stream, consumer, warm, n] = process.argv;
+    const total = Number(warm) + Number(n);
+    const run = side === 'rxq' ? rxq : raw;
+    const m = await measureWarm(Number(warm), Number(n), (meter) => run(stream, consumer, total, meter));
+    console.log(JSON.stringify(m));
+    return;
+  }
+  const big = process.env.BENCH_BIG === '1';
+  const n = envInt('BENCH_N', big ? 1_000_000 : 100_000);
+  const warm = big ? 0 : Number(process.env.BENCH_WARMUP ?? 20_000);
+  const rounds = envInt('BENCH_ROUNDS', big ? 1 : 5);
+  const stream = `RXQ_BENCH_${randomUUID().slice(0, 8)}`;
+  const nc = await connect({ servers: SERVER });
+  const jsm = await jetstreamManager(nc);
+  try {
+    await jsm.streams.add({ name: stream, subjects: [`${stream}.in`], storage: StorageType.File });
+    const total = warm + n;
+    for (let i = 0; i < total; i += 10_000) {
+      const bodies = Array.from({ length: Math.min(10_000, total - i) }, (_, k) => ({ n: i + k, pad: PAD }));
+      await publishAll(nc, `${stream}.in`, bodies, { window: 2_000 });
+    }
+    const rxqRuns = [];
+    const rawRuns = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const side of ['rxq', 'raw']) {
+        const consumer = `bench-${side}-${r}`;
+        await jsm.consumers.add(stream, {
+          durable_name: consumer,
+          ack_policy: AckPolicy.Explicit,
+          max_ack_pending: 1_000,
+        });
+        (side === 'rxq' ? rxqRuns : rawRuns).push(consumeInChild(side, stream, consumer, warm, n));
+        await jsm.consumers.delete(stream, consumer);
+      }
+    }
+    const peak = (runs) => Math.max(...runs.map((m) => m.peakRssMB));
+    const rxqRun = { ...fastest(rxqRuns), peakRssMB: peak(rxqRuns) };
+    const rawRun = { ...fastest(rawRuns), peakRssMB: peak(rawRuns) };
+    report(big ? 'nats drain 1M' : 'nats consume+ack', n, rxqRun, rawRun, {
+      medianRatio: medianRatio(rxqRuns, rawRuns),
+      cpuUsPerMsg: { rxq: rxqRun.cpuUsPerMsg, raw: rawRun.cpuUsPerMsg },
+      medianCpuUsPerMsg: {
+        rxq: median(rxqRuns.map((m) => m.cpuUsPerMsg)),
+        raw: median(rawRuns.map((m) => m.cpuUsPerMsg)),
+      },
+      warmup: warm,
+      maxInFlight: MAX_IN_FLIGHT,
+      runs: { rxq: rates(rxqRuns), raw: rates(rawRuns) },
+      ...(big ? { rssTargetMB: 150, rssOk: rxqRun.peakRssMB <= 150 } : {}),
+    });
+  } finally {
+    await jsm.streams.delete(stream).catch(() => undefined);
+    await nc.close();
+  }
+}
+
+await main();

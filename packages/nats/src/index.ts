@@ -1,0 +1,7 @@
+export { nats } from './nats.js';
+export type { NatsConnector } from './nats.js';
+export type { NatsOptions, NatsConnectionOption, NatsDeliverFrom } from './options.js';
+export type { NatsDelivery, NatsTransport } from './delivery.js';
+export { publish, publishAll } from './publish.js';
+export type { PublishOptions } from './publish.js';
+export { natsError } from './errors.js';

@@ -1,0 +1,79 @@
+import { RxqError } from '@rxq/core';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  type BatchResultErrorEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { Batches } from './batches.js';
+import type { SqsDelivery } from './delivery.js';
+import { sqsError } from './errors.js';
+
+interface VisibilityChange {
+  readonly d: SqsDelivery;
+  readonly seconds: number;
+}
+
+/**
+ * Settlements in batches of ten (the SQS maximum): deletes (`DeleteMessageBatch`) and visibility
+ * changes (`ChangeMessageVisibilityBatch`: 0 to give a message back at once, more to resend it
+ * after a delay, the timeout again to extend it). Entries the server refused fail their batch.
+ */
+export class Settler {
+  private readonly deletes: Batches<SqsDelivery>;
+  private readonly changes: Batches<VisibilityChange>;
+
+  constructor(client: SQSClient, queueUrl: string) {
+    this.deletes = new Batches(async (ds) => {
+      const reply = await client
+        .send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: ds.map((d, i) => ({ Id: String(i), ReceiptHandle: d.transport.receiptHandle })),
+          }),
+        )
+        .catch((error: unknown) => {
+          throw sqsError('deleting messages', error);
+        });
+      refused('deleting', reply.Failed);
+    });
+    this.changes = new Batches(async (cs) => {
+      const reply = await client
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: cs.map((c, i) => ({
+              Id: String(i),
+              ReceiptHandle: c.d.transport.receiptHandle,
+              VisibilityTimeout: c.seconds,
+            })),
+          }),
+        )
+        .catch((error: unknown) => {
+          throw sqsError('changing the visibility of messages', error);
+        });
+      refused('changing the visibility of', reply.Failed);
+    });
+  }
+
+  delete(d: SqsDelivery): Promise<void> {
+    return this.deletes.add(d);
+  }
+
+  /** Visible again after `seconds` (0: at once; at most 12 hours). */
+  changeVisibility(d: SqsDelivery, seconds: number): Promise<void> {
+    return this.changes.add({ d, seconds: Math.min(43_200, Math.max(0, Math.ceil(seconds))) });
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([this.deletes.flush(), this.changes.flush()]);
+  }
+}
+
+function refused(what: string, failed: readonly BatchResultErrorEntry[] | undefined): void {
+  if (!failed || failed.length === 0) return;
+  const codes = [...new Set(failed.map((f) => f.Code))].join(', ');
+  throw new RxqError('SETTLE_FAILED', `sqs: ${what} ${failed.length} message(s) was refused: ${codes}`, {
+    retryable: true,
+  });
+}
