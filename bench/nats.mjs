@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fromQueue } from '@rxq/core';
-import { nats, publishAll } from '@rxq/nats';
+import { nats, publishMany } from '@rxq/nats';
 import { drainWithRxq, envInt, fastest, measureWarm, median, medianRatio, rates, report } from './lib.mjs';
 
 // The raw client is @rxq/nats's own (peer, dev) dependency: resolve it from there.
@@ -77,7 +77,7 @@ async function main() {
     const total = warm + n;
     for (let i = 0; i < total; i += 10_000) {
       const bodies = Array.from({ length: Math.min(10_000, total - i) }, (_, k) => ({ n: i + k, pad: PAD }));
-      await publishAll(nc, `${stream}.in`, bodies, { window: 2_000 });
+      await publishMany(nc, `${stream}.in`, bodies, { window: 2_000 });
     }
     const rxqRuns = [];
     const rawRuns = [];

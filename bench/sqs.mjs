@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fromQueue } from '@rxq/core';
-import { sendAll, sqs } from '@rxq/sqs';
+import { publishMany, sqs } from '@rxq/sqs';
 import { drainWithRxq, envInt, fastest, measureWarm, median, medianRatio, rates, report } from './lib.mjs';
 
 // The raw client is @rxq/sqs's own (peer, dev) dependency: resolve it from there.
@@ -92,7 +92,7 @@ async function main() {
         const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queue }));
         try {
           const bodies = Array.from({ length: warm + n }, (_, i) => ({ n: i, pad: PAD }));
-          await sendAll(client, QueueUrl, bodies, { window: 20 });
+          await publishMany(client, QueueUrl, bodies, { window: 20 });
           (side === 'rxq' ? rxqRuns : rawRuns).push(consumeInChild(side, queue, warm, n));
         } finally {
           await client.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined);

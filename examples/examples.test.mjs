@@ -10,8 +10,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { publishMany as redisPublish } from '@rxq/redis';
 import { publishMany as amqpPublish } from '@rxq/amqp';
 import { publishMany as kafkaPublish } from '@rxq/kafka';
+import { publishMany as pgPublish, migrate } from '@rxq/postgres';
+import { publishMany as natsPublish } from '@rxq/nats';
+import { publishMany as sqsPublish } from '@rxq/sqs';
 import { Redis } from 'ioredis';
 import amqplib from 'amqplib';
+import pg from 'pg';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 const VALID = 20;
 const orders = () => [
@@ -117,4 +124,70 @@ describe('examples', () => {
     expect(consumer.stderr.join('\n')).toMatch(/reason=invalid/);
     expect(consumer.records.at(-1)).toEqual({ stopped: true });
   }, 120_000);
+
+  it('postgres.mjs', async () => {
+    const schema = `rxq_example_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const pool = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+    try {
+      await migrate({ connection: pool, schema });
+      await runExample('postgres', { QUEUE: 'orders', PG_SCHEMA: schema }, (bodies) =>
+        pgPublish(pool, 'orders', bodies, { schema }),
+      );
+      const left = await pool.query(`SELECT count(*)::int AS n FROM ${schema}.jobs`);
+      expect(left.rows[0].n).toBe(0);
+      const dead = await pool.query(`SELECT count(*)::int AS n FROM ${schema}.dead_letters`);
+      expect(dead.rows[0].n).toBe(2);
+    } finally {
+      await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await pool.end();
+    }
+  });
+
+  it('nats.mjs', async () => {
+    const stream = `RXQ_EXAMPLE_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const nc = await natsConnect({ servers: '127.0.0.1:4222' });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: stream, subjects: [`${stream}.>`] });
+    try {
+      await runExample('nats', { STREAM: stream }, (bodies) => natsPublish(nc, `${stream}.orders`, bodies));
+      const info = await jsm.consumers.info(stream, 'billing');
+      expect(info.num_pending + info.num_ack_pending).toBe(0);
+    } finally {
+      for (const name of [stream, `${stream}_dead`]) await jsm.streams.delete(name).catch(() => undefined);
+      await nc.close();
+    }
+  });
+
+  it('sqs.mjs', async () => {
+    const endpoint = process.env.RXQ_SQS_ENDPOINT ?? 'http://127.0.0.1:9324';
+    const credentials = { accessKeyId: 'rxq', secretAccessKey: 'rxq' };
+    const client = new SQSClient({ endpoint, region: 'elasticmq', credentials });
+    const queue = `rxq-example-${randomUUID()}`;
+    const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queue }));
+    try {
+      await runExample(
+        'sqs',
+        {
+          QUEUE: queue,
+          SQS_ENDPOINT: endpoint,
+          AWS_REGION: 'elasticmq',
+          AWS_ACCESS_KEY_ID: 'rxq',
+          AWS_SECRET_ACCESS_KEY: 'rxq',
+        },
+        (bodies) => sqsPublish(client, QueueUrl, bodies),
+      );
+      const attributes = await client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      expect(Number(attributes.Attributes.ApproximateNumberOfMessages)).toBe(0);
+      expect(Number(attributes.Attributes.ApproximateNumberOfMessagesNotVisible)).toBe(0);
+    } finally {
+      for (const url of [QueueUrl, QueueUrl.replace(queue, `${queue}-dead`)])
+        await client.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
+      client.destroy();
+    }
+  });
 });

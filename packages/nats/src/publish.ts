@@ -3,13 +3,13 @@ import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { natsError } from './errors.js';
 
-/** Options of {@link publish} and {@link publishAll}. */
+/** Options of {@link publish} and {@link publishMany}. */
 export interface PublishOptions<T = unknown> {
   /** How bodies are encoded. @default json */
   readonly codec?: Codec<T>;
   /** Headers on every message. @default none */
   readonly headers?: Readonly<Record<string, string>>;
-  /** Publishes awaited at once by {@link publishAll}. @default 1_000 */
+  /** Publishes awaited at once by {@link publishMany}. @default 1_000 */
   readonly window?: number;
 }
 
@@ -35,7 +35,7 @@ export async function publish<T = unknown>(
  * Publishes bodies in order, `window` publishes in flight at a time, each acknowledged by the
  * stream; resolves once all are stored.
  */
-export async function publishAll<T = unknown>(
+export async function publishMany<T = unknown>(
   target: NatsConnection | JetStreamClient,
   subject: string,
   bodies: readonly T[],

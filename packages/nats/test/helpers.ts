@@ -3,7 +3,7 @@ import { text } from '@rxq/core';
 import type { ContractHarness, DeadLetterView } from '@rxq/core/testing';
 import { jetstream, jetstreamManager, StorageType, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { nats, publishAll, type NatsConnector, type NatsOptions } from '../src/index.js';
+import { nats, publishMany, type NatsConnector, type NatsOptions } from '../src/index.js';
 
 export const SERVER = process.env.RXQ_NATS_URL ?? '127.0.0.1:4222';
 
@@ -43,7 +43,7 @@ export async function testStream(label: string, server = SERVER): Promise<TestSt
       connectors.push(c);
       return c;
     },
-    publish: (bodies) => publishAll(nc, subject, bodies),
+    publish: (bodies) => publishMany(nc, subject, bodies),
     async stored(name) {
       const info = await jsm.streams.info(name).catch(() => undefined);
       if (!info) return [];
@@ -75,7 +75,7 @@ export async function contractHarness(options: NatsOptions = {}): Promise<Contra
     connector: () => t.connector(options),
     publish: (bodies) => t.publish(bodies),
     publishRaw: (payloads) =>
-      publishAll(js, t.subject, payloads as (string | Uint8Array)[], { codec: rawCodec }).then(() => undefined),
+      publishMany(js, t.subject, payloads as (string | Uint8Array)[], { codec: rawCodec }).then(() => undefined),
     deadLetters: async (): Promise<DeadLetterView[]> =>
       (await t.stored(`${t.stream}_dead`)).map((m) => ({
         raw: m.data,

@@ -11,7 +11,7 @@ import {
 import { collectAll, collectUntil } from '@rxq/core/testing';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterEach, expect, it } from 'vitest';
-import { nats, publishAll } from '../src/index.js';
+import { nats, publishMany } from '../src/index.js';
 import { testStream, type TestStream } from './helpers.js';
 import { cuttableProxy, privateServer, type CuttableProxy, type PrivateServer } from './servers.js';
 
@@ -163,7 +163,7 @@ it('errors at once, not retryable, when the server refuses the credentials, with
 
 it('publishes through a connection the user owns, and leaves it open', async () => {
   t = await testStream('owned');
-  await publishAll(t.nc, t.subject, bodies(5));
+  await publishMany(t.nc, t.subject, bodies(5));
   const source = fromQueue<{ n: number }>(t.connector({ connection: t.nc }));
   const seen = await collectUntil(
     source.pipe(

@@ -2,6 +2,6 @@ export { sqs } from './sqs.js';
 export type { SqsConnector } from './sqs.js';
 export type { SqsOptions } from './options.js';
 export type { SqsDelivery, SqsTransport } from './delivery.js';
-export { sendAll } from './publish.js';
-export type { SendOptions } from './publish.js';
+export { publish, publishMany } from './publish.js';
+export type { PublishOptions } from './publish.js';
 export { sqsError } from './errors.js';

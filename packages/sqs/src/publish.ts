@@ -2,8 +2,8 @@ import { json, rejectUnknownOptions, type Codec } from '@rxq/core';
 import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import { sqsError } from './errors.js';
 
-/** Options of {@link sendAll}. */
-export interface SendOptions<T = unknown> {
+/** Options of {@link publishMany}. */
+export interface PublishOptions<T = unknown> {
   /** How bodies are encoded (SQS bodies are text). @default json */
   readonly codec?: Codec<T>;
   /** String attributes on every message. @default none */
@@ -21,11 +21,11 @@ const KNOWN = ['codec', 'attributes', 'groupId', 'window'] as const;
  * queues (URL ending `.fifo`) get a group id and a deduplication id per message. Resolves once all
  * were accepted; rejects if any was refused.
  */
-export async function sendAll<T = unknown>(
+export async function publishMany<T = unknown>(
   client: SQSClient,
   queueUrl: string,
   bodies: readonly T[],
-  options: SendOptions<T> = {},
+  options: PublishOptions<T> = {},
 ): Promise<void> {
   rejectUnknownOptions(options, KNOWN);
   const codec = (options.codec ?? json) as Codec<T>;
@@ -63,4 +63,14 @@ export async function sendAll<T = unknown>(
   } catch (error) {
     throw sqsError(`sending to "${queueUrl}"`, error);
   }
+}
+
+/** Sends one body to a queue URL: {@link publishMany} of one. */
+export function publish<T = unknown>(
+  client: SQSClient,
+  queueUrl: string,
+  body: T,
+  options: PublishOptions<T> = {},
+): Promise<void> {
+  return publishMany(client, queueUrl, [body], options);
 }

@@ -10,7 +10,7 @@ import {
   SQSClient,
   type Message as SqsMessage,
 } from '@aws-sdk/client-sqs';
-import { sendAll, sqs, type SqsConnector, type SqsOptions } from '../src/index.js';
+import { publishMany, sqs, type SqsConnector, type SqsOptions } from '../src/index.js';
 
 export const ENDPOINT = process.env.RXQ_SQS_ENDPOINT ?? 'http://127.0.0.1:9324';
 export const CLIENT_CONFIG = {
@@ -55,7 +55,7 @@ export async function testQueue(label: string, fifo = false): Promise<TestQueue>
       connectors.push(c);
       return c;
     },
-    send: (bodies) => sendAll(client, url, bodies),
+    send: (bodies) => publishMany(client, url, bodies),
     async counts(name = queue) {
       const { Attributes = {} } = await client.send(
         new GetQueueAttributesCommand({ QueueUrl: await urlOf(name), AttributeNames: ['All'] }),
@@ -114,7 +114,7 @@ export async function contractHarness(fifo = false, options: SqsOptions = {}): P
   return {
     connector: () => t.connector(options),
     publish: (bodies) => t.send(bodies),
-    publishRaw: (payloads) => sendAll(t.client, t.url, payloads.map(asSqsBody), { codec: text }),
+    publishRaw: (payloads) => publishMany(t.client, t.url, payloads.map(asSqsBody), { codec: text }),
     deadLetters: async (): Promise<DeadLetterView[]> =>
       (await t.drain(dead)).map((m) => ({
         raw: m.Body,

@@ -126,8 +126,8 @@ it("with deadLetterQueue 'redrive' gives the message back for the queue's redriv
 
 it('keeps the order of each FIFO message group, groups in parallel', async () => {
   t = await testQueue('groups', true);
-  const { sendAll } = await import('../src/index.js');
-  await sendAll(
+  const { publishMany } = await import('../src/index.js');
+  await publishMany(
     t.client,
     t.url,
     Array.from({ length: 120 }, (_, n) => ({ n, k: n % 4 })),
