@@ -81,6 +81,26 @@ async function runExample(name, env, publish) {
 }
 
 describe('examples', () => {
+  it('demo.mjs (the memory queue): every order is acked or dead-lettered, none lost', async () => {
+    const total = 2_000;
+    const child = spawn(process.execPath, ['examples/demo.mjs'], {
+      env: { ...process.env, DEMO_MESSAGES: String(total) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.add(child);
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    const [code] = await once(child, 'exit');
+    children.delete(child);
+    expect(code).toBe(0);
+    const done = /done in [\d.]+ s: (\d+) acked, \d+ resends, (\d+) dead-lettered/.exec(out);
+    expect(done).not.toBeNull();
+    // Every 500th order always fails (a flaky one may also run out of attempts): nothing is lost.
+    const [acked, dead] = [Number(done[1]), Number(done[2])];
+    expect(acked + dead).toBe(total);
+    expect(dead).toBeGreaterThanOrEqual(total / 500);
+  });
+
   it('redis.mjs', async () => {
     const queue = `rxq-example:${randomUUID()}`;
     const client = new Redis('redis://127.0.0.1:6379');
