@@ -7,7 +7,14 @@ describe('@rxq/core/testing without vitest', () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const run = spawnSync(
       process.execPath,
-      ['--import', './test/no-vitest/block-vitest.mjs', '--test', 'test/no-vitest/testing.node.mjs'],
+      // The TAP reporter on every Node (24 defaults to the spec reporter even when piped).
+      [
+        '--import',
+        './test/no-vitest/block-vitest.mjs',
+        '--test',
+        '--test-reporter=tap',
+        'test/no-vitest/testing.node.mjs',
+      ],
       { cwd: root, encoding: 'utf8', timeout: 30_000 },
     );
     expect(run.stdout).toContain('# pass 3');
