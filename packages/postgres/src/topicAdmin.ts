@@ -200,8 +200,8 @@ export async function readSubscriber(
   return withClient(options.connection, 'reading a subscriber', async (db) => {
     const committed = await committedOf(db, s, topic, subscriber);
     const { rows } = await db.query(
-      `SELECT "offset"::text AS "offset", payload, headers, created_at AS "createdAt" FROM ${s}.messages
-       WHERE topic = $1 AND "offset" > GREATEST($2::bigint, $3::bigint) ORDER BY "offset" LIMIT $4`,
+      `SELECT m."offset"::text AS "offset", m.payload, m.headers, m.created_at AS "createdAt" FROM ${s}.messages m
+       WHERE m.topic = $1 AND m."offset" > GREATEST($2::bigint, $3::bigint) ORDER BY m."offset" LIMIT $4`,
       [topic, committed, after ?? 0, max],
     );
     return { committed, messages: rows as TopicMessage[] };

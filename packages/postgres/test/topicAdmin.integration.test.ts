@@ -84,6 +84,16 @@ describe('topic administration', { timeout: 30_000 }, () => {
 
       await resetSubscriber({ ...c, subscriber: 'first', to: { offset: 1 } });
       expect(bodiesOf(await readSubscriber({ ...c, subscriber: 'first', max: 10 }))).toEqual(['a', 'b', 'c', 'd']);
+      // Offsets in numeric order past 9 (not as text), and a read of a page after them.
+      await publishTopicMany(
+        admin,
+        't',
+        Array.from({ length: 20 }, (_, i) => i + 5),
+        { schema },
+      );
+      const page = await readSubscriber({ ...c, subscriber: 'first', max: 7, after: 6 });
+      expect(page.messages.map((m) => m.offset)).toEqual(['7', '8', '9', '10', '11', '12', '13']);
+      expect(bodiesOf(page)).toEqual([7, 8, 9, 10, 11, 12, 13]);
 
       expect(await deleteSubscriber({ ...c, subscriber: 'first' })).toBe(true);
       expect(await deleteSubscriber({ ...c, subscriber: 'first' })).toBe(false);
