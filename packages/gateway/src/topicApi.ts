@@ -35,8 +35,7 @@ function target(to: unknown): Target | { why: string } {
 }
 
 /** A `@rxq/postgres` error as an answer: not found 404, a refused value 400, the rest 503 or 500. */
-function failure(e: unknown): JsonAnswer {
-  if (!(e instanceof RxqError)) throw e;
+function failure(e: RxqError): JsonAnswer {
   if (e.code === 'NOT_FOUND') return notFound(e.message);
   if (e.code === 'INVALID_OPTION') return bad(e.message);
   return error(e.retryable ? 503 : 500, e.code, e.message);
@@ -115,7 +114,8 @@ export async function topicApi(
     }
     return method('GET, PUT or DELETE');
   } catch (e) {
-    return failure(e);
+    // A publish runs on the pool itself: its `pg` errors are classified here.
+    return failure(e instanceof RxqError ? e : topics.pg.translatePgError(e, 'a topic request'));
   }
 }
 

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MemoryQueue } from '@rxq/memory';
 import { listTopics, subscriberOffsets } from '@rxq/postgres';
+import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serve, type Gateway } from '../src/index.js';
 import { until } from './helpers.js';
@@ -146,6 +148,14 @@ describe('topic routes', { timeout: 30_000 }, () => {
       subscribers: [],
     });
     expect((await api('POST', '/v1/topics/t/nonsense', {}))[0]).toBe(404);
+    // A gateway without `postgres` serves no topics.
+    const plain = await serve({ port: 0, httpPort: 0 });
+    try {
+      const [status, answer] = await client(`http://127.0.0.1:${plain.httpPort}`)('GET', '/v1/topics');
+      expect([status, answer.error.code]).toEqual([404, 'NOT_FOUND']);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('a bad body is 400 and nothing is done; a wrong method 405; a wrong or missing token 401', async () => {
@@ -250,6 +260,45 @@ describe('topic routes', { timeout: 30_000 }, () => {
     const [status, r] = await pull;
     expect(status).toBe(200);
     expect(r.messages).toMatchObject([{ offset: 1, value: { from: 'sql' }, headers: { h: '1' } }]);
+  });
+
+  it("serves from the app's own pg Pool and never ends it; 503 while PostgreSQL cannot be reached, then serves again", async () => {
+    // A TCP proxy to PostgreSQL that the test can cut: an outage of the gateway's database only.
+    const sockets = new Set<Socket>();
+    const proxy = createServer((inbound) => {
+      const outbound = connect(5432, '127.0.0.1');
+      for (const s of [inbound, outbound]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => sockets.delete(s));
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const port = (proxy.address() as AddressInfo).port;
+    const pool = new pg.Pool({ connectionString: PG_URL.replace(':5432/', `:${port}/`), max: 3 });
+    pool.on('error', () => undefined);
+    const own = await serve({ port: 0, httpPort: 0, postgres: { connection: pool, schema, pollMs: 100 } });
+    const call = client(`http://127.0.0.1:${own.httpPort}`);
+    try {
+      expect(await call('PUT', '/v1/topics/p')).toEqual([201, { topic: 'p', created: true }]);
+      proxy.close();
+      for (const s of sockets) s.destroy();
+      const [status, answer] = await call('POST', '/v1/topics/p/messages', { messages: ['lost?'] });
+      expect([status, answer.error.code]).toEqual([503, 'CONNECTION_LOST']);
+      expect(answer.error.message).not.toContain('postgres://');
+      proxy.listen(port, '127.0.0.1');
+      await once(proxy, 'listening');
+      expect(await call('POST', '/v1/topics/p/messages', { messages: ['kept'] })).toEqual([200, { offsets: [1] }]);
+    } finally {
+      await own.close();
+    }
+    // Closed: the app's pool is still the app's, and works.
+    expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    await pool.end();
+    proxy.close();
+    for (const s of sockets) s.destroy();
   });
 
   it('a body that is not JSON comes back as its bytes in base64', async () => {
