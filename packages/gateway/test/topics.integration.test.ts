@@ -301,6 +301,26 @@ describe('topic routes', { timeout: 30_000 }, () => {
     for (const s of sockets) s.destroy();
   });
 
+  it(
+    'a graceful close ends a waiting pull at once (it holds nothing), and the next gateway serves the message',
+    { timeout: 10_000 },
+    async () => {
+      await api('PUT', '/v1/topics/t');
+      await api('PUT', '/v1/topics/t/subscribers/s');
+      const pull = api('POST', '/v1/topics/t/subscribers/s/pull', { waitMs: 25_000 }).then(
+        () => 'answered',
+        () => 'cut',
+      );
+      await until(async () => (await admin.query(`SELECT 1 FROM "${schema}".subscribers`)).rowCount === 1);
+      await gw.close();
+      expect(await pull).toBe('cut');
+      gw = await serve({ port: 0, httpPort: 0, token: 'tok', postgres: { connection: PG_URL, schema } });
+      api = client(`http://127.0.0.1:${gw.httpPort}`);
+      await api('POST', '/v1/topics/t/messages', { messages: ['after'] });
+      expect(values(await api('POST', '/v1/topics/t/subscribers/s/pull', { waitMs: 5_000 }))).toEqual([[1, 'after']]);
+    },
+  );
+
   it('a body that is not JSON comes back as its bytes in base64', async () => {
     await api('PUT', '/v1/topics/t');
     await api('PUT', '/v1/topics/t/subscribers/s', { start: 'beginning' });
