@@ -67,18 +67,18 @@ export class Topics {
     return { connection: this.pool, schema: this.config.schema };
   }
 
+  /** Checks out a connection and LISTENs on the schema's channel; on its loss, tries again every `pollMs`. */
   private async listen(): Promise<void> {
     const client = await this.pool.connect();
+    let gone = false;
     const lost = (error: Error): void => {
+      if (gone) return;
+      gone = true;
       this.logger.warn({ err: error.message }, 'the topic LISTEN connection failed; polling until it is back');
       client.removeListener('error', lost);
       client.release(true);
       if (this.listener === client) this.listener = undefined;
-      if (!this.closed)
-        this.relisten = setTimeout(
-          () => void this.listen().catch((e: unknown) => lost(asError(e))),
-          this.config.pollMs,
-        );
+      this.listenLater();
     };
     client.on('error', lost);
     client.on('notification', (n) => {
@@ -90,7 +90,22 @@ export class Topics {
       lost(asError(error));
       return;
     }
+    if (this.closed) {
+      gone = true;
+      client.release(true);
+      return;
+    }
     this.listener = client;
+  }
+
+  private listenLater(): void {
+    if (this.closed) return;
+    this.relisten = setTimeout(() => {
+      this.listen().catch((error: unknown) => {
+        this.logger.warn({ err: asError(error).message }, 'could not LISTEN for topics yet; polling');
+        this.listenLater();
+      });
+    }, this.config.pollMs);
   }
 
   /** Wakes the pulls waiting on `topic`. */

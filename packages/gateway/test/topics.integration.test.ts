@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { silentLogger } from '@rxq/core';
 import { MemoryQueue } from '@rxq/memory';
 import { listTopics, subscriberOffsets } from '@rxq/postgres';
 import pg from 'pg';
@@ -277,19 +278,37 @@ describe('topic routes', { timeout: 30_000 }, () => {
     proxy.listen(0, '127.0.0.1');
     await once(proxy, 'listening');
     const port = (proxy.address() as AddressInfo).port;
-    const pool = new pg.Pool({ connectionString: PG_URL.replace(':5432/', `:${port}/`), max: 3 });
+    const pool = new pg.Pool({
+      connectionString: PG_URL.replace(':5432/', `:${port}/`),
+      max: 3,
+      application_name: 'rxq-gw-proxied',
+    });
     pool.on('error', () => undefined);
-    const own = await serve({ port: 0, httpPort: 0, postgres: { connection: pool, schema, pollMs: 100 } });
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_: object, message: string) => void warnings.push(message) };
+    const own = await serve({ port: 0, httpPort: 0, logger, postgres: { connection: pool, schema, pollMs: 100 } });
+    const listening = async (): Promise<number> =>
+      (
+        await admin.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'LISTEN "rxq_${schema}"' AND state = 'idle' AND application_name = 'rxq-gw-proxied'`,
+        )
+      ).rows[0]?.n ?? 0;
     const call = client(`http://127.0.0.1:${own.httpPort}`);
     try {
       expect(await call('PUT', '/v1/topics/p')).toEqual([201, { topic: 'p', created: true }]);
+      await until(async () => (await listening()) === 1);
       proxy.close();
       for (const s of sockets) s.destroy();
       const [status, answer] = await call('POST', '/v1/topics/p/messages', { messages: ['lost?'] });
       expect([status, answer.error.code]).toEqual([503, 'CONNECTION_LOST']);
       expect(answer.error.message).not.toContain('postgres://');
+      // The LISTEN connection was lost, and trying it again failed while the database was away.
+      await until(() => warnings.includes('could not LISTEN for topics yet; polling'));
+      expect(warnings).toContain('the topic LISTEN connection failed; polling until it is back');
+      await until(async () => (await listening()) === 0);
       proxy.listen(port, '127.0.0.1');
       await once(proxy, 'listening');
+      await until(async () => (await listening()) === 1);
       expect(await call('POST', '/v1/topics/p/messages', { messages: ['kept'] })).toEqual([200, { offsets: [1] }]);
     } finally {
       await own.close();
