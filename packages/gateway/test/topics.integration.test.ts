@@ -149,6 +149,11 @@ describe('topic routes', { timeout: 30_000 }, () => {
       subscribers: [],
     });
     expect((await api('POST', '/v1/topics/t/nonsense', {}))[0]).toBe(404);
+    // Names are path segments, percent-encoded: any text; a malformed encoding is a 400.
+    const odd = 'a b/c ☃';
+    expect(await api('PUT', `/v1/topics/${encodeURIComponent(odd)}`)).toEqual([201, { topic: odd, created: true }]);
+    expect((await listTopics({ connection: admin, schema })).map((x) => x.name)).toEqual([odd, 't']);
+    expect((await api('PUT', '/v1/topics/%E0%A4%A'))[0]).toBe(400);
     // A gateway without `postgres` serves no topics.
     const plain = await serve({ port: 0, httpPort: 0 });
     try {
