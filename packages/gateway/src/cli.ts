@@ -14,6 +14,9 @@ const USAGE = `usage: rxq-gateway [--port 3000] [--host 127.0.0.1] [--http-port 
   --queue NAME=kafka://HOST:PORT[,HOST:PORT][?group=G]  serve the Kafka topic NAME (at-least-once)
   --port N                   TCP port of the line protocol (default 3000; 0: any free port)
   --http-port N              also serve HTTP on N (default: no HTTP)
+  --postgres URL             serve the @rxq/postgres topics of this database under /v1/topics
+                             (needs --http-port; migrates the schema on start)
+  --postgres-schema NAME     their schema (default rxq)
   --host ADDRESS             address to listen on (default 127.0.0.1)
   --max-connections N        (default 1024)     --max-line-bytes N   (default 1048576)
   --max-body-bytes N         (default 1048576)  --line-timeout-ms N  (default 30000)
@@ -63,6 +66,8 @@ async function main(): Promise<void> {
         'lease-ms': { type: 'string' },
         'log-level': { type: 'string' },
         'token-file': { type: 'string' },
+        postgres: { type: 'string' },
+        'postgres-schema': { type: 'string' },
         help: { type: 'boolean' },
       },
     }).values;
@@ -88,9 +93,14 @@ async function main(): Promise<void> {
       const [name, queue] = await queueFromSpec(spec, logger);
       queues[name] = queue;
     }
+    const url = parsed.postgres;
+    if (url === undefined && parsed['postgres-schema'] !== undefined) fail('--postgres-schema needs --postgres');
     gateway = await serve({
       queues,
       logger,
+      ...(url === undefined
+        ? {}
+        : { postgres: { connection: url, ...defined({ schema: parsed['postgres-schema'] }) } }),
       ...defined({ host: parsed.host, token }),
       ...defined({
         port: int('port', parsed.port),

@@ -7,6 +7,8 @@ import type { Dispatcher } from './dispatcher.js';
 import { jsonApi, type JsonAnswer } from './jsonApi.js';
 import type { ResolvedOptions } from './options.js';
 import type { Reply } from './protocol.js';
+import { topicApi } from './topicApi.js';
+import type { Topics } from './topics.js';
 
 /** The HTTP side of a gateway. */
 export interface HttpServer {
@@ -46,7 +48,12 @@ function httpStatus(r: Reply): number {
  * kwargs]` bodies) and the JSON API under `/v1/`. Every request is read and checked whole before
  * anything is done, so a request answered with an error has had no effect.
  */
-export async function startHttp(dispatcher: Dispatcher, o: ResolvedOptions, port: number): Promise<HttpServer> {
+export async function startHttp(
+  dispatcher: Dispatcher,
+  o: ResolvedOptions,
+  port: number,
+  topics?: Topics,
+): Promise<HttpServer> {
   const server = createServer((req, res) => {
     void route(req, res).catch((error: unknown) => {
       o.logger.error({ err: error }, 'an HTTP request failed unexpectedly');
@@ -61,7 +68,9 @@ export async function startHttp(dispatcher: Dispatcher, o: ResolvedOptions, port
     const old = OLD_FORM.exec(url.pathname);
     const authorised = o.token === undefined || bearer(req, o.token);
     if (old === null && !url.pathname.startsWith('/v1/')) return send(res, 404, ['error:request', 'action not found']);
-    if (req.method !== 'POST' && !(req.method === 'GET' && url.pathname === '/v1/queues'))
+    // The topic routes take GET, PUT and DELETE too: their router answers a wrong method.
+    const topicRoute = url.pathname === '/v1/topics' || url.pathname.startsWith('/v1/topics/');
+    if (req.method !== 'POST' && !(req.method === 'GET' && url.pathname === '/v1/queues') && !topicRoute)
       return send(res, 405, old ? ['error:request', 'use POST'] : { error: { code: 'METHOD', message: 'use POST' } });
     if (!authorised) {
       res.setHeader('www-authenticate', 'Bearer');
@@ -95,6 +104,12 @@ export async function startHttp(dispatcher: Dispatcher, o: ResolvedOptions, port
     if (old) {
       const r = await oldForm(old[1] as string, body, url, caller);
       return send(res, httpStatus(r), [r.status, r.result]);
+    }
+    if (topicRoute) {
+      if (topics === undefined)
+        return send(res, 404, apiError('NOT_FOUND', 'no topics are served (start the gateway with `postgres`)'));
+      const answer = await topicApi(topics, req.method ?? 'POST', url.pathname, body, caller.signal, o);
+      return send(res, answer.status, answer.body);
     }
     const answer: JsonAnswer = await jsonApi(dispatcher, req.method ?? 'POST', url.pathname, body, caller, o);
     return send(res, answer.status, answer.body);

@@ -44,8 +44,51 @@ export interface ServeOptions {
   readonly leaseMs?: number;
   /** Longest wait of one HTTP pull (a longer `waitMs` or `timeout` is cut to it). @default 30_000 */
   readonly maxWaitMs?: number;
+  /**
+   * Serves the topic logs of `@rxq/postgres` under `/v1/topics` (HTTP only, so `httpPort` is
+   * needed). `@rxq/postgres` and `pg` must be installed beside the gateway; they are loaded only
+   * when this is set. The schema is migrated on start.
+   * @default undefined (no topic routes)
+   */
+  readonly postgres?: PostgresTopicsOptions;
   /** Where the gateway logs (connections refused, limits hit, failures). @default silentLogger */
   readonly logger?: Logger;
+}
+
+/** A `pg` Pool's shape (the app's own copy of `pg` works). */
+export interface PgPoolLike {
+  connect(): Promise<unknown>;
+  query(text: string, values?: unknown[]): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+/** Options of the topic routes ({@link ServeOptions.postgres}). */
+export interface PostgresTopicsOptions {
+  /**
+   * A `postgres://` connection string (the gateway makes a pool of `maxConnections` and ends it on
+   * close) or the app's `pg` Pool (never ended by the gateway).
+   */
+  readonly connection: string | PgPoolLike;
+  /** The schema of `@rxq/postgres`'s tables. @default 'rxq' */
+  readonly schema?: string;
+  /** Connections of the pool made from a connection string (one of them LISTENs). @default 4 */
+  readonly maxConnections?: number;
+  /**
+   * How often a waiting pull looks again for messages when no NOTIFY woke it (a publisher that
+   * does not notify, a lost notification). @default 1_000
+   */
+  readonly pollMs?: number;
+  /** Messages one pull returns at most (a larger `max` is a 400). @default 1_000 */
+  readonly maxBatch?: number;
+}
+
+/** {@link PostgresTopicsOptions} checked, with defaults. */
+export interface ResolvedTopics {
+  readonly connection: string | PgPoolLike;
+  readonly schema: string;
+  readonly maxConnections: number;
+  readonly pollMs: number;
+  readonly maxBatch: number;
 }
 
 /** {@link ServeOptions} with defaults applied and checked. */
@@ -62,6 +105,7 @@ export interface ResolvedOptions {
   readonly lineTimeoutMs: number;
   readonly leaseMs: number;
   readonly maxWaitMs: number;
+  readonly postgres: ResolvedTopics | undefined;
   readonly logger: Logger;
 }
 
@@ -78,8 +122,47 @@ const KNOWN = [
   'lineTimeoutMs',
   'leaseMs',
   'maxWaitMs',
+  'postgres',
   'logger',
 ] as const;
+
+const TOPIC_KEYS = ['connection', 'schema', 'maxConnections', 'pollMs', 'maxBatch'] as const;
+
+function resolveTopics(
+  given: PostgresTopicsOptions | undefined,
+  httpPort: number | undefined,
+): ResolvedTopics | undefined {
+  if (given === undefined) return undefined;
+  rejectUnknownOptions(given, TOPIC_KEYS, 'postgres');
+  if (httpPort === undefined)
+    throw new InvalidOptionError(
+      'postgres',
+      'to be given with `httpPort` (topics are served over HTTP)',
+      '(no httpPort)',
+    );
+  const c: unknown = given.connection;
+  const pool =
+    typeof c === 'object' &&
+    c !== null &&
+    ['connect', 'query', 'end'].every((k) => typeof (c as Record<string, unknown>)[k] === 'function');
+  if (!(typeof c === 'string' && /^postgres(ql)?:\/\//.test(c)) && !pool)
+    throw new InvalidOptionError(
+      'postgres.connection',
+      'a postgres:// connection string or a pg Pool',
+      typeof c === 'string' ? '(a string)' : c,
+    );
+  const schema = opt(given.schema, 'rxq', (v) => {
+    if (typeof v === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,47}$/.test(v)) return v;
+    throw new InvalidOptionError('postgres.schema', 'a schema name of letters, digits and _ (at most 48)', v);
+  });
+  return {
+    connection: given.connection,
+    schema,
+    maxConnections: opt(given.maxConnections, 4, (v) => positiveInt('postgres.maxConnections', v)),
+    pollMs: opt(given.pollMs, 1_000, (v) => positiveInt('postgres.pollMs', v)),
+    maxBatch: opt(given.maxBatch, 1_000, (v) => positiveInt('postgres.maxBatch', v)),
+  };
+}
 
 const port = (option: string) => (v: number) => {
   if (Number.isInteger(v) && v >= 0 && v <= 65535) return v;
@@ -113,6 +196,7 @@ export function resolveOptions(options: ServeOptions): ResolvedOptions {
     if (typeof v === 'string' && v.length > 0) return v;
     throw new InvalidOptionError('token', 'a non-empty string', typeof v === 'string' ? '' : v);
   });
+  const httpPort = opt<number | undefined>(options.httpPort, undefined, (v) => port('httpPort')(v as number));
   const logger = options.logger ?? silentLogger;
   if (typeof logger.info !== 'function') throw new InvalidOptionError('logger', 'a Logger', logger);
   return {
@@ -123,7 +207,7 @@ export function resolveOptions(options: ServeOptions): ResolvedOptions {
       if (typeof v === 'string' && v.length > 0) return v;
       throw new InvalidOptionError('host', 'a host name or address', v);
     }),
-    httpPort: opt<number | undefined>(options.httpPort, undefined, (v) => port('httpPort')(v as number)),
+    httpPort,
     token,
     maxConnections: opt(options.maxConnections, 1024, (v) => positiveInt('maxConnections', v)),
     maxLineBytes: opt(options.maxLineBytes, 1_048_576, (v) => positiveInt('maxLineBytes', v)),
@@ -131,6 +215,7 @@ export function resolveOptions(options: ServeOptions): ResolvedOptions {
     lineTimeoutMs: opt(options.lineTimeoutMs, 30_000, (v) => positiveInt('lineTimeoutMs', v, true)),
     leaseMs: opt(options.leaseMs, 300_000, (v) => positiveInt('leaseMs', v)),
     maxWaitMs: opt(options.maxWaitMs, 30_000, (v) => nonNegative('maxWaitMs', v)),
+    postgres: resolveTopics(options.postgres, httpPort),
     logger,
   };
 }

@@ -6,6 +6,7 @@ import { startHttp, type HttpServer } from './http.js';
 import { LeaseTable } from './leases.js';
 import { resolveOptions, type ServeOptions } from './options.js';
 import { reply } from './protocol.js';
+import { Topics } from './topics.js';
 
 /** A running gateway. */
 export interface Gateway {
@@ -38,6 +39,8 @@ export async function serve(options: ServeOptions = {}): Promise<Gateway> {
   const leases = new LeaseTable(log, Math.max(10, Math.min(1_000, o.leaseMs / 4)));
   const dispatcher = new Dispatcher(o.queues, o.defaultQueue, leases, o.leaseMs, log);
   const connections = new Set<Connection>();
+  // The topic routes: `@rxq/postgres` loaded, the schema migrated, before anything listens.
+  const topics = o.postgres === undefined ? undefined : await Topics.open(o.postgres, log);
   const ctx = { dispatcher, token: o.token, maxLineBytes: o.maxLineBytes, lineTimeoutMs: o.lineTimeoutMs, logger: log };
 
   const tcp: Server = createServer({ allowHalfOpen: true }, (socket: Socket) => {
@@ -53,16 +56,28 @@ export async function serve(options: ServeOptions = {}): Promise<Gateway> {
     void connection.closed.then(() => connections.delete(connection));
   });
   tcp.listen(o.port, o.host);
-  await once(tcp, 'listening');
+  await once(tcp, 'listening').catch(async (error: unknown) => {
+    await topics?.close();
+    throw error;
+  });
   let http: HttpServer | undefined;
   if (o.httpPort !== undefined)
-    http = await startHttp(dispatcher, o, o.httpPort).catch(async (error: unknown) => {
+    http = await startHttp(dispatcher, o, o.httpPort, topics).catch(async (error: unknown) => {
       tcp.close();
+      await topics?.close();
       await leases.returnAll();
       throw error;
     });
   const port = (tcp.address() as AddressInfo).port;
-  log.info({ port, httpPort: http?.port, queues: [...o.queues.keys()] }, 'gateway listening');
+  log.info(
+    {
+      port,
+      httpPort: http?.port,
+      queues: [...o.queues.keys()],
+      topics: topics === undefined ? undefined : o.postgres?.schema,
+    },
+    'gateway listening',
+  );
 
   let closing: Promise<number> | undefined;
   return {
@@ -78,6 +93,7 @@ export async function serve(options: ServeOptions = {}): Promise<Gateway> {
         for (const c of all) c.destroy();
         await Promise.all(all.map((c) => c.closed));
         await httpClosed;
+        await topics?.close();
         // Connections gave back their own leases as they closed; the rest (HTTP) go back now.
         await leases.returnAll();
         for (const backend of o.queues.values()) await backend.close?.();

@@ -23,6 +23,12 @@ describe('options', () => {
       [{ queues: { q: 'memory' } }, 'queues.q'],
       [{ queues: { q: new MemoryQueue() }, defaultQueue: 'r' }, 'defaultQueue'],
       [{ leaseMs: 0 }, 'leaseMs'],
+      [{ postgres: { connection: 'postgres://127.0.0.1/x' } }, 'postgres'],
+      [{ httpPort: 0, postgres: { connection: 'mysql://x' } }, 'postgres.connection'],
+      [{ httpPort: 0, postgres: { connection: 'postgres://127.0.0.1/x', schema: 'a;b' } }, 'postgres.schema'],
+      [{ httpPort: 0, postgres: { connection: 'postgres://127.0.0.1/x', pollMs: 0 } }, 'postgres.pollMs'],
+      [{ httpPort: 0, postgres: { connection: 'postgres://127.0.0.1/x', maxBatch: 1.5 } }, 'postgres.maxBatch'],
+      [{ httpPort: 0, postgres: { connection: 'postgres://127.0.0.1/x', shema: 'a' } }, 'postgres.shema'],
     ];
     for (const [options, option] of bad) {
       const error = await serve({ port: 0, ...options }).catch((e: unknown) => e);

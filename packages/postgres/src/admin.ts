@@ -23,7 +23,12 @@ export interface ResetOptions {
   readonly schema?: string;
 }
 
-async function withClient<R>(connection: PgConnection, what: string, run: (db: PgQueryable) => Promise<R>): Promise<R> {
+/** Runs `run` on one client of `connection` (a pool made for the call from a URL), errors translated. */
+export async function withClient<R>(
+  connection: PgConnection,
+  what: string,
+  run: (db: PgQueryable) => Promise<R>,
+): Promise<R> {
   const pools = new Pools(checkConnection(connection), 'admin', 1);
   const pool = pools.acquire(silentLogger);
   try {

@@ -12,3 +12,13 @@ export { pgTopic } from './topic.js';
 export type { PgTopicOptions } from './topic.js';
 export { resetSubscriber, pruneTopic, subscriberOffsets } from './admin.js';
 export type { ResetOptions, ResetTarget, PruneOptions, SubscriberOffsets } from './admin.js';
+export {
+  createTopic,
+  deleteTopic,
+  listTopics,
+  createSubscriber,
+  deleteSubscriber,
+  readSubscriber,
+  commitSubscriber,
+} from './topicAdmin.js';
+export type { TopicAdminOptions, TopicInfo, TopicMessage } from './topicAdmin.js';

@@ -2,6 +2,7 @@ import {
   HEADERS,
   InvalidOptionError,
   json,
+  NotFoundError,
   nonNegative,
   positiveInt,
   rejectUnknownOptions,
@@ -32,10 +33,17 @@ export interface PublishOptions {
 }
 
 /** Options of {@link publishTopic} and {@link publishTopicMany}. */
-export type PublishTopicOptions = Pick<PublishOptions, 'schema' | 'headers' | 'codec' | 'notify'>;
+export interface PublishTopicOptions extends Pick<PublishOptions, 'schema' | 'headers' | 'codec' | 'notify'> {
+  /**
+   * Create the topic if it does not exist. With `false`, publishing to a topic that does not
+   * exist (never created, or deleted with `deleteTopic`) rejects with `NotFoundError` and writes
+   * nothing. @default true
+   */
+  readonly create?: boolean;
+}
 
 const QUEUE_KEYS = ['schema', 'headers', 'codec', 'delayMs', 'attempt', 'notify'] as const;
-const TOPIC_KEYS = ['schema', 'headers', 'codec', 'notify'] as const;
+const TOPIC_KEYS = ['schema', 'headers', 'codec', 'notify', 'create'] as const;
 
 /** The select-list item that notifies (`$channel`, payload `$name`), unless `notify` is false. */
 function notifyItem(options: PublishOptions, channel: number, name: number): string {
@@ -142,13 +150,18 @@ export async function publishTopicMany(
   rejectUnknownOptions(options, TOPIC_KEYS);
   name('topic', topic);
   const s = quoteSchema('schema', options.schema ?? DEFAULT_SCHEMA);
+  const create = options.create ?? true;
+  if (typeof create !== 'boolean') throw new InvalidOptionError('create', 'true or false', create);
   if (bodies.length === 0) return [];
   const codec = options.codec ?? json;
   const payloads = bodies.map((b) => encode(codec, b));
   const result = await client.query(
-    `WITH t AS (
-       INSERT INTO ${s}.topics AS t (name, last_offset) VALUES ($1, $2)
-       ON CONFLICT (name) DO UPDATE SET last_offset = t.last_offset + excluded.last_offset
+    `WITH t AS (${
+      create
+        ? `INSERT INTO ${s}.topics AS t (name, last_offset) VALUES ($1, $2)
+       ON CONFLICT (name) DO UPDATE SET last_offset = t.last_offset + excluded.last_offset`
+        : `UPDATE ${s}.topics t SET last_offset = t.last_offset + $2 WHERE t.name = $1`
+    }
        RETURNING last_offset),
      ins AS (
        INSERT INTO ${s}.messages (topic, "offset", payload, headers)
@@ -158,7 +171,9 @@ export async function publishTopicMany(
      SELECT (SELECT last_offset::text FROM t) AS last, (SELECT count(*) FROM ins) AS n, ${notifyItem(options, 5, 1)}`,
     [topic, payloads.length, payloads, headersOf(options), channelOf(schemaName(options.schema))],
   );
-  const last = BigInt((result.rows[0] as { last: string }).last);
+  const lastText = (result.rows[0] as { last: string | null }).last;
+  if (lastText === null) throw new NotFoundError(`no topic \`${topic}\``);
+  const last = BigInt(lastText);
   const first = last - BigInt(payloads.length) + 1n;
   return payloads.map((_, i) => String(first + BigInt(i)));
 }
