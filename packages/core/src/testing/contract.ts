@@ -24,7 +24,8 @@ const range = (count: number, from = 0): number[] => Array.from({ length: count 
 /**
  * The cases every rxq connector passes against its real broker: ack, nack with requeue, resend
  * with `attempt + 1`, dead-letter after `maxAttempts`, poison bodies, bounded in-flight, per-key
- * order, graceful shutdown and release on unsubscribe. Call it from a connector's integration test
+ * order, graceful shutdown, release on unsubscribe, and a stop that means stop after its drain
+ * timeout. Call it from a connector's integration test
  * file; it declares a vitest `describe` block.
  *
  * @example
@@ -261,5 +262,48 @@ export function contractSuite(options: ContractSuiteOptions): void {
       expect([...new Set(ns(all))]).toEqual(range(10));
       expect(held.every((m) => m.settlement === 'released')).toBe(true);
     });
+
+    if (atLeastOnce) {
+      it('a stop means stop: after drainTimeoutMs no handler starts on a released message, running ones are aborted, nothing is lost', async () => {
+        await h.publish(bodies(20));
+        const stop = new Subject<void>();
+        const drainTimeoutMs = 300;
+        const closeTimeoutMs = 5_000;
+        const source = fromQueue<Numbered>(h.connector(), { maxInFlight: 10, stop, drainTimeoutMs, closeTimeoutMs });
+        let letGo: () => void = () => undefined;
+        const hang = new Promise<void>((resolve) => (letGo = resolve));
+        const started: number[] = [];
+        const signals: AbortSignal[] = [];
+        const records = collectAll(
+          source.pipe(
+            handle(
+              async (m: Message<Numbered>, { signal }) => {
+                started.push(m.body.n);
+                signals.push(signal);
+                await hang; // ignores its signal: the worst case
+              },
+              { concurrency: 2 },
+            ),
+            ack(),
+          ),
+        );
+        await firstValueFrom(source.metrics.observe(5).pipe(filter((s) => s.inFlight === 10 && started.length === 2)));
+        const stoppedAt = performance.now();
+        stop.next();
+        expect(await records).toEqual([]);
+        // Within the drain plus a bounded close, never waiting for the handlers that still hang.
+        expect(performance.now() - stoppedAt).toBeLessThan(drainTimeoutMs + closeTimeoutMs);
+        expect(started).toHaveLength(2);
+        expect(signals.every((s) => s.aborted)).toBe(true);
+        expect(source.metrics.snapshot().inFlight).toBe(0);
+        letGo();
+        await pause(0);
+        expect(started).toHaveLength(2); // letting them go starts nothing more
+        const last = fromQueue<Numbered>(h.connector());
+        const all = await collectUntil(last.pipe(tap((m) => void m.ack())), (ms) => new Set(ns(ms)).size === 20);
+        await last.stop();
+        expect([...new Set(ns(all))]).toEqual(range(20));
+      });
+    }
   });
 }
