@@ -1,0 +1,148 @@
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ack, chunk, fixed, fromQueue, handle, retryWithResend, silentLogger, type Message } from '@rxq/core';
+import { collectUntil } from '@rxq/core/testing';
+import { memory, MemoryQueue, type DeadLetter } from '@rxq/memory';
+import { describe, expect, it } from 'vitest';
+import { injectTraceContext, traced } from '../src/index.js';
+import { parentOf, registerTracing } from './otel.js';
+
+const { exporter, tracer } = registerTracing();
+
+/** Pushes `body` inside a producer span; returns that span's context. */
+function produce<T>(queue: MemoryQueue<T>, body: T): { traceId: string; spanId: string } {
+  const producer = tracer.startSpan('send orders', { kind: SpanKind.PRODUCER });
+  context.with(trace.setSpan(context.active(), producer), () => queue.push(body, { headers: injectTraceContext() }));
+  producer.end();
+  return producer.spanContext();
+}
+
+const spansNamed = (name: string) => exporter.getFinishedSpans().filter((s) => s.name === name);
+
+describe('traced on the memory queue', () => {
+  it('one trace: producer span → process span → a span made inside the handler', async () => {
+    exporter.reset();
+    const queue = new MemoryQueue<{ secret: string }>();
+    const producer = produce(queue, { secret: 'card 4242' });
+    const source = fromQueue(memory(queue, { name: 'orders', pollMs: 20 }), { logger: silentLogger });
+    await collectUntil(
+      source.pipe(
+        handle(
+          traced(async () => {
+            await new Promise((resolve) => setTimeout(resolve, 5)); // the context survives an await
+            tracer.startActiveSpan('db insert', (span) => span.end());
+          }),
+        ),
+        ack(),
+      ),
+      (records) => records.length === 1,
+    );
+    const [process] = spansNamed('process orders');
+    const [db] = spansNamed('db insert');
+    expect(process?.kind).toBe(SpanKind.CONSUMER);
+    expect(process?.spanContext().traceId).toBe(producer.traceId);
+    expect(parentOf(process!)).toBe(producer.spanId);
+    expect(db?.spanContext().traceId).toBe(producer.traceId);
+    expect(parentOf(db!)).toBe(process?.spanContext().spanId);
+    expect(process?.status.code).toBe(SpanStatusCode.UNSET);
+    expect(process?.attributes).toMatchObject({
+      'messaging.system': 'rxq',
+      'messaging.destination.name': 'orders',
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'rxq.attempt': 1,
+    });
+    expect(typeof process?.attributes['messaging.message.id']).toBe('string');
+    // Nothing of the body anywhere in the span.
+    expect(JSON.stringify([process?.attributes, process?.events])).not.toContain('4242');
+  });
+
+  it('a failing handler marks its span as error; the resend and the dead letter stay in the trace', async () => {
+    exporter.reset();
+    const queue = new MemoryQueue<number>();
+    const deadLetter = new MemoryQueue<DeadLetter<number>>();
+    const producer = produce(queue, 1);
+    const source = fromQueue(memory(queue, { name: 'failing', pollMs: 20, deadLetter }), { logger: silentLogger });
+    await collectUntil(
+      source.pipe(
+        handle(
+          traced(
+            () => {
+              throw new TypeError('no stock');
+            },
+            { system: 'shop' },
+          ),
+        ),
+        retryWithResend({ maxAttempts: 2, backoff: fixed() }),
+        ack(),
+      ),
+      () => deadLetter.size === 1,
+    );
+    const spans = spansNamed('process failing');
+    expect(spans.map((s) => s.attributes['rxq.attempt'])).toEqual([1, 2]);
+    for (const span of spans) {
+      expect(span.spanContext().traceId).toBe(producer.traceId);
+      expect(parentOf(span)).toBe(producer.spanId);
+      expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'TypeError: no stock' });
+      expect(span.attributes['error.type']).toBe('TypeError');
+      expect(span.attributes['messaging.system']).toBe('shop');
+      expect(span.events.map((e) => e.name)).toContain('exception');
+    }
+    const [letter] = await deadLetter.pullMany(1);
+    expect(letter?.headers.traceparent).toContain(producer.traceId);
+  });
+
+  it('a chunk batch is one span linked to each message’s producer', async () => {
+    exporter.reset();
+    const queue = new MemoryQueue<number>();
+    const producers = [produce(queue, 1), produce(queue, 2), produce(queue, 3)];
+    const source = fromQueue(memory(queue, { name: 'batched', pollMs: 20 }), { logger: silentLogger });
+    await collectUntil(
+      source.pipe(
+        chunk({ size: 3, maxWaitMs: 1_000 }),
+        handle(traced((batch: readonly Message<number>[]) => batch.length)),
+        ack(),
+      ),
+      (records) => records.length === 3,
+    );
+    const [span] = spansNamed('process batched');
+    expect(spansNamed('process batched')).toHaveLength(1);
+    expect(span?.attributes['messaging.batch.message_count']).toBe(3);
+    expect(span?.links.map((l) => l.context.spanId)).toEqual(producers.map((p) => p.spanId));
+    expect(span?.links.map((l) => l.context.traceId)).toEqual(producers.map((p) => p.traceId));
+  });
+
+  it('a message without trace headers starts a new trace; an Observable handler is traced until it completes', async () => {
+    exporter.reset();
+    const queue = new MemoryQueue<number>();
+    queue.push(5);
+    const source = fromQueue(memory(queue, { name: 'plain', pollMs: 20 }), { logger: silentLogger });
+    const { Observable } = await import('rxjs');
+    await collectUntil(
+      source.pipe(
+        handle(
+          traced(
+            () =>
+              new Observable<number>((subscriber) => {
+                tracer.startActiveSpan('inner', (span) => span.end());
+                setTimeout(() => {
+                  subscriber.next(1);
+                  subscriber.complete();
+                }, 5);
+              }),
+          ),
+        ),
+        ack(),
+      ),
+      (records) => records.length === 1,
+    );
+    const [process] = spansNamed('process plain');
+    const [inner] = spansNamed('inner');
+    expect(parentOf(process!)).toBeUndefined();
+    expect(parentOf(inner!)).toBe(process?.spanContext().spanId);
+    expect(process!.duration[1] + process!.duration[0] * 1e9).toBeGreaterThanOrEqual(4_000_000);
+  });
+
+  it('rejects an unknown option, naming the closest one', () => {
+    expect(() => traced(() => 1, { sytem: 'x' } as never)).toThrow(/sytem.*system/);
+  });
+});
