@@ -47,10 +47,14 @@ export interface TracedOptions {
  * - a batch: the span is a child of the active context, linked to each message's producer context;
  * - the handler runs inside the span's context, so spans it makes (a database call) nest under it;
  * - a handler that throws, rejects or errors marks the span `ERROR` with its error (name and
- *   message; rxq never puts a body into a span); an aborted signal (timeout, stop) is an event;
+ *   message; rxq never puts a body into a span);
  * - attributes: `messaging.system`, `messaging.destination.name` (the source), `messaging.operation.type`
  *   and `.name` (`process`), `messaging.message.id`, `messaging.consumer.group.name`, Kafka's
  *   partition, offset and key, and `rxq.attempt`. Never the body, never a header value.
+ *
+ * - the span lasts as long as the handler really runs: a handler that ignores its abort signal
+ *   after `handle`'s `timeoutMs` keeps its span open until it ends (the wrapper does not read
+ *   the signal: asking for it costs `handle` an AbortController and a listener per message).
  *
  * With no SDK registered, the wrapper calls the handler directly after the API's no-op calls.
  *
@@ -82,10 +86,8 @@ export function traced<I extends Item, R>(fn: Handler<I, R>, options: TracedOpti
       span = tracer.startSpan(`process ${m.source}`, { kind: SpanKind.CONSUMER }, parent);
       if (span.isRecording()) span.setAttributes(messageAttributes(m, systemFor(m), consumerGroup));
     }
-    const recording = span.isRecording();
     // No SDK and no producer context: nothing to record or propagate.
-    if (!recording && span.spanContext().traceId === INVALID_TRACEID) return fn(item, handlerContext);
-    if (recording) watchAbort(span, handlerContext.signal);
+    if (!span.isRecording() && span.spanContext().traceId === INVALID_TRACEID) return fn(item, handlerContext);
     const spanContext = trace.setSpan(parent, span);
     let result: R | PromiseLike<R> | Observable<R>;
     try {
@@ -179,17 +181,4 @@ function fail(span: Span, error: unknown): void {
     span.setStatus({ code: SpanStatusCode.ERROR, message: 'non-Error thrown' });
     span.setAttribute('error.type', '_OTHER');
   }
-}
-
-/** An abort of the handler's signal (a timeout, a stop) becomes a span event. */
-function watchAbort(span: Span, signal: AbortSignal): void {
-  const onAbort = (): void => {
-    if (!span.isRecording()) return; // the handler had already ended
-    const reason: unknown = signal.reason;
-    span.addEvent('rxq.handler.aborted', {
-      'rxq.abort.reason': reason instanceof Error ? reason.name : String(reason),
-    });
-  };
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
 }
