@@ -5,3 +5,6 @@ export { systemOf } from './attributes.js';
 export { instrumentMetrics } from './metrics.js';
 export type { InstrumentMetricsOptions, RxqMetrics } from './metrics.js';
 export type { ObservedSource, SourceEntry, Sources } from './sources.js';
+export { health } from './health.js';
+export type { Health, HealthOptions, HealthReport } from './health.js';
+export { healthListener } from './healthListener.js';
