@@ -1,6 +1,7 @@
 import { InvalidOptionError, rejectUnknownOptions, RxqError, type SourceStatus, type StatusEvent } from '@rxq/core';
 import type { Subscription } from 'rxjs';
 import { entriesOf, type ObservedSource, type Sources } from './sources.js';
+import type { StuckHandlers } from './stuck.js';
 
 /** Options of {@link health}. */
 export interface HealthOptions {
@@ -11,6 +12,10 @@ export interface HealthOptions {
   readonly maxReconnectingMs?: number;
   /** The clock, ms since the epoch (tests). @default Date.now */
   readonly now?: () => number;
+  /** A {@link stuckHandlers} watch whose stuck handlers count against `maxStuck`. @default none */
+  readonly stuck?: Pick<StuckHandlers, 'stuck'>;
+  /** With `stuck`: more stuck handlers than this make the report unready. @default 0 */
+  readonly maxStuck?: number;
 }
 
 /** What a probe answers. */
@@ -50,12 +55,20 @@ interface Watched {
  * | `draining`     | yes  | no (stopping: take it out of service)   |
  * | `closed`       | no   | no (with the error's code, if it failed) |
  *
+ * With `stuck`, more than `maxStuck` stuck handlers also make it unready.
+ *
  * @example
  * const probe = health([orders, invoices], { maxReconnectingMs: 60_000 });
  * http.createServer(healthListener(probe)).listen(8080); // GET /livez, /readyz
  */
 export function health(sources: Sources, options: HealthOptions = {}): Health {
-  rejectUnknownOptions(options, ['maxReconnectingMs', 'now']);
+  rejectUnknownOptions(options, ['maxReconnectingMs', 'now', 'stuck', 'maxStuck']);
+  const { stuck } = options;
+  if (stuck !== undefined && typeof stuck?.stuck !== 'number')
+    throw new InvalidOptionError('stuck', 'a stuckHandlers() watch', stuck);
+  const maxStuck = options.maxStuck ?? 0;
+  if (typeof maxStuck !== 'number' || !(maxStuck >= 0))
+    throw new InvalidOptionError('maxStuck', 'a number ≥ 0', maxStuck);
   const maxReconnectingMs = options.maxReconnectingMs ?? 30_000;
   if (typeof maxReconnectingMs !== 'number' || !(maxReconnectingMs >= 0))
     throw new InvalidOptionError('maxReconnectingMs', 'a number ≥ 0', maxReconnectingMs);
@@ -69,7 +82,13 @@ export function health(sources: Sources, options: HealthOptions = {}): Health {
     subscriptions.push(source.status$.subscribe((event) => update(w, event)));
   }
   return {
-    check: () => report(watched, now(), maxReconnectingMs),
+    check: () => {
+      const result = report(watched, now(), maxReconnectingMs);
+      const count = stuck?.stuck ?? 0;
+      if (count <= maxStuck) return result;
+      const why = `${count} handler${count === 1 ? '' : 's'} stuck (limit ${maxStuck})`;
+      return { live: result.live, ready: false, reason: result.reason === 'ok' ? why : `${result.reason}; ${why}` };
+    },
     close: () => {
       for (const s of subscriptions) s.unsubscribe();
     },

@@ -8,3 +8,5 @@ export type { ObservedSource, SourceEntry, Sources } from './sources.js';
 export { health } from './health.js';
 export type { Health, HealthOptions, HealthReport } from './health.js';
 export { healthListener } from './healthListener.js';
+export { stuckHandlers } from './stuck.js';
+export type { StuckHandlers, StuckHandlersOptions } from './stuck.js';
