@@ -3,7 +3,8 @@ import type { Message } from '@rxq/core';
 
 /**
  * The broker a message came from, as `messaging.system`, told by the shape of its `transport`:
- * `kafka`, `rabbitmq` or `redis`; `undefined` for any other (the memory queue's is `undefined`).
+ * `kafka`, `rabbitmq`, `redis`, `nats`, `aws_sqs` or `postgresql`; `undefined` for any other (the
+ * memory queue's transport is `undefined`).
  */
 export function systemOf(message: Message<unknown>): string | undefined {
   const t = message.transport as Record<string, unknown> | null | undefined;
@@ -11,6 +12,9 @@ export function systemOf(message: Message<unknown>): string | undefined {
   if (typeof t.topic === 'string' && typeof t.partition === 'number') return 'kafka';
   if (typeof t.deliveryTag === 'number' && typeof t.routingKey === 'string') return 'rabbitmq';
   if (t.kind === 'list' || t.kind === 'stream') return 'redis';
+  if (typeof t.subject === 'string' && typeof t.streamSequence === 'number') return 'nats';
+  if (typeof t.queueUrl === 'string' && typeof t.receiptHandle === 'string') return 'aws_sqs';
+  if ((t.kind === 'job' || t.kind === 'log') && t.createdAt instanceof Date) return 'postgresql';
   return undefined;
 }
 
