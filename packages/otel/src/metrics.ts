@@ -79,6 +79,8 @@ export function instrumentMetrics(sources: Sources, options: InstrumentMetricsOp
   const duration = meter.createHistogram('messaging.process.duration', {
     description: 'Duration of the handler of a message (a batch: each of its messages)',
     unit: 's',
+    // The messaging conventions' buckets, in seconds (the SDK's default ones suit milliseconds).
+    advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] },
   });
 
   const reconnectCounts = entries.map(() => 0);
