@@ -12,7 +12,14 @@ import {
 } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
 import { amqp, publish as amqpPublish } from '@rxq/amqp';
-import { publish as redisPublish, readListEntry, redis } from '@rxq/redis';
+import {
+  publish as redisPublish,
+  publishToStream,
+  readListEntry,
+  redis,
+  redisSimpleList,
+  redisStream,
+} from '@rxq/redis';
 import { connect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -100,6 +107,43 @@ describe('one trace from the producer through the process span, on real brokers'
     expect(readListEntry(entry!).headers?.traceparent).toContain(producers.ok.traceId);
     const source = fromQueue<{ name: string }>(redis(queue, { connection: REDIS_URL }), { logger: silentLogger });
     await scenario(source, 'redis', producers);
+  });
+
+  it('Redis stream: publishToStream with injectTraceContext(); the group on the span', async () => {
+    exporter.reset();
+    const stream = `${stem}:events`;
+    const group = 'billing';
+    const producer = await produce((headers) => publishToStream(admin, stream, { name: 'ok' }, { headers }));
+    const source = fromQueue<{ name: string }>(
+      redisStream(stream, { connection: REDIS_URL, group, start: 'beginning' }),
+      {
+        logger: silentLogger,
+      },
+    );
+    await collectUntil(
+      source.pipe(handle(traced(() => undefined, { consumerGroup: group })), ack()),
+      (rs) => rs.length === 1,
+    );
+    await source.stop();
+    const [process] = exporter.getFinishedSpans().filter((s) => s.name === `process ${stream}`);
+    expect(process?.spanContext().traceId).toBe(producer.traceId);
+    expect(parentOf(process!)).toBe(producer.spanId);
+    expect(process?.attributes).toMatchObject({ 'messaging.system': 'redis', 'messaging.consumer.group.name': group });
+  });
+
+  it('Redis simple list: a plain RPUSH carries no headers, so its span starts a new trace', async () => {
+    exporter.reset();
+    const queue = `${stem}:plain`;
+    await admin.rpush(queue, JSON.stringify({ name: 'plain' }));
+    const source = fromQueue<{ name: string }>(redisSimpleList(queue, { connection: REDIS_URL }), {
+      logger: silentLogger,
+    });
+    await collectUntil(source.pipe(handle(traced(() => undefined)), ack()), (rs) => rs.length === 1);
+    await source.stop();
+    const [process] = exporter.getFinishedSpans().filter((s) => s.name === `process ${queue}`);
+    expect(process).toBeDefined();
+    expect(parentOf(process!)).toBeUndefined();
+    expect(process?.attributes['messaging.system']).toBe('redis');
   });
 
   it('RabbitMQ: publish with injectTraceContext(); a resend and a dead letter stay in the trace', async () => {
