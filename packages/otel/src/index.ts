@@ -10,3 +10,5 @@ export type { Health, HealthOptions, HealthReport } from './health.js';
 export { healthListener } from './healthListener.js';
 export { stuckHandlers } from './stuck.js';
 export type { StuckHandlers, StuckHandlersOptions } from './stuck.js';
+export { tracedAck } from './tracedAck.js';
+export type { TracedAckOptions } from './tracedAck.js';

@@ -3,7 +3,7 @@ import { ack, chunk, fixed, fromQueue, handle, retryWithResend, silentLogger, ty
 import { collectUntil } from '@rxq/core/testing';
 import { memory, MemoryQueue, type DeadLetter } from '@rxq/memory';
 import { describe, expect, it } from 'vitest';
-import { injectTraceContext, traced } from '../src/index.js';
+import { injectTraceContext, traced, tracedAck } from '../src/index.js';
 import { parentOf, registerTracing } from './otel.js';
 
 const { exporter, tracer } = registerTracing();
@@ -140,6 +140,43 @@ describe('traced on the memory queue', () => {
     expect(parentOf(process!)).toBeUndefined();
     expect(parentOf(inner!)).toBe(process?.spanContext().spanId);
     expect(process!.duration[1] + process!.duration[0] * 1e9).toBeGreaterThanOrEqual(4_000_000);
+  });
+
+  it('tracedAck: each settlement is a settle span in the producer trace, a dead letter with status error', async () => {
+    exporter.reset();
+    const queue = new MemoryQueue<number>();
+    const good = produce(queue, 1);
+    const bad = produce(queue, 2);
+    const source = fromQueue(memory(queue, { name: 'settled', pollMs: 20 }), { logger: silentLogger });
+    await collectUntil(
+      source.pipe(
+        handle(
+          traced((m: Message<number>) => {
+            if (m.body === 2) throw new RangeError('bad');
+          }),
+        ),
+        retryWithResend({ maxAttempts: 2, backoff: fixed() }),
+        tracedAck(),
+      ),
+      (records) => records.length === 3,
+    );
+    const settles = exporter.getFinishedSpans().filter((s) => s.name === 'settle settled');
+    const of = (traceId: string) =>
+      settles
+        .filter((s) => s.spanContext().traceId === traceId)
+        .map((s) => [s.attributes['messaging.operation.name'], s.attributes['rxq.attempt'], s.status.code]);
+    expect(of(good.traceId)).toEqual([['ack', 1, SpanStatusCode.UNSET]]);
+    expect(of(bad.traceId)).toEqual([
+      ['resend', 1, SpanStatusCode.UNSET],
+      ['dead_letter', 2, SpanStatusCode.ERROR],
+    ]);
+    for (const s of settles) {
+      expect(s.attributes['messaging.operation.type']).toBe('settle');
+      expect([good.spanId, bad.spanId]).toContain(parentOf(s));
+    }
+    expect(settles.find((s) => s.attributes['rxq.settlement'] === 'dead-lettered')?.attributes['error.type']).toBe(
+      'RangeError',
+    );
   });
 
   it('rejects an unknown option, naming the closest one', () => {
