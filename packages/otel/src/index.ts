@@ -12,3 +12,5 @@ export { stuckHandlers } from './stuck.js';
 export type { StuckHandlers, StuckHandlersOptions } from './stuck.js';
 export { tracedAck } from './tracedAck.js';
 export type { TracedAckOptions } from './tracedAck.js';
+export { tracedSend } from './tracedSend.js';
+export type { TracedSendOptions } from './tracedSend.js';

@@ -3,7 +3,7 @@ import { ack, chunk, fixed, fromQueue, handle, retryWithResend, silentLogger, ty
 import { collectUntil } from '@rxq/core/testing';
 import { memory, MemoryQueue, type DeadLetter } from '@rxq/memory';
 import { describe, expect, it } from 'vitest';
-import { injectTraceContext, traced, tracedAck } from '../src/index.js';
+import { injectTraceContext, traced, tracedAck, tracedSend } from '../src/index.js';
 import { parentOf, registerTracing } from './otel.js';
 
 const { exporter, tracer } = registerTracing();
@@ -177,6 +177,44 @@ describe('traced on the memory queue', () => {
     expect(settles.find((s) => s.attributes['rxq.settlement'] === 'dead-lettered')?.attributes['error.type']).toBe(
       'RangeError',
     );
+  });
+
+  it('tracedSend: a send span around a publish, parent of the process span; a failed publish is an error', async () => {
+    exporter.reset();
+    const queue = new MemoryQueue<number>();
+    const request = tracer.startSpan('POST /orders');
+    await context.with(trace.setSpan(context.active(), request), () =>
+      tracedSend('sent', (headers) => queue.push(1, { headers: { ...headers } }), {
+        headers: { tenant: 'acme' },
+        system: 'memory',
+      }),
+    );
+    request.end();
+    const source = fromQueue(memory(queue, { name: 'sent', pollMs: 20 }), { logger: silentLogger });
+    let tenant: string | undefined;
+    await collectUntil(
+      source.pipe(handle(traced((m: Message<number>) => void (tenant = m.headers.tenant))), ack()),
+      (records) => records.length === 1,
+    );
+    expect(tenant).toBe('acme');
+    await expect(
+      tracedSend('sent', () => {
+        throw new TypeError('broker said no');
+      }),
+    ).rejects.toThrow('broker said no');
+    const sends = spansNamed('send sent');
+    expect(sends).toHaveLength(2);
+    expect(sends[0]?.kind).toBe(SpanKind.PRODUCER);
+    expect(parentOf(sends[0]!)).toBe(request.spanContext().spanId);
+    expect(sends[0]?.attributes).toMatchObject({
+      'messaging.system': 'memory',
+      'messaging.destination.name': 'sent',
+      'messaging.operation.type': 'send',
+    });
+    expect(sends[1]?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'TypeError: broker said no' });
+    const [process] = spansNamed('process sent');
+    expect(parentOf(process!)).toBe(sends[0]?.spanContext().spanId);
+    expect(process?.spanContext().traceId).toBe(request.spanContext().traceId);
   });
 
   it('rejects an unknown option, naming the closest one', () => {
