@@ -1,7 +1,7 @@
 // pnpm bench otel: CPU per message of @rxq/otel's traced() on the memory queue, one by one (an
 // async no-op handler, concurrency 64): without the wrapper, with it and no SDK registered (the
 // API's no-ops), and with an SDK whose batch span processor exports to an exporter that drops
-// every span. Rounds alternate the first two, so that a load change on the machine hits both.
+// every span (alone, and with the AsyncLocalStorage context manager). Rounds alternate the first two, so that a load change on the machine hits both.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { ack, fromQueue, handle } from '@rxq/core';
@@ -77,12 +77,20 @@ async function main() {
   const { BasicTracerProvider, BatchSpanProcessor } = await load('@opentelemetry/sdk-trace-base');
   const { AsyncLocalStorageContextManager } = await load('@opentelemetry/context-async-hooks');
   const dropping = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
-  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // Where the SDK's cost goes: spans alone (no context manager: the handler's own spans would not
+  // nest), then the AsyncLocalStorage context manager on top, and what it costs a plain handler.
   api.trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropping)] }));
   const sdkWrapped = traced(noop);
   await run(sdkWrapped);
+  const sdkNoContext = [];
+  for (let i = 0; i < ROUNDS; i++) sdkNoContext.push(await run(sdkWrapped));
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const plainAls = [];
   const sdk = [];
-  for (let i = 0; i < ROUNDS; i++) sdk.push(await run(sdkWrapped));
+  for (let i = 0; i < ROUNDS; i++) {
+    plainAls.push(await run(noop));
+    sdk.push(await run(sdkWrapped));
+  }
   const line = {
     bench: 'otel traced(), memory one-by-one, async no-op handler, concurrency 64',
     messages: N,
@@ -90,11 +98,15 @@ async function main() {
     cpuUsPerMsg: {
       plain: plain.map(round2),
       tracedNoSdk: noSdk.map(round2),
+      tracedSdkNoContextManager: sdkNoContext.map(round2),
+      plainWithAsyncLocalStorage: plainAls.map(round2),
       tracedSdkDroppingExporter: sdk.map(round2),
     },
     medianOverheadUsPerMsg: {
       noSdk: round2(median(noSdk) - median(plain)),
       sdk: round2(median(sdk) - median(plain)),
+      sdkSpansAlone: round2(median(sdkNoContext) - median(plain)),
+      asyncLocalStorageOnPlain: round2(median(plainAls) - median(plain)),
     },
     wrapperAloneNsPerCall: {
       plain: callPlain.map(Math.round),
