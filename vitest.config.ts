@@ -37,6 +37,7 @@ export default defineConfig({
       project('postgres', 60_000),
       project('nats'),
       project('sqs'),
+      project('otel'),
       // Each example consumer run as its own process against the real brokers.
       { test: { name: 'examples', root: 'examples', include: ['*.test.mjs'], testTimeout: 60_000 } },
     ],

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = ['memory', 'redis', 'amqp', 'kafka', 'gateway', 'workers', 'postgres', 'nats', 'sqs'];
+const all = ['memory', 'redis', 'amqp', 'kafka', 'gateway', 'workers', 'postgres', 'nats', 'sqs', 'otel'];
 /** The broker each benchmark needs (`scripts/brokers.sh` names), where it needs one. */
 const brokerOf = {
   redis: 'redis',

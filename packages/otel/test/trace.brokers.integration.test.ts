@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  ack,
+  fixed,
+  fromQueue,
+  handle,
+  retryWithResend,
+  silentLogger,
+  type Message,
+  type QueueObservable,
+} from '@rxq/core';
+import { collectUntil } from '@rxq/core/testing';
+import { amqp, publish as amqpPublish } from '@rxq/amqp';
+import {
+  publish as redisPublish,
+  publishToStream,
+  readListEntry,
+  redis,
+  redisSimpleList,
+  redisStream,
+} from '@rxq/redis';
+import { connect } from 'amqplib';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { injectTraceContext, traced } from '../src/index.js';
+import { parentOf, registerTracing } from './otel.js';
+
+const { exporter, tracer } = registerTracing();
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const AMQP_URL = process.env.RXQ_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** Publishes inside a producer span, with the span's context in the headers. */
+async function produce(publish: (headers: Record<string, string>) => Promise<unknown>) {
+  const producer = tracer.startSpan('send', { kind: SpanKind.PRODUCER });
+  await context.with(trace.setSpan(context.active(), producer), () => publish(injectTraceContext()));
+  producer.end();
+  return producer.spanContext();
+}
+
+/**
+ * Two messages: `ok` is handled at once; `flaky` fails on its first attempt and is resent. Every
+ * process span, and the span the handler makes, must be in its producer's trace.
+ */
+async function scenario(
+  source: QueueObservable<{ name: string }>,
+  system: string,
+  producers: Record<'ok' | 'flaky', { traceId: string; spanId: string }>,
+) {
+  const records = await collectUntil(
+    source.pipe(
+      handle(
+        traced(async (m: Message<{ name: string }>) => {
+          tracer.startActiveSpan(`db ${m.body.name}`, (span) => span.end());
+          if (m.body.name === 'flaky' && m.attempt === 1) throw new Error('flaky once');
+        }),
+        { concurrency: 2 },
+      ),
+      retryWithResend({ maxAttempts: 3, backoff: fixed() }),
+      ack(),
+    ),
+    (rs) => rs.filter((r) => r.settlement === 'acked').length === 2,
+  );
+  await source.stop();
+  expect(records.map((r) => r.settlement).sort()).toEqual(['acked', 'acked', 'resent']);
+  const spans = exporter.getFinishedSpans();
+  for (const name of ['ok', 'flaky'] as const) {
+    const producer = producers[name];
+    const processes = spans.filter(
+      (s) => s.name === `process ${source.name}` && s.spanContext().traceId === producer.traceId,
+    );
+    const dbs = spans.filter((s) => s.name === `db ${name}`);
+    expect(processes.map((s) => s.attributes['rxq.attempt'])).toEqual(name === 'ok' ? [1] : [1, 2]);
+    for (const process of processes) {
+      expect(parentOf(process)).toBe(producer.spanId);
+      expect(process.attributes['messaging.system']).toBe(system);
+      expect(process.attributes['messaging.destination.name']).toBe(source.name);
+    }
+    expect(dbs).toHaveLength(processes.length);
+    for (const db of dbs) {
+      expect(db.spanContext().traceId).toBe(producer.traceId);
+      expect(processes.map((p) => p.spanContext().spanId)).toContain(parentOf(db));
+    }
+    const statuses = processes.map((p) => p.status.code);
+    expect(statuses).toEqual(name === 'ok' ? [SpanStatusCode.UNSET] : [SpanStatusCode.ERROR, SpanStatusCode.UNSET]);
+  }
+}
+
+describe('one trace from the producer through the process span, on real brokers', () => {
+  const admin = new Redis(REDIS_URL, { connectionName: 'rxq-otel-test' });
+  const stem = `rxq-test:otel:${randomUUID().slice(0, 8)}`;
+  afterAll(async () => {
+    const keys = (await admin.scan('0', 'MATCH', `${stem}*`, 'COUNT', 10_000))[1];
+    if (keys.length > 0) await admin.del(...keys);
+    await admin.quit();
+  });
+
+  it('Redis reliable list: publish with injectTraceContext(); a resend stays in the trace', async () => {
+    exporter.reset();
+    const queue = `${stem}:orders`;
+    const producers = {
+      ok: await produce((headers) => redisPublish(admin, queue, { name: 'ok' }, { headers })),
+      flaky: await produce((headers) => redisPublish(admin, queue, { name: 'flaky' }, { headers })),
+    };
+    // The list holds rxq's envelope with the W3C header (a plain RPUSH would hold none).
+    const [entry] = await admin.lrangeBuffer(queue, 0, 0);
+    expect(readListEntry(entry!).headers?.traceparent).toContain(producers.ok.traceId);
+    const source = fromQueue<{ name: string }>(redis(queue, { connection: REDIS_URL }), { logger: silentLogger });
+    await scenario(source, 'redis', producers);
+  });
+
+  it('Redis stream: publishToStream with injectTraceContext(); the group on the span', async () => {
+    exporter.reset();
+    const stream = `${stem}:events`;
+    const group = 'billing';
+    const producer = await produce((headers) => publishToStream(admin, stream, { name: 'ok' }, { headers }));
+    const source = fromQueue<{ name: string }>(
+      redisStream(stream, { connection: REDIS_URL, group, start: 'beginning' }),
+      {
+        logger: silentLogger,
+      },
+    );
+    await collectUntil(
+      source.pipe(handle(traced(() => undefined, { consumerGroup: group })), ack()),
+      (rs) => rs.length === 1,
+    );
+    await source.stop();
+    const [process] = exporter.getFinishedSpans().filter((s) => s.name === `process ${stream}`);
+    expect(process?.spanContext().traceId).toBe(producer.traceId);
+    expect(parentOf(process!)).toBe(producer.spanId);
+    expect(process?.attributes).toMatchObject({ 'messaging.system': 'redis', 'messaging.consumer.group.name': group });
+  });
+
+  it('Redis simple list: a plain RPUSH carries no headers, so its span starts a new trace', async () => {
+    exporter.reset();
+    const queue = `${stem}:plain`;
+    await admin.rpush(queue, JSON.stringify({ name: 'plain' }));
+    const source = fromQueue<{ name: string }>(redisSimpleList(queue, { connection: REDIS_URL }), {
+      logger: silentLogger,
+    });
+    await collectUntil(source.pipe(handle(traced(() => undefined)), ack()), (rs) => rs.length === 1);
+    await source.stop();
+    const [process] = exporter.getFinishedSpans().filter((s) => s.name === `process ${queue}`);
+    expect(process).toBeDefined();
+    expect(parentOf(process!)).toBeUndefined();
+    expect(process?.attributes['messaging.system']).toBe('redis');
+  });
+
+  it('RabbitMQ: publish with injectTraceContext(); a resend and a dead letter stay in the trace', async () => {
+    exporter.reset();
+    const queue = `rxq.test.otel.${randomUUID().slice(0, 8)}`;
+    const connection = await connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    await channel.assertQueue(queue, { durable: true });
+    const connector = amqp(queue, { connection: AMQP_URL });
+    try {
+      const producers = {
+        ok: await produce((headers) => amqpPublish(connection, queue, { name: 'ok' }, { headers })),
+        flaky: await produce((headers) => amqpPublish(connection, queue, { name: 'flaky' }, { headers })),
+      };
+      await scenario(fromQueue<{ name: string }>(connector, { logger: silentLogger }), 'rabbitmq', producers);
+
+      // A dead letter keeps the producer's traceparent.
+      const doomed = await produce((headers) => amqpPublish(connection, queue, { name: 'doomed' }, { headers }));
+      const source = fromQueue<{ name: string }>(connector, { logger: silentLogger });
+      await collectUntil(
+        source.pipe(
+          handle(
+            traced(() => {
+              throw new Error('never');
+            }),
+          ),
+          retryWithResend({ maxAttempts: 1 }),
+          ack(),
+        ),
+        (rs) => rs.some((r) => r.settlement === 'dead-lettered'),
+      );
+      await source.stop();
+      let letter: Awaited<ReturnType<typeof channel.get>> = false;
+      // Bounded poll: the dead letter is written as the source settles.
+      for (let i = 0; i < 50 && letter === false; i++) {
+        letter = await channel.get(connector.deadLetterQueue, { noAck: true });
+        if (letter === false) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(letter && String(letter.properties.headers?.traceparent)).toContain(doomed.traceId);
+    } finally {
+      for (const name of new Set([queue, connector.deadLetterQueue, ...connector.delayQueues]))
+        await channel.deleteQueue(name).catch(() => undefined);
+      await connection.close();
+    }
+  });
+});
