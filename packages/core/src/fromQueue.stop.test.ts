@@ -322,3 +322,35 @@ async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void>
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+describe('handlers that read their signal', () => {
+  it('64 at once raise no MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const queue = numbers(200);
+      const source = fromQueue(memory(queue, { pollMs: 20 }), { maxInFlight: 128, logger: silentLogger });
+      const records = await collectUntil(
+        source.pipe(
+          handle(
+            async (_m: Message<number>, { signal }) => {
+              await new Promise((resolve) => setTimeout(resolve, 1));
+              return signal.aborted;
+            },
+            { concurrency: 64 },
+          ),
+          ack(),
+        ),
+        (rs) => rs.length === 200,
+      );
+      await source.stop();
+      // A warning is emitted on the next tick: let it arrive before looking.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(records).toHaveLength(200);
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});

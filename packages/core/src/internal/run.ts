@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Subscriber } from 'rxjs';
 import type { Codec } from '../codec.js';
 import type { Connector, Delivery, OpenContext, Session } from '../connector.js';
@@ -108,6 +109,9 @@ export class Run<T> implements MessageOwner {
   stopSignal(): AbortSignal {
     if (!this.stopController) {
       this.stopController = new AbortController();
+      // Every running handler that reads its signal listens here: as many as `concurrency`, which
+      // is no leak, so no MaxListenersExceededWarning past ten.
+      setMaxListeners(0, this.stopController.signal);
       if (this.stopping) this.stopController.abort(new ShutdownError(this.settings.connector.name));
     }
     return this.stopController.signal;
