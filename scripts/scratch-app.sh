@@ -9,7 +9,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ls "$root"/.pack/rxq-core-*.tgz >/dev/null 2>&1 || { echo "scratch-app: run scripts/release/pack.sh first" >&2; exit 1; }
 app="$(mktemp -d /tmp/rxq-scratch-app.XXXXXX)"
 kafka_env=(RXQ_KAFKA_HOME="$app/kafka" RXQ_KAFKA_LIBS="${RXQ_KAFKA_HOME:-$HOME/.cache/rxq-kafka}/libs"
-  RXQ_KAFKA_PORT=29292 RXQ_KAFKA_CONTROLLER_PORT=29293 RXQ_KAFKA_SASL_PORT=29294 RXQ_KAFKA_HEAP_OPTS="-Xmx256m -Xms128m")
+  RXQ_KAFKA_PORT=29292 RXQ_KAFKA_CONTROLLER_PORT=29293 RXQ_KAFKA_SASL_PORT=29294 RXQ_KAFKA_HEAP_OPTS="-Xmx384m -Xms128m")
 cleanup() { env "${kafka_env[@]}" bash "$root/scripts/kafka.sh" reset >/dev/null 2>&1 || true; rm -rf "$app"; }
 trap cleanup EXIT
 

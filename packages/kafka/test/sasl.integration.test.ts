@@ -15,7 +15,7 @@ const PRIVATE = {
   RXQ_KAFKA_PORT: '29192',
   RXQ_KAFKA_CONTROLLER_PORT: '29193',
   RXQ_KAFKA_SASL_PORT: '29194',
-  RXQ_KAFKA_HEAP_OPTS: '-Xmx256m -Xms128m',
+  RXQ_KAFKA_HEAP_OPTS: '-Xmx384m -Xms128m',
 };
 const privateSh = (command: string): Promise<string> => kafkaSh([command], '', 120_000, PRIVATE);
 const BROKERS = ['127.0.0.1:29194'];
