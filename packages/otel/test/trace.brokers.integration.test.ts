@@ -1,15 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import {
-  ack,
-  fixed,
-  fromQueue,
-  handle,
-  retryWithResend,
-  silentLogger,
-  type Message,
-  type QueueObservable,
-} from '@rxq/core';
+import { ack, fromQueue, handle, retryWithResend, silentLogger } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
 import { amqp, publish as amqpPublish } from '@rxq/amqp';
 import {
@@ -23,68 +13,14 @@ import {
 import { connect } from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { injectTraceContext, traced } from '../src/index.js';
+import { traced } from '../src/index.js';
 import { parentOf, registerTracing } from './otel.js';
+import { traceScenario } from './scenario.js';
 
 const { exporter, tracer } = registerTracing();
+const { produce, scenario } = traceScenario(exporter, tracer);
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const AMQP_URL = process.env.RXQ_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-
-/** Publishes inside a producer span, with the span's context in the headers. */
-async function produce(publish: (headers: Record<string, string>) => Promise<unknown>) {
-  const producer = tracer.startSpan('send', { kind: SpanKind.PRODUCER });
-  await context.with(trace.setSpan(context.active(), producer), () => publish(injectTraceContext()));
-  producer.end();
-  return producer.spanContext();
-}
-
-/**
- * Two messages: `ok` is handled at once; `flaky` fails on its first attempt and is resent. Every
- * process span, and the span the handler makes, must be in its producer's trace.
- */
-async function scenario(
-  source: QueueObservable<{ name: string }>,
-  system: string,
-  producers: Record<'ok' | 'flaky', { traceId: string; spanId: string }>,
-) {
-  const records = await collectUntil(
-    source.pipe(
-      handle(
-        traced(async (m: Message<{ name: string }>) => {
-          tracer.startActiveSpan(`db ${m.body.name}`, (span) => span.end());
-          if (m.body.name === 'flaky' && m.attempt === 1) throw new Error('flaky once');
-        }),
-        { concurrency: 2 },
-      ),
-      retryWithResend({ maxAttempts: 3, backoff: fixed() }),
-      ack(),
-    ),
-    (rs) => rs.filter((r) => r.settlement === 'acked').length === 2,
-  );
-  await source.stop();
-  expect(records.map((r) => r.settlement).sort()).toEqual(['acked', 'acked', 'resent']);
-  const spans = exporter.getFinishedSpans();
-  for (const name of ['ok', 'flaky'] as const) {
-    const producer = producers[name];
-    const processes = spans.filter(
-      (s) => s.name === `process ${source.name}` && s.spanContext().traceId === producer.traceId,
-    );
-    const dbs = spans.filter((s) => s.name === `db ${name}`);
-    expect(processes.map((s) => s.attributes['rxq.attempt'])).toEqual(name === 'ok' ? [1] : [1, 2]);
-    for (const process of processes) {
-      expect(parentOf(process)).toBe(producer.spanId);
-      expect(process.attributes['messaging.system']).toBe(system);
-      expect(process.attributes['messaging.destination.name']).toBe(source.name);
-    }
-    expect(dbs).toHaveLength(processes.length);
-    for (const db of dbs) {
-      expect(db.spanContext().traceId).toBe(producer.traceId);
-      expect(processes.map((p) => p.spanContext().spanId)).toContain(parentOf(db));
-    }
-    const statuses = processes.map((p) => p.status.code);
-    expect(statuses).toEqual(name === 'ok' ? [SpanStatusCode.UNSET] : [SpanStatusCode.ERROR, SpanStatusCode.UNSET]);
-  }
-}
 
 describe('one trace from the producer through the process span, on real brokers', () => {
   const admin = new Redis(REDIS_URL, { connectionName: 'rxq-otel-test' });
