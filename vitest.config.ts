@@ -13,6 +13,8 @@ const project = (name: string, timeout = 60_000, { typecheck = false, extra = {}
     name,
     root: `packages/${name}`,
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // test/cluster/: clustered brokers, run by `pnpm test:cluster` (vitest.cluster.config.ts).
+    exclude: ['test/cluster/**'],
     testTimeout: timeout,
     hookTimeout: timeout,
     typecheck: { enabled: typecheck, include: ['src/**/*.test-d.ts'], tsconfig: 'tsconfig.typecheck.json' },
