@@ -7,7 +7,7 @@ import type { Message } from './message.js';
 import { childLogger, type Logger } from './logger.js';
 import { SourceMetrics } from './metrics.js';
 import { Run } from './internal/run.js';
-import { nonNegative, opt, positiveInt } from './internal/validate.js';
+import { nonNegative, opt, positiveInt } from './kit/validate.js';
 import { rejectUnknownOptions } from './options.js';
 import type { StatusEvent } from './status.js';
 import { defaultLogger } from './stderrLogger.js';

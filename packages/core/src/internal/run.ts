@@ -18,7 +18,8 @@ import type { SourceStatus, StatusEvent } from '../status.js';
 import { Intake, type IntakeHost } from './intake.js';
 import { Ledger } from './ledger.js';
 import { Settler, type SettlementHost } from './settlement.js';
-import { INTERRUPTED, Interruptible, within } from './wait.js';
+import { within } from '../kit/wake.js';
+import { INTERRUPTED, Interruptible } from './wait.js';
 
 /** Settings a run takes from `fromQueue`'s validated options. */
 export interface RunSettings<T> {

@@ -45,17 +45,3 @@ export class Interruptible {
     wake?.();
   }
 }
-
-/**
- * Waits for `work`, but no longer than `ms` (setTimeout's largest delay and above: no limit).
- * Resolves true when it ended in time.
- */
-export async function within(work: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    if (ms <= 0x7fffffff) timer = setTimeout(() => resolve('timeout'), ms);
-  });
-  const result = await Promise.race([work, timedOut]);
-  clearTimeout(timer);
-  return result !== 'timeout';
-}
