@@ -1,4 +1,4 @@
-import { nonNegative, opt } from './internal/validate.js';
+import { nonNegative, opt } from './kit/validate.js';
 import { InvalidOptionError } from './errors.js';
 import { rejectUnknownOptions } from './options.js';
 

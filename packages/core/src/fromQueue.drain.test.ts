@@ -7,7 +7,7 @@ import type { Message } from './message.js';
 
 describe('fromQueue: drainTimeoutMs Infinity', () => {
   it('waits for in-flight messages for as long as they take, instead of releasing them after 1 ms', async () => {
-    // run.ts `drained()` calls setTimeout(done, drainTimeoutMs); Node clamps Infinity (or anything
+    // the ledger's `drained()` calls setTimeout(done, drainTimeoutMs); Node clamps Infinity (or anything
     // above 2^31-1 ms) to 1 ms, so "wait for ever" releases everything in flight at once.
     const queue = new MemoryQueue<number>();
     queue.pushMany([1, 2]);
@@ -30,7 +30,7 @@ describe('fromQueue: drainTimeoutMs Infinity', () => {
 
 describe('fromQueue: stop while a receive is pending', () => {
   it('closes the session to end a pending receive instead of waiting out its poll', async () => {
-    // run.ts finish() awaits every pending op, the late receive included, before it calls
+    // Run's finish() awaits every pending op, the late receive included, before it calls
     // session.close(); the Session contract says close() stops a pending receive. So every stop
     // of an idle source takes the connector's whole poll interval (memory: pollMs, 1 s by default;
     // the memory contract suite spends about 4 s on it). This connector honours the contract.

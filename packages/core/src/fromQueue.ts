@@ -7,8 +7,9 @@ import type { Message } from './message.js';
 import { childLogger, type Logger } from './logger.js';
 import { SourceMetrics } from './metrics.js';
 import { Run } from './internal/run.js';
-import { nonNegative, opt, positiveInt } from './internal/validate.js';
+import { nonNegative, opt, positiveInt } from './kit/validate.js';
 import { rejectUnknownOptions } from './options.js';
+import type { StatusEvent } from './status.js';
 import { defaultLogger } from './stderrLogger.js';
 
 /** The option names of {@link FromQueueOptions}, for `consume` and for typo checks. @internal */
@@ -26,19 +27,7 @@ export const FROM_QUEUE_KEYS = [
 /** Any connector, whatever its body type: for a source whose options name the codec. */
 export type AnyConnector<D extends Delivery = Delivery> = Pick<Connector<D>, 'name' | 'open'>;
 
-/** Where a source stands. */
-export type SourceStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'draining' | 'closed';
-
-/** A change of a source's status, with the error that caused it where there is one. */
-export interface StatusEvent {
-  readonly status: SourceStatus;
-  /** Milliseconds since the epoch. */
-  readonly at: number;
-  /** Why it is reconnecting, or why it closed with an error. */
-  readonly error?: unknown;
-  /** Which reconnect try this is (1-based), while reconnecting. */
-  readonly retry?: number;
-}
+export type { SourceStatus, StatusEvent } from './status.js';
 
 /** How a source reconnects after a lost connection. */
 export interface ReconnectOptions {

@@ -62,4 +62,4 @@ function distance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-export { positiveInt, nonNegative, fn, opt } from './internal/validate.js';
+export { positiveInt, nonNegative, fn, opt } from './kit/validate.js';

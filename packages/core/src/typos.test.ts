@@ -12,7 +12,7 @@ import { retryWithResend } from './operators/retryWithResend.js';
 import { schemaCodec } from './schemaCodec.js';
 import { shutdownSignal } from './shutdown.js';
 import { stderrLogger } from './stderrLogger.js';
-import { batcher } from './batcher.js';
+import { batcher } from './kit/batcher.js';
 import { fakeMessage } from './testing/fakeMessage.js';
 
 /** The InvalidOptionError `make` throws. */

@@ -4,7 +4,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { Connections, DEFAULT_URL, type RedisConnection } from './connection.js';
 import { uniqueId } from './envelope.js';
 import { checkOptions, KNOWN } from './options.js';
-import { ReliableSession, type ListDelivery } from './reliableSession.js';
+import { ReliableSession, type ListDelivery, type ReliableSettings } from './reliableSession.js';
 import { redisSimpleList, type RedisSimpleListOptions } from './simple.js';
 import { codecOption, duration, key, name } from './validate.js';
 
@@ -50,15 +50,6 @@ export interface RedisOptions<T = unknown> {
  * @deprecated Renamed {@link RedisOptions}.
  */
 export type RedisListOptions<T = unknown> = RedisOptions<T>;
-
-/** Settings a reliable session runs with. */
-export interface ReliableSettings {
-  readonly queue: string;
-  readonly deadLetterKey: string;
-  readonly blockMs: number;
-  readonly consumerTtlMs: number;
-  readonly consumerName: string;
-}
 
 /**
  * A Redis list as an rxq source: `fromQueue(redis('my_queue'))`. Producers `RPUSH` plain payloads

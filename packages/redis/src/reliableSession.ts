@@ -12,9 +12,17 @@ import { connectionName, translate, type Connections } from './connection.js';
 import { wrap } from './envelope.js';
 import { listMessage, type ListDelivery } from './listMessage.js';
 import { OpBatch, packed } from './opBatch.js';
-import type { ReliableSettings } from './reliable.js';
 import { HEARTBEAT, PROMOTE, PULL, RECOVER, RETIRE, SETTLE, SETTLE_PULL } from './script.js';
 import { RedisSession } from './session.js';
+
+/** Settings a reliable session runs with. */
+export interface ReliableSettings {
+  readonly queue: string;
+  readonly deadLetterKey: string;
+  readonly blockMs: number;
+  readonly consumerTtlMs: number;
+  readonly consumerName: string;
+}
 
 /** A reliable-list session: one consumer id, its processing list and heartbeat. */
 export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {

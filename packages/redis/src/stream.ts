@@ -5,7 +5,7 @@ import { Connections, connectionName, DEFAULT_URL, translate, type RedisConnecti
 import { uniqueId } from './envelope.js';
 import { XPROMOTE } from './streamScript.js';
 import type { StreamDelivery } from './streamDelivery.js';
-import { StreamSession } from './streamSession.js';
+import { StreamSession, type StreamSettings } from './streamSession.js';
 import { checkOptions, KNOWN } from './options.js';
 import { codecOption, duration, key, name } from './validate.js';
 
@@ -43,17 +43,6 @@ export interface RedisStreamOptions<T = unknown> {
   readonly blockMs?: number;
   /** The stream dead letters go to. @default `${stream}:dead` */
   readonly deadLetterKey?: string;
-}
-
-/** Settings a stream session runs with. */
-export interface StreamSettings {
-  readonly stream: string;
-  readonly group: string;
-  readonly consumer: string;
-  readonly bodyField: string;
-  readonly minIdleMs: number;
-  readonly blockMs: number;
-  readonly deadLetterKey: string;
 }
 
 /**

@@ -11,7 +11,6 @@ import type { Redis } from 'ioredis';
 import type { Connections } from './connection.js';
 import { uniqueId } from './envelope.js';
 import { RedisSession } from './session.js';
-import type { StreamSettings } from './stream.js';
 import { OpBatch } from './opBatch.js';
 import { StreamDelivery } from './streamDelivery.js';
 import { RECLAIM, XMOVE, XPROMOTE } from './streamScript.js';
@@ -25,6 +24,17 @@ interface Fetched {
 
 const noop = (): void => undefined;
 const NONE: Fetched = { entries: [] };
+
+/** Settings a stream session runs with. */
+export interface StreamSettings {
+  readonly stream: string;
+  readonly group: string;
+  readonly consumer: string;
+  readonly bodyField: string;
+  readonly minIdleMs: number;
+  readonly blockMs: number;
+  readonly deadLetterKey: string;
+}
 
 /** A consumer-group session on one stream. */
 export class StreamSession extends RedisSession<StreamDelivery, Fetched> {

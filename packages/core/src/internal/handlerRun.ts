@@ -2,7 +2,7 @@ import { isObservable, type Observable, type SchedulerLike, type Subscription } 
 import { HandlerTimeoutError, ShutdownError } from '../errors.js';
 import type { Message } from '../message.js';
 import type { Item } from '../outcome.js';
-import { MessageImpl, recordHandlerDuration } from './messageImpl.js';
+import { sourceHooks } from './sourceHooks.js';
 
 /** What a handler run reports back to its `handle` subscription. */
 export interface RunOwner<I extends Item, R> {
@@ -60,13 +60,14 @@ export class HandlerRun<I extends Item, R> {
     const messages = Array.isArray(item) ? (item as readonly Message<unknown>[]) : [item as Message<unknown>];
     let seen: Set<unknown> | undefined;
     for (const m of messages) {
-      if (!(m instanceof MessageImpl)) continue;
+      const hooks = sourceHooks(m);
+      if (hooks === undefined) continue;
       if (messages.length > 1) {
         seen ??= new Set();
-        if (seen.has(m.owner)) continue;
-        seen.add(m.owner);
+        if (seen.has(hooks)) continue;
+        seen.add(hooks);
       }
-      const signal = m.owner.stopSignal();
+      const signal = hooks.stopSignal();
       if (signal.aborted) {
         this.sourceStopped(signal.reason);
         return;
@@ -155,11 +156,11 @@ export class HandlerRun<I extends Item, R> {
     const giveBack = !ok && this.stoppedBySource;
     if (Array.isArray(item)) {
       for (const m of item as readonly Message<unknown>[]) {
-        recordHandlerDuration(m, durationMs);
+        sourceHooks(m)?.handled(durationMs);
         if (giveBack) release(m);
       }
     } else {
-      recordHandlerDuration(item, durationMs);
+      sourceHooks(item)?.handled(durationMs);
       if (giveBack) release(item as Message<unknown>);
     }
     this.owner.finish(this, ok, valueOrError, durationMs);
@@ -171,7 +172,7 @@ export class HandlerRun<I extends Item, R> {
  * it was, no attempt counted.
  */
 function release(m: Message<unknown>): void {
-  if (m instanceof MessageImpl && m.settlement === undefined) void m.owner.release(m);
+  if (m.settlement === undefined) sourceHooks(m)?.releaseUnhandled(m);
 }
 
 function sourceOf(item: Item): string {

@@ -1,9 +1,10 @@
 import type { Delivery, Session } from '../connector.js';
 import type { Message, NackOptions, ResendOptions, Settlement } from '../message.js';
 import type { SourceMetrics } from '../metrics.js';
+import { SOURCE_HOOKS, type SourceHooks } from './sourceHooks.js';
 
 /** What a message needs from the subscription that emitted it. */
-export interface MessageOwner {
+export interface MessageOwner extends SourceHooks {
   readonly metrics: SourceMetrics;
   /** Settles with `ack` (or gives back with `release`) unless already settled. */
   settle(message: MessageImpl<unknown>, settlement: 'acked' | 'requeued'): Promise<void>;
@@ -12,8 +13,6 @@ export interface MessageOwner {
   deadLetter(message: MessageImpl<unknown>, reason: string | Error, error: unknown): Promise<void>;
   /** Gives the message back unhandled, no attempt counted (its handler ended early on a stop). */
   release(message: MessageImpl<unknown>): Promise<void>;
-  /** Aborts when the source begins to stop. */
-  stopSignal(): AbortSignal;
 }
 
 /** The one implementation of {@link Message}; also a node of its owner's unsettled list. */
@@ -60,6 +59,9 @@ export class MessageImpl<T> implements Message<T, unknown> {
   get transport(): unknown {
     return this.delivery.transport;
   }
+  get [SOURCE_HOOKS](): SourceHooks {
+    return this.owner;
+  }
 
   ack(): Promise<void> {
     return this.owner.settle(this, 'acked');
@@ -76,8 +78,3 @@ export class MessageImpl<T> implements Message<T, unknown> {
 }
 
 const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
-
-/** Records a handler's duration on the metrics of the message's source, when it has one. */
-export function recordHandlerDuration(message: unknown, durationMs: number): void {
-  if (message instanceof MessageImpl) message.owner.metrics.recordHandler(durationMs);
-}

@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { exponential, type Backoff } from '../backoff.js';
 import { isRetryable } from '../errors.js';
-import { fn as checkFn, opt, positiveInt } from '../internal/validate.js';
+import { fn as checkFn, opt, positiveInt } from '../kit/validate.js';
 import { rejectUnknownOptions } from '../options.js';
 import type { Message, Settlement } from '../message.js';
 import type { Batch, Item, Outcome } from '../outcome.js';

@@ -1,5 +1,5 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import { nonNegative, opt, positiveInt } from '../internal/validate.js';
+import { nonNegative, opt, positiveInt } from '../kit/validate.js';
 import type { Message } from '../message.js';
 import { rejectUnknownOptions } from '../options.js';
 import type { Batch } from '../outcome.js';

@@ -1,8 +1,8 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { Fifo } from '../fifo.js';
+import { Fifo } from '../kit/fifo.js';
 import { ShutdownError } from '../errors.js';
 import { HandlerRun, isReleased, type RunOwner } from '../internal/handlerRun.js';
-import { fn as checkFn, nonNegative, opt, positiveInt } from '../internal/validate.js';
+import { fn as checkFn, nonNegative, opt, positiveInt } from '../kit/validate.js';
 import type { Message } from '../message.js';
 import { rejectUnknownOptions } from '../options.js';
 import { PartialFailure, type Item, type Outcome } from '../outcome.js';

@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { fixed, type Backoff } from '../backoff.js';
 import { isRetryable } from '../errors.js';
-import { fn as checkFn, positiveInt } from '../internal/validate.js';
+import { fn as checkFn, positiveInt } from '../kit/validate.js';
 import { rejectUnknownOptions } from '../options.js';
 import { messagesOf, type Item, type Outcome } from '../outcome.js';
 

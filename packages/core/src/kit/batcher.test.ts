@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batcher } from './batcher.js';
-import { InvalidOptionError } from './errors.js';
+import { InvalidOptionError } from '../errors.js';
 
 describe('batcher', () => {
   it('writes items added in the same turn in one call, and resolves them together', async () => {

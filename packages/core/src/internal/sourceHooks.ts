@@ -1,0 +1,23 @@
+import type { Message } from '../message.js';
+
+/**
+ * What `handle` may ask of the source of a message it runs a handler on: a narrow view of the
+ * engine, so that the operators know nothing of how a source is built. One object per source
+ * subscription, shared by its messages.
+ */
+export interface SourceHooks {
+  /** Aborts when the source begins to stop. */
+  stopSignal(): AbortSignal;
+  /** Records how long a handler ran on one of the source's messages. */
+  handled(durationMs: number): void;
+  /** Gives one of the source's messages back unhandled, no attempt counted, unless it is settled. */
+  releaseUnhandled(message: Message<unknown>): void;
+}
+
+/** The key under which a message emitted by `fromQueue` carries its source's hooks. */
+export const SOURCE_HOOKS: unique symbol = Symbol('rxq.sourceHooks');
+
+/** The hooks of the source that emitted `message`; undefined for a message no rxq source emitted. */
+export function sourceHooks(message: unknown): SourceHooks | undefined {
+  return (message as { readonly [SOURCE_HOOKS]?: SourceHooks } | null)?.[SOURCE_HOOKS];
+}
