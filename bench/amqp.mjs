@@ -17,7 +17,18 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { fromQueue } from '@rxq/core';
 import { amqp, publishMany } from '@rxq/amqp';
-import { drainWithRxq, envInt, fastest, measureWarm, median, medianRatio, rates, report, settle } from './lib.mjs';
+import {
+  childFlags,
+  cpuMedians,
+  drainWithRxq,
+  envInt,
+  fastest,
+  measureWarm,
+  medianRatio,
+  rates,
+  report,
+  settle,
+} from './lib.mjs';
 
 // The raw client is the amqplib @rxq/amqp resolves (its peer, a dev dependency here).
 const amqplib = createRequire(import.meta.resolve('@rxq/amqp'))('amqplib');
@@ -89,7 +100,7 @@ async function child(kind, queue, n, warm) {
 }
 
 function runChild(kind, queue, n, warm) {
-  const args = ['--expose-gc', fileURLToPath(import.meta.url), kind, queue, String(n), String(warm)];
+  const args = ['--expose-gc', ...childFlags(), fileURLToPath(import.meta.url), kind, queue, String(n), String(warm)];
   const out = spawnSync(process.execPath, args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -116,11 +127,10 @@ async function benchCase(name, n, repeat, warm) {
   }
   const a = fastest(runs.rxq);
   const b = fastest(runs.raw);
-  const cpu = (rs) => median(rs.map((m) => m.cpuUsPerMsg));
   report(name, n, a, b, {
     medianRatio: medianRatio(runs.rxq, runs.raw),
     cpuUsPerMsg: { rxq: a.cpuUsPerMsg, raw: b.cpuUsPerMsg },
-    medianCpuUsPerMsg: { rxq: cpu(runs.rxq), raw: cpu(runs.raw) },
+    medianCpuUsPerMsg: cpuMedians(runs.rxq, runs.raw),
     warmup: warm,
     runs: { rxq: rates(runs.rxq), raw: rates(runs.raw) },
     prefetch: 100,

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { ack, fromQueue, handle } from '@rxq/core';
 import { kafka } from '@rxq/kafka';
 import { createRequire } from 'node:module';
-import { envInt, fastest, measureWarm, medianRatio, rates, report } from './lib.mjs';
+import { childFlags, cpuMedians, envInt, fastest, measureWarm, medianRatio, rates, report } from './lib.mjs';
 
 // kafkajs is a dependency of @rxq/kafka, not of the workspace root: resolve it from there.
 const { Kafka, logLevel, Partitioners } = createRequire(new URL('../packages/kafka/package.json', import.meta.url))(
@@ -143,7 +143,15 @@ function preloadInChild(topic, n) {
 
 /** One consumer (rxq or raw) in a child process: warm + n messages, the n after warm timed. */
 function consumeInChild(side, topic, warm, n) {
-  const args = ['--expose-gc', new URL(import.meta.url).pathname, '--consume', side, topic, group(side)];
+  const args = [
+    '--expose-gc',
+    ...childFlags(),
+    new URL(import.meta.url).pathname,
+    '--consume',
+    side,
+    topic,
+    group(side),
+  ];
   const out = spawnSync(process.execPath, [...args, String(warm), String(n)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -233,6 +241,7 @@ async function main() {
       {
         ...(rxqRuns.length && rawRuns.length ? { medianRatio: medianRatio(rxqRuns, rawRuns) } : {}),
         cpuUsPerMsg: { rxq: rxqRun?.cpuUsPerMsg, raw: rawRun?.cpuUsPerMsg },
+        ...(rxqRuns.length && rawRuns.length ? { medianCpuUsPerMsg: cpuMedians(rxqRuns, rawRuns) } : {}),
         coldMsgsPerSec: { rxq: cold(rxqRun), raw: cold(rawRun) },
         ceiling: perf,
         warmup: warm,

@@ -1,5 +1,30 @@
 // Shared by every benchmark: peak RSS sampling, timing, and the one JSON line per case.
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+
+/**
+ * BENCH_PROFILE=<dir>: a consumer process writes a CPU profile of its timed window only (not of
+ * its start-up, preload or exit) to <dir>, for `node --cpu-prof`-style analysis in DevTools.
+ */
+const profileDir = process.env.BENCH_PROFILE;
+let profiler;
+function profileStart() {
+  if (!profileDir || profiler) return;
+  profiler = new Session();
+  profiler.connect();
+  profiler.post('Profiler.enable');
+  profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+  profiler.post('Profiler.start');
+}
+function profileStop() {
+  if (!profiler) return;
+  profiler.post('Profiler.stop', (error, { profile } = {}) => {
+    if (!error)
+      writeFileSync(join(profileDir, `window-${process.pid}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+  });
+}
 
 /** Samples RSS every 20 ms while `fn` runs; returns { result, seconds, peakRssMB }. */
 export async function measure(fn) {
@@ -40,8 +65,14 @@ export class Meter {
   /** Counts `k` more finished messages (one, or a raw loop's batch). */
   add(k = 1) {
     this.count += k;
-    if (this.from === undefined && this.count >= this.warm) this.from = this.mark();
-    if (this.to === undefined && this.count >= this.warm + this.n) this.to = this.mark();
+    if (this.from === undefined && this.count >= this.warm) {
+      this.from = this.mark();
+      profileStart();
+    }
+    if (this.to === undefined && this.count >= this.warm + this.n) {
+      this.to = this.mark();
+      profileStop();
+    }
   }
 
   mark() {
@@ -143,3 +174,24 @@ export async function drainWithRxq(source, n, concurrency = 64, meter = undefine
   });
   await source.stop();
 }
+
+/**
+ * The consumer process's CPU per message over the timed window, as the median of each side's runs,
+ * with rxq's excess over raw in µs (the issue-12 target: `overUs` ≤ 1.0) and the ratio of the two.
+ */
+export function cpuMedians(rxqRuns, rawRuns) {
+  const rxq = median(rxqRuns.map((m) => m.cpuUsPerMsg));
+  const raw = median(rawRuns.map((m) => m.cpuUsPerMsg));
+  return {
+    rxq: Math.round(rxq * 100) / 100,
+    raw: Math.round(raw * 100) / 100,
+    overUs: Math.round((rxq - raw) * 100) / 100,
+    ratio: Math.round((rxq / raw) * 100) / 100,
+  };
+}
+
+/**
+ * Extra node flags for a benchmark's consumer processes, from BENCH_NODE_FLAGS (space-separated),
+ * e.g. `BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'` or `'--trace-gc'` to profile a case.
+ */
+export const childFlags = () => (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);

@@ -1,13 +1,31 @@
 // pnpm bench memory: N messages consumed and acked from the in-process queue, (a) one by one with
-// an async no-op handler at concurrency 64 and (b) in batches of 100, each beside a hand-written
-// loop doing the same work without rxq (pull, await handler, count as acked).
+// an async no-op handler at concurrency 64, (a') the same with a handler that reads
+// `context.signal`, and (b) in batches of 100, each beside a hand-written loop doing the same work
+// without rxq (pull, await handler, count as acked). Every case runs idle and again with a CPU
+// burner (a busy-looping child process) on the other core: users run consumers on busy machines.
+// Each side runs BENCH_REPEAT times (default 5), interleaved; msgsPerSec and ratio are the medians,
+// `cpuUsPerMsg` is this process's CPU time per message (user + system; the burner is another
+// process), median of the rounds, with rxq's excess over raw in µs. BENCH_N overrides N (1,000,000);
+// BENCH_CASES=one,signal,chunk and BENCH_LOAD=idle,busy choose cases.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { ack, chunk, fromQueue, handle } from '@rxq/core';
 import { MemoryQueue, memory } from '@rxq/memory';
-import { envInt, measure, report, settle } from './lib.mjs';
+import { cpuMedians, envInt, measure, median, rates, settle } from './lib.mjs';
 
 const N = envInt('BENCH_N', 1_000_000);
+const REPEAT = envInt('BENCH_REPEAT', 5);
 const body = { id: 0, kind: 'order.created', amount: 42 };
 const noop = async () => {};
+const readsSignal = async (_m, context) => {
+  if (context.signal.aborted) throw context.signal.reason;
+};
+
+if (process.argv[2] === '--burn') {
+  // The CPU burner: spins until its parent kills it.
+  process.send?.('ready');
+  for (;;);
+}
 
 function preload() {
   const queue = new MemoryQueue();
@@ -55,26 +73,90 @@ async function rawBatches(queue, size) {
   if (acked !== N) throw new Error(`raw acked ${acked} of ${N}`);
 }
 
-async function main() {
-  let q = preload();
+/** One timed run of `consume` on a fresh preloaded queue: { messages, seconds, cpuUsPerMsg, peakRssMB }. */
+async function timed(consume) {
+  const q = preload();
   settle();
-  const rxqA = await measure(() => drain(q, 256, [handle(noop, { concurrency: 64 }), ack()]));
-  q = preload();
-  settle();
-  const rawA = await measure(() => rawOneByOne(q, 64));
-  report('memory one-by-one, async handler, concurrency 64', N, rxqA, rawA, {
-    maxInFlight: 256,
-    target: { rxqMsgsPerSec: 1_000_000 },
-  });
+  const cpu = process.cpuUsage();
+  const m = await measure(() => consume(q));
+  const used = process.cpuUsage(cpu);
+  return {
+    messages: N,
+    seconds: m.seconds,
+    peakRssMB: m.peakRssMB,
+    cpuUsPerMsg: Math.round(((used.user + used.system) / N) * 1000) / 1000,
+  };
+}
 
-  q = preload();
-  settle();
-  // Ten batches of credit: with only 2.5 (maxInFlight 256) the pipeline waits on itself.
-  const rxqB = await measure(() => drain(q, 1000, [chunk({ size: 100 }), handle(noop, { concurrency: 4 }), ack()]));
-  q = preload();
-  settle();
-  const rawB = await measure(() => rawBatches(q, 100));
-  report('memory chunk(100)', N, rxqB, rawB, { maxInFlight: 1000, target: { rxqMsgsPerSec: 5_000_000 } });
+const cases = {
+  one: {
+    name: 'memory one-by-one, async handler, concurrency 64',
+    rxq: (q) => drain(q, 256, [handle(noop, { concurrency: 64 }), ack()]),
+    raw: (q) => rawOneByOne(q, 64),
+    extra: { maxInFlight: 256 },
+    target: 1_500_000,
+  },
+  signal: {
+    name: 'memory one-by-one, handler reads context.signal, concurrency 64',
+    rxq: (q) => drain(q, 256, [handle(readsSignal, { concurrency: 64 }), ack()]),
+    raw: (q) => rawOneByOne(q, 64),
+    extra: { maxInFlight: 256 },
+    target: 1_500_000,
+  },
+  chunk: {
+    name: 'memory chunk(100)',
+    // Ten batches of credit: with only 2.5 (maxInFlight 256) the pipeline waits on itself.
+    rxq: (q) => drain(q, 1000, [chunk({ size: 100 }), handle(noop, { concurrency: 4 }), ack()]),
+    raw: (q) => rawBatches(q, 100),
+    extra: { maxInFlight: 1000 },
+    target: 5_000_000,
+  },
+};
+
+async function withBurner(use) {
+  const burner = fork(new URL(import.meta.url).pathname, ['--burn'], { stdio: 'ignore', serialization: 'json' });
+  await once(burner, 'message');
+  try {
+    return await use();
+  } finally {
+    burner.kill('SIGKILL');
+    await once(burner, 'exit');
+  }
+}
+
+async function main() {
+  const only = process.env.BENCH_CASES?.split(',');
+  const loads = process.env.BENCH_LOAD?.split(',') ?? ['idle', 'busy'];
+  for (const load of loads) {
+    for (const [key, c] of Object.entries(cases)) {
+      if (only && !only.includes(key)) continue;
+      const rxqRuns = [];
+      const rawRuns = [];
+      const rounds = async () => {
+        for (let i = 0; i < REPEAT; i++) {
+          rxqRuns.push(await timed(c.rxq));
+          rawRuns.push(await timed(c.raw));
+        }
+      };
+      if (load === 'busy') await withBurner(rounds);
+      else await rounds();
+      const rxqRate = median(rates(rxqRuns));
+      const rawRate = median(rates(rawRuns));
+      console.log(
+        JSON.stringify({
+          case: `${c.name}, ${load === 'busy' ? 'a CPU burner on the other core' : 'idle'}`,
+          n: N,
+          rxq: { msgsPerSec: rxqRate, peakRssMB: Math.max(...rxqRuns.map((m) => m.peakRssMB)) },
+          raw: { msgsPerSec: rawRate, peakRssMB: Math.max(...rawRuns.map((m) => m.peakRssMB)) },
+          ratio: Math.round((rxqRate / rawRate) * 100) / 100,
+          medianCpuUsPerMsg: cpuMedians(rxqRuns, rawRuns),
+          runs: { rxq: rates(rxqRuns), raw: rates(rawRuns) },
+          ...c.extra,
+          target: { rxqMsgsPerSec: c.target, met: rxqRate >= c.target },
+        }),
+      );
+    }
+  }
 }
 
 await main();

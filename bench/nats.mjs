@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fromQueue } from '@rxq/core';
 import { nats, publishMany } from '@rxq/nats';
-import { drainWithRxq, envInt, fastest, measureWarm, median, medianRatio, rates, report } from './lib.mjs';
+import { childFlags, drainWithRxq, envInt, fastest, measureWarm, median, medianRatio, rates, report } from './lib.mjs';
 
 // The raw client is @rxq/nats's own (peer, dev) dependency: resolve it from there.
 const fromNats = createRequire(new URL('../packages/nats/package.json', import.meta.url));
@@ -47,7 +47,7 @@ async function raw(stream, consumer, total, meter) {
 }
 
 function consumeInChild(side, stream, consumer, warm, n) {
-  const args = ['--expose-gc', new URL(import.meta.url).pathname, '--consume', side, stream, consumer];
+  const args = ['--expose-gc', ...childFlags(), new URL(import.meta.url).pathname, '--consume', side, stream, consumer];
   const out = spawnSync(process.execPath, [...args, String(warm), String(n)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],

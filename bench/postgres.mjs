@@ -20,7 +20,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { drainWithRxq, envInt, fastest, measure, measureWarm, rates, report } from './lib.mjs';
+import { childFlags, drainWithRxq, envInt, fastest, measure, measureWarm, rates, report } from './lib.mjs';
 
 const require = createRequire(new URL('../packages/postgres/package.json', import.meta.url));
 const pg = require('pg');
@@ -148,7 +148,7 @@ const consumers = {
 };
 
 function child(args) {
-  const out = spawnSync(process.execPath, ['--expose-gc', here, '--child', ...args], {
+  const out = spawnSync(process.execPath, ['--expose-gc', ...childFlags(), here, '--child', ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 20,

@@ -6,12 +6,23 @@
 // machine is shared, so each side runs BENCH_REPEAT times (default 5), interleaved: the best run
 // counts for msgsPerSec and ratio, `medianRatio` compares the medians, and `runs` lists every
 // run's rate. `cpuUsPerMsg` (CPU time of the consumer process per message in the window, best run)
-// is printed too. BENCH_N overrides N; BENCH_BIG=1 adds a 1,000,000-message drain of the reliable
+// is printed too, and `medianCpuUsPerMsg` gives each side's median over the runs, rxq's excess in µs
+// (`overUs`) and the ratio. BENCH_N overrides N; BENCH_BIG=1 adds a 1,000,000-message drain of the reliable
 // list (timed whole, from connect to stop); BENCH_CASES=stream,simple runs only some cases.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { drainWithRxq, envInt, fastest, measureWarm, medianRatio, rates, report } from './lib.mjs';
+import {
+  childFlags,
+  cpuMedians,
+  drainWithRxq,
+  envInt,
+  fastest,
+  measureWarm,
+  medianRatio,
+  rates,
+  report,
+} from './lib.mjs';
 
 const require = createRequire(new URL('../packages/redis/package.json', import.meta.url));
 const { Redis } = require('ioredis');
@@ -178,7 +189,7 @@ async function preloadBull(_kind, key, n) {
 }
 
 function child(consumer, key, n, warm) {
-  const args = ['--expose-gc', here, '--child', consumer, key, String(n), String(warm)];
+  const args = ['--expose-gc', ...childFlags(), here, '--child', consumer, key, String(n), String(warm)];
   const out = spawnSync(process.execPath, args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -229,6 +240,7 @@ async function main() {
     report(name, n, a, b, {
       medianRatio: medianRatio(rxqRuns, rawRuns),
       cpuUsPerMsg: { rxq: a.cpuUsPerMsg, raw: b.cpuUsPerMsg },
+      medianCpuUsPerMsg: cpuMedians(rxqRuns, rawRuns),
       coldMsgsPerSec: { rxq: cold(a, WARM), raw: cold(b, rawWarm) },
       warmup: { rxq: WARM, raw: rawWarm },
       runs: { rxq: rates(rxqRuns), raw: rates(rawRuns) },

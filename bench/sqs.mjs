@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fromQueue } from '@rxq/core';
 import { publishMany, sqs } from '@rxq/sqs';
-import { drainWithRxq, envInt, fastest, measureWarm, median, medianRatio, rates, report } from './lib.mjs';
+import { childFlags, drainWithRxq, envInt, fastest, measureWarm, median, medianRatio, rates, report } from './lib.mjs';
 
 // The raw client is @rxq/sqs's own (peer, dev) dependency: resolve it from there.
 const fromSqs = createRequire(new URL('../packages/sqs/package.json', import.meta.url));
@@ -59,7 +59,15 @@ async function raw(queueUrl, total, meter) {
 }
 
 function consumeInChild(side, queue, warm, n) {
-  const args = ['--expose-gc', '--no-warnings', new URL(import.meta.url).pathname, '--consume', side, queue];
+  const args = [
+    '--expose-gc',
+    ...childFlags(),
+    '--no-warnings',
+    new URL(import.meta.url).pathname,
+    '--consume',
+    side,
+    queue,
+  ];
   const out = spawnSync(process.execPath, [...args, String(warm), String(n)], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
