@@ -2,7 +2,7 @@ import { isObservable, type Observable, type SchedulerLike, type Subscription } 
 import { HandlerTimeoutError, ShutdownError } from '../errors.js';
 import type { Message } from '../message.js';
 import type { Item } from '../outcome.js';
-import { sourceHooks } from './sourceHooks.js';
+import { sourceHooks, type SourceHooks, type StopListener } from './sourceHooks.js';
 
 /** What a handler run reports back to its `handle` subscription. */
 export interface RunOwner<I extends Item, R> {
@@ -24,13 +24,13 @@ export function isReleased(item: Item): boolean {
  * path of every message. It is also the handler's `HandlerContext`: its signal is made only when
  * the handler asks for it, and then also aborts when the message's source begins to stop.
  */
-export class HandlerRun<I extends Item, R> {
+export class HandlerRun<I extends Item, R> implements StopListener {
   private done = false;
   private controller: AbortController | undefined;
   private timer: Subscription | undefined;
   private inner: Subscription | undefined;
-  /** The sources' stop signals this run listens to (only once its signal was asked for). */
-  private watched: AbortSignal[] | undefined;
+  /** The sources whose stop this run listens for (only once its signal was asked for). */
+  private watched: SourceHooks | SourceHooks[] | undefined;
   /** The signal was aborted because a source is stopping. */
   private stoppedBySource = false;
   private readonly started = performance.now();
@@ -57,41 +57,42 @@ export class HandlerRun<I extends Item, R> {
   /** The source of each message aborts this run's signal when it begins to stop. */
   private watchSources(): void {
     const item: Item = this.item;
-    const messages = Array.isArray(item) ? (item as readonly Message<unknown>[]) : [item as Message<unknown>];
-    let seen: Set<unknown> | undefined;
-    for (const m of messages) {
+    if (!Array.isArray(item)) {
+      const hooks = sourceHooks(item);
+      if (hooks === undefined) return;
+      const reason = hooks.watchStop(this);
+      if (reason !== undefined) this.sourceStopped(reason);
+      else this.watched = hooks;
+      return;
+    }
+    const watched: SourceHooks[] = [];
+    for (const m of item as readonly Message<unknown>[]) {
       const hooks = sourceHooks(m);
-      if (hooks === undefined) continue;
-      if (messages.length > 1) {
-        seen ??= new Set();
-        if (seen.has(hooks)) continue;
-        seen.add(hooks);
-      }
-      const signal = hooks.stopSignal();
-      if (signal.aborted) {
-        this.sourceStopped(signal.reason);
+      if (hooks === undefined || watched.includes(hooks)) continue;
+      const reason = hooks.watchStop(this);
+      if (reason !== undefined) {
+        for (const h of watched) h.unwatchStop(this);
+        this.sourceStopped(reason);
         return;
       }
-      signal.addEventListener('abort', this, { once: true });
-      (this.watched ??= []).push(signal);
+      watched.push(hooks);
     }
+    if (watched.length > 0) this.watched = watched;
   }
 
-  /** The abort listener of a watched stop signal. */
-  handleEvent(event: Event): void {
-    this.sourceStopped((event.target as AbortSignal).reason);
-  }
-
-  private sourceStopped(reason: unknown): void {
+  /** A watched source began to stop. */
+  sourceStopped(reason: unknown): void {
     if (this.done || this.controller?.signal.aborted) return;
     this.stoppedBySource = true;
     this.controller?.abort(reason);
   }
 
   private unwatch(): void {
-    if (!this.watched) return;
-    for (const signal of this.watched) signal.removeEventListener('abort', this);
+    const { watched } = this;
+    if (!watched) return;
     this.watched = undefined;
+    if (Array.isArray(watched)) for (const hooks of watched) hooks.unwatchStop(this);
+    else watched.unwatchStop(this);
   }
 
   start(

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import type { Subscriber } from 'rxjs';
 import type { Backoff } from '../backoff.js';
 import type { Codec } from '../codec.js';
@@ -18,6 +17,7 @@ import type { SourceStatus, StatusEvent } from '../status.js';
 import { Intake, type IntakeHost } from './intake.js';
 import { Ledger } from './ledger.js';
 import { Settler, type SettlementHost } from './settlement.js';
+import type { StopListener } from './sourceHooks.js';
 import { within } from '../kit/wake.js';
 import { INTERRUPTED, Interruptible } from './wait.js';
 
@@ -59,8 +59,10 @@ export class Run<T> implements IntakeHost, SettlementHost {
   /** Reconnect tries since the last receive that worked. */
   private retries = 0;
   private generation = 0;
-  /** Aborted when a stop begins or the run ends: the source side of handlers' signals. */
-  private stopController: AbortController | undefined;
+  /** Handlers whose signal listens for the stop: told when a stop begins or the run ends. */
+  private readonly stopListeners = new Set<StopListener>();
+  /** Set when a stop began or the run ended: the reason handlers' signals abort with. */
+  private stopReason: ShutdownError | undefined;
   private readonly done: Promise<void>;
 
   constructor(
@@ -93,16 +95,15 @@ export class Run<T> implements IntakeHost, SettlementHost {
     return this.done;
   }
 
-  /** The source side of a handler's `context.signal`: aborts when a stop begins. */
-  stopSignal(): AbortSignal {
-    if (!this.stopController) {
-      this.stopController = new AbortController();
-      // Every running handler that reads its signal listens here: as many as `concurrency`, which
-      // is no leak, so no MaxListenersExceededWarning past ten.
-      setMaxListeners(0, this.stopController.signal);
-      if (this.stopping) this.stopController.abort(new ShutdownError(this.settings.connector.name));
-    }
-    return this.stopController.signal;
+  /** The source side of a handler's `context.signal`: told when a stop begins. */
+  watchStop(listener: StopListener): unknown {
+    if (this.stopReason) return this.stopReason;
+    this.stopListeners.add(listener);
+    return undefined;
+  }
+
+  unwatchStop(listener: StopListener): void {
+    this.stopListeners.delete(listener);
   }
 
   late(work: Promise<void>): void {
@@ -115,8 +116,11 @@ export class Run<T> implements IntakeHost, SettlementHost {
   }
 
   private abortHandlers(): void {
-    const controller = this.stopController;
-    if (controller && !controller.signal.aborted) controller.abort(new ShutdownError(this.settings.connector.name));
+    if (this.stopReason) return;
+    const reason = (this.stopReason = new ShutdownError(this.settings.connector.name));
+    const listeners = [...this.stopListeners];
+    this.stopListeners.clear();
+    for (const listener of listeners) listener.sourceStopped(reason);
   }
 
   private status(status: SourceStatus, error?: unknown, retry?: number): void {

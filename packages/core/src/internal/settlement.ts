@@ -6,6 +6,7 @@ import type { SourceMetrics } from '../metrics.js';
 import type { Ledger } from './ledger.js';
 import type { MessageImpl, MessageOwner } from './messageImpl.js';
 import { PendingWrites } from './pendingWrites.js';
+import type { StopListener } from './sourceHooks.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -23,8 +24,9 @@ export interface SettlementHost {
   readonly metrics: SourceMetrics;
   readonly logger: Logger;
   readonly onError: (error: RxqError) => void;
-  /** Aborts when the source begins to stop. */
-  stopSignal(): AbortSignal;
+  /** See {@link SourceHooks.watchStop}. */
+  watchStop(listener: StopListener): unknown;
+  unwatchStop(listener: StopListener): void;
 }
 
 /**
@@ -48,8 +50,12 @@ export class Settler implements MessageOwner {
     });
   }
 
-  stopSignal(): AbortSignal {
-    return this.host.stopSignal();
+  watchStop(listener: StopListener): unknown {
+    return this.host.watchStop(listener);
+  }
+
+  unwatchStop(listener: StopListener): void {
+    this.host.unwatchStop(listener);
   }
 
   handled(durationMs: number): void {

@@ -5,9 +5,21 @@ import type { Message } from '../message.js';
  * engine, so that the operators know nothing of how a source is built. One object per source
  * subscription, shared by its messages.
  */
+/** Told once when the source of a message it watches begins to stop (or its run ends). */
+export interface StopListener {
+  sourceStopped(reason: unknown): void;
+}
+
 export interface SourceHooks {
-  /** Aborts when the source begins to stop. */
-  stopSignal(): AbortSignal;
+  /**
+   * Tells `listener` when the source begins to stop, once. If it has begun already, registers
+   * nothing and returns the stop's reason. A Set, not an AbortSignal's listeners: Node's
+   * `addEventListener` walks every listener already there, which at a high concurrency cost
+   * microseconds per message.
+   */
+  watchStop(listener: StopListener): unknown;
+  /** Forgets a listener of {@link watchStop} (its handler finished). */
+  unwatchStop(listener: StopListener): void;
   /** Records how long a handler ran on one of the source's messages. */
   handled(durationMs: number): void;
   /** Gives one of the source's messages back unhandled, no attempt counted, unless it is settled. */
