@@ -9,6 +9,8 @@
 // consumer process's CPU time (user + system, process.cpuUsage) per message over the window, for
 // the best run and as the median of the runs.
 // BENCH_N overrides N (default 100,000); BENCH_BIG=1 adds a 1,000,000-message drain (timed whole);
+// The latency case (latencyCase in lib.mjs) publishes 1,000 persistent msg/s for 10 s, rxq beside
+// amqplib's consume; BENCH_LATENCY=0 skips it, BENCH_ONLY=latency runs only it.
 // BENCH_HEADERS=1 gives every message five typed headers (a string, an int32, an int64, a boolean, a
 // table); BENCH_HEADERS=wide makes the int64 2^62, beyond what amqplib's numbers hold, so rxq decodes
 // every table again from its raw bytes.
@@ -23,10 +25,12 @@ import {
   drainWithRxq,
   envInt,
   fastest,
+  latencyCase,
   measureWarm,
   medianRatio,
   rates,
   report,
+  runRxq,
   settle,
 } from './lib.mjs';
 
@@ -142,6 +146,36 @@ async function benchCase(name, n, repeat, warm) {
 const [kind, queue, n, warm] = process.argv.slice(2);
 if (kind === 'rxq' || kind === 'raw') await child(kind, queue, Number(n), Number(warm));
 else {
-  await benchCase('amqp consume+ack', envInt('BENCH_N', 100_000), REPEAT, WARM);
+  if (process.env.BENCH_ONLY !== 'latency')
+    await benchCase('amqp consume+ack', envInt('BENCH_N', 100_000), REPEAT, WARM);
   if (process.env.BENCH_BIG === '1') await benchCase('amqp drain 1M', 1_000_000, 1, 0);
+  await latency(`rxq.bench.${process.pid}.latency`);
+}
+
+/** publish → handler at 1,000 msg/s (latencyCase in lib.mjs): rxq beside amqplib's consume (prefetch 100). */
+async function latency(queue) {
+  const conn = await amqplib.connect(URL);
+  try {
+    const pub = await conn.createChannel();
+    await pub.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+    await latencyCase('amqp', {
+      publish: (b) => void pub.sendToQueue(queue, Buffer.from(JSON.stringify(b)), { persistent: true }),
+      rxq: (onBody) => runRxq(fromQueue(amqp(queue, { connection: URL }), { maxInFlight: 100 }), onBody),
+      raw: async (onBody) => {
+        const ch = await conn.createChannel();
+        await ch.prefetch(100);
+        const handler = async () => {};
+        const { consumerTag } = await ch.consume(queue, (msg) => {
+          void handler(onBody(JSON.parse(msg.content.toString('utf8')))).then(() => ch.ack(msg));
+        });
+        return async () => {
+          await ch.cancel(consumerTag);
+          await ch.close();
+        };
+      },
+    });
+    await pub.deleteQueue(queue);
+  } finally {
+    await conn.close();
+  }
 }

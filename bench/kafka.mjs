@@ -6,13 +6,25 @@
 // `coldMsgsPerSec` is its rate from connect, through the group join, to the end of the warm-up.
 // Every consumer runs in a child process of its own, as a long-running consumer would (one
 // pipeline per process), with its own peak RSS. BENCH_BIG=1 drains 1,000,000 timed whole (connect
-// to the last message) and checks peak RSS.
+// to the last message) and checks peak RSS. The latency case (latencyCase in lib.mjs: 1,000 msg/s
+// for 10 s, publish → handler) follows; BENCH_ONLY=latency runs only it, BENCH_LATENCY=0 skips it.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ack, fromQueue, handle } from '@rxq/core';
 import { kafka } from '@rxq/kafka';
 import { createRequire } from 'node:module';
-import { childFlags, cpuMedians, envInt, fastest, measureWarm, medianRatio, rates, report } from './lib.mjs';
+import {
+  childFlags,
+  cpuMedians,
+  envInt,
+  fastest,
+  latencyCase,
+  measureWarm,
+  medianRatio,
+  rates,
+  report,
+  runRxq,
+} from './lib.mjs';
 
 // kafkajs is a dependency of @rxq/kafka, not of the workspace root: resolve it from there.
 const { Kafka, logLevel, Partitioners } = createRequire(new URL('../packages/kafka/package.json', import.meta.url))(
@@ -113,6 +125,53 @@ async function raw(topic, groupId, n, meter) {
   await consumer.disconnect();
 }
 
+/**
+ * publish → handler at 1,000 msg/s (latencyCase in lib.mjs) on a 4-partition topic: rxq beside
+ * kafkajs's eachMessage (auto-commit), each with a group of its own.
+ */
+async function latency() {
+  const topic = `rxq-bench-lat-${randomUUID().slice(0, 8)}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+  const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const rxqGroup = group('lat-rxq');
+  const rawGroup = group('lat-raw');
+  try {
+    await latencyCase('kafka, 4 partitions', {
+      publish: (b) => producer.send({ topic, acks: 1, messages: [{ value: JSON.stringify(b) }] }),
+      publishBatch: (bodies) =>
+        producer.send({ topic, acks: 1, messages: bodies.map((b) => ({ value: JSON.stringify(b) })) }),
+      rxq: (onBody) =>
+        runRxq(
+          fromQueue(
+            kafka(topic, {
+              client,
+              groupId: rxqGroup,
+              fromBeginning: true,
+              heartbeatIntervalMs: 1_000,
+              sessionTimeoutMs: 10_000,
+            }),
+            { maxInFlight: 1024 },
+          ),
+          onBody,
+        ),
+      raw: async (onBody) => {
+        const consumer = client.consumer({ groupId: rawGroup, heartbeatInterval: 1_000, sessionTimeout: 10_000 });
+        await consumer.connect();
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        const handler = async () => {};
+        await consumer.run({
+          eachMessage: async ({ message }) => handler(onBody(JSON.parse(message.value.toString('utf8')))),
+        });
+        return () => consumer.disconnect();
+      },
+    });
+  } finally {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  }
+}
+
 function ceiling(topic, n) {
   const g = group('perf');
   const out = spawnSync(
@@ -188,6 +247,15 @@ async function main() {
   const n = envInt('BENCH_N', big ? 1_000_000 : 100_000);
   const warm = big ? 0 : Number(process.env.BENCH_WARMUP ?? 100_000);
   const total = warm + n;
+  if (process.env.BENCH_ONLY === 'latency') {
+    try {
+      await latency();
+    } finally {
+      await admin.deleteGroups(groups).catch(() => undefined);
+      await admin.disconnect();
+    }
+    return;
+  }
   // BENCH_TOPIC: reuse a preloaded topic and keep it (profiling runs).
   const topic = process.env.BENCH_TOPIC ?? `rxq-bench-${randomUUID().slice(0, 8)}`;
   try {
@@ -249,6 +317,7 @@ async function main() {
         ...(big && rxqRun ? { rssTargetMB: 150, rssOk: rxqRun.peakRssMB <= 150 } : {}),
       },
     );
+    if (!only && !big) await latency();
   } finally {
     if (!process.env.BENCH_TOPIC) await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.deleteGroups(groups).catch(() => undefined);

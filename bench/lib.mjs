@@ -195,3 +195,121 @@ export function cpuMedians(rxqRuns, rawRuns) {
  * e.g. `BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'` or `'--trace-gc'` to profile a case.
  */
 export const childFlags = () => (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
+/** A percentile (0..100) of some numbers, nearest rank. */
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/**
+ * The latency case of a connector: publish → handler at a fixed rate (BENCH_LAT_RATE, 1,000
+ * msg/s) for BENCH_LAT_SECONDS (10 s) after a one-second warm-up, through rxq and then through the
+ * raw client, in this process (one clock: each body carries `t`, performance.now() at publish).
+ * The sides run twice each (rxq, raw, raw, rxq), half the time each round. `publish(body)` sends one
+ * message; `publishBatch(bodies)`, if given, sends what is due at a tick (every 5 ms) at once, as a
+ * producer that batches (Kafka's linger) would; `rxq(onBody)` and `raw(onBody)` start a consumer whose
+ * handler calls `onBody(body)` with the decoded body, and resolve to a stop function. Each round
+ * waits for its consumer to be up (probe messages until one comes through) before the clock starts. Prints one
+ * JSON line with each side's p50, p99 and max in ms and the issue-12 target (rxq p99 ≤ raw p99 + 1
+ * ms). BENCH_LATENCY=0 skips it.
+ */
+export async function latencyCase(name, { publish, publishBatch, rxq, raw, extra = {} }) {
+  if (process.env.BENCH_LATENCY === '0') return undefined;
+  const rate = envInt('BENCH_LAT_RATE', 1_000);
+  const seconds = envInt('BENCH_LAT_SECONDS', 10);
+  let rounds = 0;
+  const side = async (start, latencies, seconds) => {
+    let seen = 0;
+    let expected = Infinity;
+    let allIn;
+    const finished = new Promise((resolve) => (allIn = resolve));
+    const round = ++rounds;
+    let ready;
+    const readied = new Promise((resolve) => (ready = resolve));
+    const stop = await start((body) => {
+      // A body of an earlier round (left in a group that was not reading) does not count.
+      if (body.round !== round) return;
+      if (body.probe === true) return ready();
+      const ms = performance.now() - body.t;
+      if (body.warm !== true) latencies.push(ms);
+      if (++seen >= expected) allIn();
+    });
+    // The consumer is up (a Kafka group has joined) once a probe comes through: until then, one
+    // probe every 100 ms.
+    for (let up = false, tries = 0; !up; tries++) {
+      if (tries === 600) throw new Error(`${name}: the consumer did not come up in a minute`);
+      await publish({ probe: true, round });
+      up = await Promise.race([readied.then(() => true), new Promise((r) => setTimeout(r, 100, false))]);
+    }
+    // Publish on a fixed schedule: every 5 ms, what is due by then.
+    const total = Math.round(rate * (seconds + 1));
+    const warm = rate;
+    const began = performance.now();
+    let sent = 0;
+    await new Promise((resolve, reject) => {
+      const tick = () => {
+        const due = Math.min(total, Math.floor(((performance.now() - began) * rate) / 1000));
+        const bodies = [];
+        for (; sent < due; sent++) bodies.push({ n: sent, round, t: performance.now(), warm: sent < warm });
+        const sends = publishBatch ? [bodies.length > 0 && publishBatch(bodies)] : bodies.map(publish);
+        Promise.all(sends).then(() => {
+          if (sent >= total) resolve();
+          else setTimeout(tick, 5);
+        }, reject);
+      };
+      tick();
+    });
+    expected = total;
+    if (seen >= expected) allIn();
+    const timeout = setTimeout(allIn, 30_000);
+    await finished;
+    clearTimeout(timeout);
+    await stop();
+    if (seen < total) throw new Error(`${name}: the consumer saw ${seen} of ${total} messages`);
+  };
+  // Two rounds of half the time each, in the order rxq, raw, raw, rxq, so that a busy spell of the
+  // shared machine weighs on both sides alike; each side's latencies are pooled.
+  const half = seconds / 2;
+  const pooled = { rxq: [], raw: [] };
+  for (const which of ['rxq', 'raw', 'raw', 'rxq']) {
+    settle();
+    await side(which === 'rxq' ? rxq : raw, pooled[which], half);
+  }
+  const stats = (latencies) => ({
+    messages: latencies.length,
+    p50Ms: round3(percentile(latencies, 50)),
+    p99Ms: round3(percentile(latencies, 99)),
+    maxMs: round3(Math.max(...latencies)),
+  });
+  const r = stats(pooled.rxq);
+  const w = stats(pooled.raw);
+  const line = {
+    case: `${name}, latency at ${rate} msg/s for ${seconds} s`,
+    rxq: r,
+    raw: w,
+    target: { rxqP99MaxMs: round3(w.p99Ms + 1), met: r.p99Ms <= w.p99Ms + 1 },
+    ...extra,
+  };
+  console.log(JSON.stringify(line));
+  return line;
+}
+
+const round3 = (v) => Math.round(v * 1000) / 1000;
+
+/** `handle(fn, { concurrency })` → `ack()` on `source`, started; resolves to a stop function. */
+export async function runRxq(source, onBody, concurrency = 64) {
+  const { ack, handle } = await import('@rxq/core');
+  let failed;
+  const subscription = source
+    .pipe(
+      handle(async (m) => onBody(m.body), { concurrency }),
+      ack(),
+    )
+    .subscribe({ error: (e) => (failed = e) });
+  return async () => {
+    await source.stop();
+    subscription.unsubscribe();
+    if (failed) throw failed;
+  };
+}

@@ -6,12 +6,13 @@
 // Each side runs BENCH_REPEAT times (default 5), interleaved; msgsPerSec and ratio are the medians,
 // `cpuUsPerMsg` is this process's CPU time per message (user + system; the burner is another
 // process), median of the rounds, with rxq's excess over raw in µs. BENCH_N overrides N (1,000,000);
-// BENCH_CASES=one,signal,chunk and BENCH_LOAD=idle,busy choose cases.
+// BENCH_CASES=one,signal,chunk,latency and BENCH_LOAD=idle,busy choose cases. The latency case
+// (latencyCase in lib.mjs) pushes 1,000 msg/s for 10 s: rxq (concurrency 64) beside a pull loop.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { ack, chunk, fromQueue, handle } from '@rxq/core';
-import { MemoryQueue, memory } from '@rxq/memory';
-import { cpuMedians, envInt, measure, median, rates, settle } from './lib.mjs';
+import { MemoryQueue, Timeout, memory } from '@rxq/memory';
+import { cpuMedians, envInt, latencyCase, measure, median, rates, runRxq, settle } from './lib.mjs';
 
 const N = envInt('BENCH_N', 1_000_000);
 const REPEAT = envInt('BENCH_REPEAT', 5);
@@ -156,6 +157,32 @@ async function main() {
         }),
       );
     }
+  }
+  if (!only || only.includes('latency')) {
+    const queue = new MemoryQueue();
+    await latencyCase('memory', {
+      publish: (b) => queue.push(b),
+      rxq: (onBody) => runRxq(fromQueue(memory(queue), { maxInFlight: 256 }), onBody),
+      raw: async (onBody) => {
+        let stopped = false;
+        const loop = (async () => {
+          while (!stopped) {
+            let item;
+            try {
+              item = await queue.pull({ timeoutMs: 50 });
+            } catch (error) {
+              if (error instanceof Timeout) continue;
+              throw error;
+            }
+            await noop(onBody(item));
+          }
+        })();
+        return async () => {
+          stopped = true;
+          await loop;
+        };
+      },
+    });
   }
 }
 

@@ -7,8 +7,11 @@
 // counts for msgsPerSec and ratio, `medianRatio` compares the medians, and `runs` lists every
 // run's rate. `cpuUsPerMsg` (CPU time of the consumer process per message in the window, best run)
 // is printed too, and `medianCpuUsPerMsg` gives each side's median over the runs, rxq's excess in µs
-// (`overUs`) and the ratio. BENCH_N overrides N; BENCH_BIG=1 adds a 1,000,000-message drain of the reliable
-// list (timed whole, from connect to stop); BENCH_CASES=stream,simple runs only some cases.
+// (`overUs`) and the ratio. BENCH_N overrides N; BENCH_BIG=1 adds a 1,000,000-message drain of the
+// reliable list (timed whole, from connect to stop); BENCH_CASES=stream,simple runs only some cases.
+// The latency cases (latencyCase in lib.mjs: 1,000 msg/s for 10 s, publish → handler p50/p99/max)
+// put each source beside a blocking raw loop (BLPOP; BLMOVE + LREM; XREADGROUP BLOCK + XACK);
+// BENCH_CASES=latency runs only those.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +21,12 @@ import {
   drainWithRxq,
   envInt,
   fastest,
+  latencyCase,
   measureWarm,
   medianRatio,
   rates,
   report,
+  runRxq,
 } from './lib.mjs';
 
 const require = createRequire(new URL('../packages/redis/package.json', import.meta.url));
@@ -65,6 +70,22 @@ async function cleanup(key) {
   await r.quit();
 }
 
+/** The hand-batched raw loop's scripts: `pull` (up to n from the list to processing), `acks` (LREM each). */
+function defineRawCommands(r) {
+  r.defineCommand('pull', {
+    numberOfKeys: 2,
+    lua: `local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #items == 0 then return items end
+redis.call('LTRIM', KEYS[1], #items, -1)
+redis.call('RPUSH', KEYS[2], unpack(items))
+return items`,
+  });
+  r.defineCommand('acks', {
+    numberOfKeys: 1,
+    lua: `for i = 1, #ARGV do redis.call('LREM', KEYS[1], 1, ARGV[i]) end return #ARGV`,
+  });
+}
+
 // ---- consumers (child, timed) ---------------------------------------------------------------------
 // Every consumer, rxq (drainWithRxq) or raw, decodes each body and awaits an async no-op handler,
 // handles n messages in all and tells `meter` (lib.mjs) what it has finished.
@@ -104,18 +125,7 @@ const consumers = {
   // The same guarantees written by hand with batching: a Lua pull of 256, one Lua LREM batch each.
   async 'raw-reliable-batched'(key, n, meter) {
     const r = new Redis(URL_);
-    r.defineCommand('pull', {
-      numberOfKeys: 2,
-      lua: `local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
-if #items == 0 then return items end
-redis.call('LTRIM', KEYS[1], #items, -1)
-redis.call('RPUSH', KEYS[2], unpack(items))
-return items`,
-    });
-    r.defineCommand('acks', {
-      numberOfKeys: 1,
-      lua: `for i = 1, #ARGV do redis.call('LREM', KEYS[1], 1, ARGV[i]) end return #ARGV`,
-    });
+    defineRawCommands(r);
     const proc = `${key}:processing:raw`;
     for (let done = 0; done < n; ) {
       const items = await r.pullBuffer(key, proc, 256);
@@ -199,6 +209,102 @@ function child(consumer, key, n, warm) {
   return JSON.parse(out.stdout.trim().split('\n').pop());
 }
 
+/** A raw blocking loop: `take()` resolves to [body, settle?] or undefined (nothing in time). */
+function rawLoop(take) {
+  return async (onBody) => {
+    let stopped = false;
+    const loop = (async () => {
+      while (!stopped) {
+        const got = await take();
+        if (got === undefined) continue;
+        for (const body of got.bodies) await handler(onBody(body));
+        await got.settle?.();
+      }
+    })();
+    return async () => {
+      stopped = true;
+      await loop;
+    };
+  };
+}
+
+async function latency(stem) {
+  const { redis, redisSimpleList, redisStream } = await import('../packages/redis/dist/index.js');
+  const { fromQueue } = await import('../packages/core/dist/index.js');
+  const pub = new Redis(URL_);
+  const blk = new Redis(URL_);
+  const cmd = new Redis(URL_);
+  defineRawCommands(cmd);
+  const source = (connector) => fromQueue(connector, { maxInFlight: 256 });
+  try {
+    const list = `${stem}:lat-simple`;
+    await latencyCase('redis simple list', {
+      publish: (b) => pub.rpush(list, JSON.stringify(b)),
+      rxq: (onBody) => runRxq(source(redisSimpleList(list, { connection: URL_ })), onBody),
+      // BLPOP for the first, then LPOP for what else is there (as rxq's simple list does).
+      raw: rawLoop(async () => {
+        const got = await blk.blpopBuffer(list, 0.2);
+        if (!got) return undefined;
+        const rest = (await cmd.lpopBuffer(list, 99)) ?? [];
+        return { bodies: [got[1], ...rest].map((v) => JSON.parse(v.toString())) };
+      }),
+    });
+    const rel = `${stem}:lat-reliable`;
+    const proc = `${rel}:processing:raw`;
+    await latencyCase('redis reliable list', {
+      publish: (b) => pub.rpush(rel, JSON.stringify(b)),
+      rxq: (onBody) => runRxq(source(redis(rel, { connection: URL_ })), onBody),
+      // The hand-batched loop: a Lua pull of up to 100, else a BLMOVE of one; one Lua LREM batch.
+      raw: rawLoop(async () => {
+        let items = await cmd.pullBuffer(rel, proc, 100);
+        if (items.length === 0) {
+          const v = await blk.blmoveBuffer(rel, proc, 'LEFT', 'RIGHT', 0.2);
+          if (!v) return undefined;
+          items = [v];
+        }
+        return { bodies: items.map((v) => JSON.parse(v.toString())), settle: () => cmd.acks(proc, ...items) };
+      }),
+    });
+    const stream = `${stem}:lat-stream`;
+    await pub.xgroup('CREATE', stream, 'rxq', '$', 'MKSTREAM');
+    await pub.xgroup('CREATE', stream, 'raw', '$');
+    await latencyCase('redis stream', {
+      publish: (b) => pub.xadd(stream, '*', 'body', JSON.stringify(b)),
+      // Each round starts its group at the end of the stream: what came meanwhile is not read.
+      rxq: async (onBody) => {
+        await pub.xgroup('SETID', stream, 'rxq', '$');
+        return runRxq(source(redisStream(stream, { connection: URL_, group: 'rxq' })), onBody);
+      },
+      raw: async (onBody) => {
+        await pub.xgroup('SETID', stream, 'raw', '$');
+        return rawLoop(async () => {
+          const reply = await blk.xreadgroupBuffer(
+            'GROUP',
+            'raw',
+            'c',
+            'COUNT',
+            100,
+            'BLOCK',
+            200,
+            'STREAMS',
+            stream,
+            '>',
+          );
+          const entries = reply?.[0]?.[1] ?? [];
+          if (entries.length === 0) return undefined;
+          return {
+            bodies: entries.map(([, fields]) => JSON.parse(fields[1].toString())),
+            settle: () => cmd.xack(stream, 'raw', ...entries.map(([id]) => id)),
+          };
+        })(onBody);
+      },
+    });
+  } finally {
+    await Promise.all([pub.quit(), blk.quit(), cmd.quit()]);
+    await cleanup(`${stem}:lat`);
+  }
+}
+
 async function main() {
   if (process.argv[2] === '--child') {
     const [, , , consumer, key, n, warm] = process.argv;
@@ -268,6 +374,7 @@ async function main() {
       runs: { bullmq: rates(bullRuns) },
     });
   }
+  if (want('latency')) await latency(stem);
   if (process.env.BENCH_BIG === '1' && want('big')) {
     // The drain is timed whole, from connect to the last message.
     const big = await side('list', 'rxq-reliable', BIG, 0);
