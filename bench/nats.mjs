@@ -13,7 +13,17 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fromQueue } from '@rxq/core';
 import { nats, publishMany } from '@rxq/nats';
-import { childFlags, drainWithRxq, envInt, fastest, measureWarm, median, medianRatio, rates, report } from './lib.mjs';
+import {
+  childFlags,
+  cpuMedians,
+  drainWithRxq,
+  envInt,
+  fastest,
+  measureWarm,
+  medianRatio,
+  rates,
+  report,
+} from './lib.mjs';
 
 // The raw client is @rxq/nats's own (peer, dev) dependency: resolve it from there.
 const fromNats = createRequire(new URL('../packages/nats/package.json', import.meta.url));
@@ -99,10 +109,7 @@ async function main() {
     report(big ? 'nats drain 1M' : 'nats consume+ack', n, rxqRun, rawRun, {
       medianRatio: medianRatio(rxqRuns, rawRuns),
       cpuUsPerMsg: { rxq: rxqRun.cpuUsPerMsg, raw: rawRun.cpuUsPerMsg },
-      medianCpuUsPerMsg: {
-        rxq: median(rxqRuns.map((m) => m.cpuUsPerMsg)),
-        raw: median(rawRuns.map((m) => m.cpuUsPerMsg)),
-      },
+      medianCpuUsPerMsg: cpuMedians(rxqRuns, rawRuns),
       warmup: warm,
       maxInFlight: MAX_IN_FLIGHT,
       runs: { rxq: rates(rxqRuns), raw: rates(rawRuns) },

@@ -20,7 +20,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { childFlags, drainWithRxq, envInt, fastest, measure, measureWarm, rates, report } from './lib.mjs';
+import { childFlags, cpuMedians, drainWithRxq, envInt, fastest, measure, measureWarm, rates, report } from './lib.mjs';
 
 const require = createRequire(new URL('../packages/postgres/package.json', import.meta.url));
 const pg = require('pg');
@@ -315,10 +315,12 @@ async function main() {
       report('work queue vs pg-boss', N, best.rxq, best.pgboss, {
         runs: runsOf,
         cpuUsPerMsg: { rxq: best.rxq.cpuUsPerMsg, raw: best.pgboss.cpuUsPerMsg },
+        medianCpuUsPerMsg: cpuMedians(runs.rxq, runs.pgboss),
       });
     if (best.rxq && best.graphile)
       report('work queue vs graphile-worker', N, best.rxq, best.graphile, {
         cpuUsPerMsg: { rxq: best.rxq.cpuUsPerMsg, raw: best.graphile.cpuUsPerMsg },
+        medianCpuUsPerMsg: cpuMedians(runs.rxq, runs.graphile),
       });
   }
   if (want('topic')) {

@@ -10,7 +10,17 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fromQueue } from '@rxq/core';
 import { publishMany, sqs } from '@rxq/sqs';
-import { childFlags, drainWithRxq, envInt, fastest, measureWarm, median, medianRatio, rates, report } from './lib.mjs';
+import {
+  childFlags,
+  cpuMedians,
+  drainWithRxq,
+  envInt,
+  fastest,
+  measureWarm,
+  medianRatio,
+  rates,
+  report,
+} from './lib.mjs';
 
 // The raw client is @rxq/sqs's own (peer, dev) dependency: resolve it from there.
 const fromSqs = createRequire(new URL('../packages/sqs/package.json', import.meta.url));
@@ -116,10 +126,7 @@ async function main() {
   report('sqs consume+delete (ElasticMQ)', n, rxqRun, rawRun, {
     medianRatio: medianRatio(rxqRuns, rawRuns),
     cpuUsPerMsg: { rxq: rxqRun.cpuUsPerMsg, raw: rawRun.cpuUsPerMsg },
-    medianCpuUsPerMsg: {
-      rxq: median(rxqRuns.map((m) => m.cpuUsPerMsg)),
-      raw: median(rawRuns.map((m) => m.cpuUsPerMsg)),
-    },
+    medianCpuUsPerMsg: cpuMedians(rxqRuns, rawRuns),
     warmup: warm,
     maxInFlight: MAX_IN_FLIGHT,
     receivesInFlight: CALLS,
