@@ -17,6 +17,7 @@ import type { Message, NackOptions, ResendOptions, Settlement } from '../message
 import type { SourceMetrics } from '../metrics.js';
 import { MessageImpl, type MessageOwner } from './messageImpl.js';
 import { PendingWrites } from './pendingWrites.js';
+import { reportPoison } from '../instrumentation.js';
 import type { Backoff } from '../backoff.js';
 import type { StatusEvent, SourceStatus } from '../fromQueue.js';
 
@@ -301,7 +302,9 @@ export class Run<T> implements MessageOwner {
     const reason = error instanceof ValidationError ? 'invalid' : 'decode';
     // Without its cause: what a codec threw may quote the body.
     this.settings.logger.warn({ id: delivery.id, reason, err: withoutCause(error) }, 'poison message dead-lettered');
-    void this.writes.track(session.deadLetter(delivery, { reason, error: errorInfo(error), at: Date.now() }));
+    const written = session.deadLetter(delivery, { reason, error: errorInfo(error), at: Date.now() });
+    void this.writes.track(written);
+    reportPoison(this.settings.connector.name, delivery, reason, error, written);
   }
 
   /** Gives one message back unhandled (its handler ended early on a stop): no attempt counted. */
