@@ -3,15 +3,18 @@ import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ack, fixed, handle, retryWithResend, type Message, type QueueObservable } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
 import { expect } from 'vitest';
-import { injectTraceContext, traced } from '../src/index.js';
+import { traced } from '../src/index.js';
 import { parentOf } from './otel.js';
 
 /** The producer-to-handler trace scenario every broker's trace test runs. */
 export function traceScenario(exporter: InMemorySpanExporter, tracer: Tracer) {
-  /** Publishes inside a producer span, with the span's context in the headers. */
-  async function produce(publish: (headers: Record<string, string>) => Promise<unknown>) {
+  /**
+   * Publishes inside a producer span, with no trace headers of its own: the publish helper adds
+   * the span's context (`@rxq/otel` installed itself on import).
+   */
+  async function produce(publish: () => Promise<unknown>) {
     const producer = tracer.startSpan('send', { kind: SpanKind.PRODUCER });
-    await context.with(trace.setSpan(context.active(), producer), () => publish(injectTraceContext()));
+    await context.with(trace.setSpan(context.active(), producer), publish);
     producer.end();
     return producer.spanContext();
   }
