@@ -46,6 +46,13 @@ describe('one trace from the producer through the process span, on real brokers'
     await scenario(source, 'redis', producers);
   });
 
+  it('Redis list: a publish without headers stays the plain body inside a span (what any consumer reads)', async () => {
+    const queue = `${stem}:plain-publish`;
+    await produce(() => redisPublish(admin, queue, { name: 'plain' }));
+    const [entry] = await admin.lrangeBuffer(queue, 0, 0);
+    expect(entry?.toString()).toBe(JSON.stringify({ name: 'plain' }));
+  });
+
   it('Redis stream: publishToStream carries the context by itself; the group on the span', async () => {
     exporter.reset();
     const stream = `${stem}:events`;
