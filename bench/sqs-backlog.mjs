@@ -75,8 +75,9 @@ async function main() {
   const endpoint = process.env.RXQ_SQS_ENDPOINT ?? server.endpoint;
   const client = new SQSClient(configOf(endpoint));
   const queue = `rxq-bench-backlog-${randomUUID().slice(0, 8)}`;
+  let QueueUrl;
   try {
-    const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queue }));
+    ({ QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queue })));
     const loadStarted = performance.now();
     for (let i = 0; i < n; i += 50_000) {
       const bodies = Array.from({ length: Math.min(50_000, n - i) }, (_, k) => ({ n: i + k, pad: PAD }));
@@ -119,6 +120,7 @@ async function main() {
       }),
     );
   } finally {
+    if (QueueUrl) await client.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined);
     client.destroy();
     server?.stop();
   }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { ack, fromQueue, handle, silentLogger, text } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
 import { nats, publish as natsPublish } from '@rxq/nats';
 import { publish as sqsPublish, sqs } from '@rxq/sqs';
 import {
