@@ -12,7 +12,7 @@
 #   RXQ_ELASTICMQ_HOME   cache dir (default ~/.cache/rxq-elasticmq): libs/ elasticmq.conf elasticmq.log elasticmq.pid
 #   RXQ_ELASTICMQ_PORT   SQS port (default 9324)
 #   RXQ_ELASTICMQ_WAIT_SECS   start timeout (default 90)
-#   RXQ_ELASTICMQ_HEAP   the JVM's -Xmx (default 256m; a 1M-message backlog needs about 2g)
+#   RXQ_ELASTICMQ_HEAP   the JVM's -Xmx (default 256m; bench/sqs-backlog.mjs runs a 1M backlog with 3g)
 #   RXQ_ELASTICMQ_RUN    dir for elasticmq.conf/.log/.pid (default RXQ_ELASTICMQ_HOME): a second
 #                        server (another port) shares the jars but not these
 set -euo pipefail
