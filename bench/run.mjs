@@ -1,4 +1,4 @@
-// `pnpm bench [memory|redis|amqp|kafka|postgres|nats|sqs ...]`: builds, then runs each connector's benchmark in its
+// `pnpm bench [memory|redis|amqp|kafka|postgres|nats|sqs|sqs-backlog ...]`: builds, then runs each connector's benchmark in its
 // own node process (so that one case's heap never inflates the next one's peak RSS).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -6,7 +6,21 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = ['memory', 'redis', 'amqp', 'kafka', 'gateway', 'workers', 'postgres', 'nats', 'sqs', 'otel'];
+const all = [
+  'memory',
+  'redis',
+  'amqp',
+  'kafka',
+  'gateway',
+  'workers',
+  'postgres',
+  'nats',
+  'sqs',
+  'otel',
+  'sqs-backlog',
+];
+/** Run only when named: long (a million messages through a private server of their own). */
+const optIn = new Set(['sqs-backlog']);
 /** The broker each benchmark needs (`scripts/brokers.sh` names), where it needs one. */
 const brokerOf = {
   redis: 'redis',
@@ -18,7 +32,7 @@ const brokerOf = {
   sqs: 'sqs',
 };
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const chosen = names.length > 0 ? names : all;
+const chosen = names.length > 0 ? names : all.filter((name) => !optIn.has(name));
 for (const name of chosen) {
   if (!all.includes(name)) {
     console.error(`bench: unknown benchmark "${name}"; choose from ${all.join(', ')}`);

@@ -12,17 +12,22 @@
 #   RXQ_ELASTICMQ_HOME   cache dir (default ~/.cache/rxq-elasticmq): libs/ elasticmq.conf elasticmq.log elasticmq.pid
 #   RXQ_ELASTICMQ_PORT   SQS port (default 9324)
 #   RXQ_ELASTICMQ_WAIT_SECS   start timeout (default 90)
+#   RXQ_ELASTICMQ_HEAP   the JVM's -Xmx (default 256m; bench/sqs-backlog.mjs runs a 1M backlog with 3g)
+#   RXQ_ELASTICMQ_RUN    dir for elasticmq.conf/.log/.pid (default RXQ_ELASTICMQ_HOME): a second
+#                        server (another port) shares the jars but not these
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 POM="$SCRIPT_DIR/elasticmq/pom.xml"
 EHOME="${RXQ_ELASTICMQ_HOME:-$HOME/.cache/rxq-elasticmq}"
 LIBS="$EHOME/libs"
-CONF="$EHOME/elasticmq.conf"
-LOG="$EHOME/elasticmq.log"
-PIDFILE="$EHOME/elasticmq.pid"
+RUN="${RXQ_ELASTICMQ_RUN:-$EHOME}"
+CONF="$RUN/elasticmq.conf"
+LOG="$RUN/elasticmq.log"
+PIDFILE="$RUN/elasticmq.pid"
 PORT="${RXQ_ELASTICMQ_PORT:-9324}"
 WAIT_SECS="${RXQ_ELASTICMQ_WAIT_SECS:-90}"
+HEAP="${RXQ_ELASTICMQ_HEAP:-256m}"
 
 die() { echo "elasticmq: $*" >&2; exit 1; }
 
@@ -55,6 +60,7 @@ cmd_start() {
   if port_open; then echo "elasticmq: already running on 127.0.0.1:$PORT"; return 0; fi
   command -v java >/dev/null 2>&1 || die "java not found: install Java 17+ (e.g. apt-get install -y openjdk-17-jre-headless)"
   cmd_fetch
+  mkdir -p "$RUN"
   cat >"$CONF" <<CONF
 include classpath("application.conf")
 node-address { protocol = http, host = 127.0.0.1, port = $PORT, context-path = "" }
@@ -64,7 +70,7 @@ CONF
   rm -f "$PIDFILE"
   # setsid + nohup: the server outlives this script and its terminal/CI step.
   nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDFILE" \
-    java -Xmx256m -Dconfig.file="$CONF" -cp "$LIBS/*" org.elasticmq.server.Main >"$LOG" 2>&1 </dev/null &
+    java "-Xmx$HEAP" -Dconfig.file="$CONF" -cp "$LIBS/*" org.elasticmq.server.Main >"$LOG" 2>&1 </dev/null &
   local i
   for ((i = 0; i < WAIT_SECS * 10; i++)); do
     port_open && { echo "elasticmq: started on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"; return 0; }

@@ -55,6 +55,7 @@ export function amqp<T = unknown>(queue: string, options: AmqpOptions<T> = {}): 
   const delayQueues = new Set<string>();
   return {
     name: s.queue,
+    system: 'rabbitmq',
     defaultCodec: s.codec,
     queue: s.queue,
     queueType: s.queueType,

@@ -1,4 +1,4 @@
-import { InvalidOptionError, json, NotFoundError, rejectUnknownOptions, type Codec } from '@rxq/core';
+import { InvalidOptionError, json, NotFoundError, publishHeaders, rejectUnknownOptions, type Codec } from '@rxq/core';
 import { connect, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
 import { describeConnection } from './connection.js';
 import { amqpError } from './errors.js';
@@ -108,7 +108,9 @@ export async function publishMany<T = unknown>(
     persistent: options.persistent ?? true,
     mandatory: true,
   };
-  if (options.headers) publishOptions.headers = options.headers;
+  // The trace context an instrumentation adds (`publishHeaders`), under the caller's headers.
+  const trace = publishHeaders(undefined);
+  if (options.headers || trace) publishOptions.headers = { ...trace, ...options.headers };
   const exchange = options.exchange ?? '';
   const where = exchange === '' ? `queue "${queue}"` : `exchange "${exchange}" with routing key "${queue}"`;
   let sent = 0;

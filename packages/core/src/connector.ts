@@ -114,6 +114,12 @@ export interface OpenContext {
 export interface Connector<D extends Delivery = Delivery, T = unknown> {
   /** A label for logs, errors and metrics: the queue or topic name. */
   readonly name: string;
+  /**
+   * The broker, as OpenTelemetry's `messaging.system` names it (`kafka`, `rabbitmq`, `redis`,
+   * `nats`, `aws_sqs`, `postgresql`), for instrumentation; the source shows it as `system`.
+   * @default none
+   */
+  readonly system?: string;
   /** The codec a source uses when its options name none. @default json */
   readonly defaultCodec?: Codec<T>;
   /** Open a connection. Rejects with a retryable error to be tried again with backoff. */

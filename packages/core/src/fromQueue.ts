@@ -95,10 +95,15 @@ export class QueueObservable<T, X = unknown> extends Observable<Message<T, X>> {
   /** Counters and gauges, shared by every subscription. */
   readonly metrics: SourceMetrics;
   readonly name: string;
+  /** The connector's broker as OpenTelemetry's `messaging.system` names it, if it says. */
+  readonly system: string | undefined;
   private readonly runs = new Set<Run<T>>();
 
   /** @internal Use {@link fromQueue}. */
-  constructor(connector: AnyConnector & { readonly defaultCodec?: Codec<unknown> }, options: FromQueueOptions<T>) {
+  constructor(
+    connector: AnyConnector & { readonly defaultCodec?: Codec<unknown>; readonly system?: string },
+    options: FromQueueOptions<T>,
+  ) {
     rejectUnknownOptions(options, FROM_QUEUE_KEYS);
     rejectUnknownOptions(options.reconnect, ['initialMs', 'maxMs', 'maxRetries'], 'reconnect');
     const maxInFlight = opt(options.maxInFlight, 256, (v) => positiveInt('maxInFlight', v));
@@ -159,6 +164,7 @@ export class QueueObservable<T, X = unknown> extends Observable<Message<T, X>> {
       };
     });
     this.name = connector.name;
+    this.system = typeof connector.system === 'string' && connector.system !== '' ? connector.system : undefined;
     this.metrics = metrics;
     this.status$ = status.asObservable();
   }

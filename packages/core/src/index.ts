@@ -67,3 +67,5 @@ export { stderrLogger, defaultLogger } from './stderrLogger.js';
 export type { LogLevel, StderrLoggerOptions } from './stderrLogger.js';
 export { rejectUnknownOptions, positiveInt, nonNegative, fn, opt } from './options.js';
 export { OffsetTracker } from './kit/offsetTracker.js';
+export { setInstrumentation, getInstrumentation, publishHeaders } from './instrumentation.js';
+export type { Instrumentation, PoisonReport } from './instrumentation.js';

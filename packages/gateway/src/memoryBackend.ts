@@ -95,14 +95,20 @@ export function memoryBackend(
       delayed.add(entry);
     },
     deadLetter(item: Item, record: DeadLetterRecord) {
-      deadLetters.push({
-        value: item.value,
-        reason: record.reason,
-        ...(record.error ? { error: record.error } : {}),
-        attempt: item.attempt,
-        headers: item.headers ?? {},
-        at: record.at,
-      });
+      // put, not push: a dead letter is a copy, not a publish (no new trace context).
+      deadLetters.put(
+        {
+          value: item.value,
+          reason: record.reason,
+          ...(record.error ? { error: record.error } : {}),
+          attempt: item.attempt,
+          headers: item.headers ?? {},
+          at: record.at,
+        },
+        undefined,
+        false,
+      );
+      deadLetters.wake();
     },
     size: () => queue.size,
     async close() {

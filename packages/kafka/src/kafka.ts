@@ -60,6 +60,7 @@ export function kafka<T = unknown>(
 
   return {
     name: settings.topics.join(','),
+    system: 'kafka',
     defaultCodec: tombstoneAware((options.codec ?? json) as Codec<T>),
     async open(context) {
       const driver = makeDriver(

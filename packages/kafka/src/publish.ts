@@ -1,4 +1,4 @@
-import { InvalidOptionError, json, rejectUnknownOptions, type Codec } from '@rxq/core';
+import { InvalidOptionError, json, publishHeaders, rejectUnknownOptions, type Codec } from '@rxq/core';
 import kafkajs, { Partitioners, type Kafka } from 'kafkajs';
 import {
   checkConnection,
@@ -56,7 +56,11 @@ function isRecordInput(input: unknown): input is KafkaRecordInput {
 
 const bytes = (v: string | Uint8Array): Uint8Array => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v);
 
-function outgoing<T>(input: T | KafkaRecordInput<T>, codec: Codec<T>): OutgoingRecord {
+function outgoing<T>(
+  input: T | KafkaRecordInput<T>,
+  codec: Codec<T>,
+  trace: Readonly<Record<string, string>> | undefined,
+): OutgoingRecord {
   const r: KafkaRecordInput<T> = isRecordInput(input) ? input : { value: input };
   const v = r.value;
   const value = v === null ? null : v instanceof Uint8Array ? v : bytes(codec.encode(v));
@@ -65,6 +69,8 @@ function outgoing<T>(input: T | KafkaRecordInput<T>, codec: Codec<T>): OutgoingR
     headers[name] = Array.isArray(h)
       ? (h as readonly (string | Uint8Array)[]).map(bytes)
       : bytes(h as string | Uint8Array);
+  // The trace context an instrumentation adds (`publishHeaders`), under the record's own headers.
+  if (trace !== undefined) for (const name in trace) if (!(name in headers)) headers[name] = bytes(trace[name]!);
   if (r.partition !== undefined && (!Number.isInteger(r.partition) || r.partition < 0))
     throw new InvalidOptionError('partition', 'an integer ≥ 0', r.partition);
   return {
@@ -121,6 +127,7 @@ export async function publishMany<T = unknown>(
   const maxBatch = options.maxBatch ?? 1_000;
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InvalidOptionError('maxBatch', 'an integer ≥ 1', maxBatch);
   const client = clientOf(connection);
+  const trace = publishHeaders(undefined);
   installCompressionCodecs();
   const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   try {
@@ -132,7 +139,7 @@ export async function publishMany<T = unknown>(
       batch = [];
     };
     for (const m of messages) {
-      batch.push(outgoing(m, codec));
+      batch.push(outgoing(m, codec, trace));
       if (batch.length >= maxBatch) await flush();
     }
     await flush();

@@ -211,7 +211,9 @@ export function memory<T, B>(queue: MemoryQueue<T>, options: MemorySourceOptions
           at: request.at,
         };
         if (request.error) letter.error = request.error;
-        deadLetters.push(letter);
+        // put, not push: a dead letter is rxq's copy, not a publish (no new trace context).
+        deadLetters.put(letter, undefined, false);
+        deadLetters.wake();
         return Promise.resolve();
       },
       release(ds) {

@@ -1,4 +1,4 @@
-import { InvalidOptionError, rejectUnknownOptions } from '@rxq/core';
+import { InvalidOptionError, publishHeaders, rejectUnknownOptions } from '@rxq/core';
 import { Timeout } from './timeout.js';
 
 /** Options of {@link MemoryQueue.pull} and {@link MemoryQueue.pullMany}. */
@@ -57,7 +57,7 @@ export class MemoryQueue<T> {
 
   /** Appends one item, with headers if given. */
   push(value: T, options?: PushOptions): void {
-    let envelope: Envelope | undefined;
+    let given: Readonly<Record<string, string>> | undefined;
     if (options !== undefined) {
       rejectUnknownOptions(options, ['headers']);
       const { headers } = options;
@@ -68,16 +68,17 @@ export class MemoryQueue<T> {
           Object.values(headers).some((v) => typeof v !== 'string')
         )
           throw new InvalidOptionError('headers', 'an object of string values', headers);
-        envelope = { attempt: 1, headers: { ...headers } };
+        given = headers;
       }
     }
-    this.put(value, envelope, false);
+    this.put(value, pushEnvelope(given), false);
     this.wake();
   }
 
-  /** Appends items in order. */
+  /** Appends items in order (with the trace context, if an instrumentation injects one). */
   pushMany(values: Iterable<T>): void {
-    for (const v of values) this.put(v, undefined, false);
+    const envelope = pushEnvelope(undefined);
+    for (const v of values) this.put(v, envelope, false);
     this.wake();
   }
 
@@ -191,4 +192,10 @@ export class MemoryQueue<T> {
     this.envelopes = envelopes;
     this.head = 0;
   }
+}
+
+/** A pushed item's envelope: the caller's headers plus the trace context an instrumentation adds. */
+function pushEnvelope(headers: Readonly<Record<string, string>> | undefined): Envelope | undefined {
+  const sent = publishHeaders(headers);
+  return sent === undefined ? undefined : { attempt: 1, headers: sent === headers ? { ...headers } : sent };
 }

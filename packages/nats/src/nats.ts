@@ -42,6 +42,7 @@ export function nats<T = unknown>(stream: string, options: NatsOptions<T> = {}):
   const s = settingsOf(stream, options);
   return {
     name: s.stream,
+    system: 'nats',
     defaultCodec: s.codec as Codec<T>,
     stream: s.stream,
     consumer: s.ephemeral ? undefined : s.consumer,

@@ -1,4 +1,4 @@
-import { json, rejectUnknownOptions, type Codec } from '@rxq/core';
+import { json, publishHeaders, rejectUnknownOptions, type Codec } from '@rxq/core';
 import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { natsError } from './errors.js';
@@ -54,9 +54,11 @@ async function send<T>(
   const codec = (options.codec ?? json) as Codec<T>;
   const window = options.window ?? 1_000;
   const acks: PubAck[] = [];
+  // With the trace context an instrumentation adds (`publishHeaders`).
+  const headers = publishHeaders(options.headers);
   for (let i = 0; i < bodies.length; i += window) {
     const batch = bodies.slice(i, i + window).map((body) => {
-      const opts = options.headers ? { headers: toHeaders(options.headers) } : {};
+      const opts = headers ? { headers: toHeaders(headers) } : {};
       return js.publish(subject, codec.encode(body), opts);
     });
     try {

@@ -6,7 +6,7 @@ import type { Message } from '@rxq/core';
  * `kafka`, `rabbitmq`, `redis`, `nats`, `aws_sqs` or `postgresql`; `undefined` for any other (the
  * memory queue's transport is `undefined`).
  */
-export function systemOf(message: Message<unknown>): string | undefined {
+export function systemOf(message: { readonly transport?: unknown }): string | undefined {
   const t = message.transport as Record<string, unknown> | null | undefined;
   if (t === null || typeof t !== 'object') return undefined;
   if (typeof t.topic === 'string' && typeof t.partition === 'number') return 'kafka';
@@ -18,9 +18,12 @@ export function systemOf(message: Message<unknown>): string | undefined {
   return undefined;
 }
 
+/** What a span may read of a message or a delivery: never its body. */
+export type MessageFacts = Pick<Message<unknown>, 'id' | 'attempt' | 'source' | 'key' | 'partition' | 'offset'>;
+
 /** What a `process` span records of one message: never its body or header values. */
 export function messageAttributes(
-  message: Message<unknown>,
+  message: MessageFacts,
   system: string,
   consumerGroup: string | undefined,
 ): Attributes {

@@ -1,3 +1,5 @@
+import { installInstrumentation } from './instrumentation.js';
+
 export { traced, SCOPE } from './traced.js';
 export type { TracedOptions } from './traced.js';
 export { injectTraceContext, extractTraceContext } from './propagation.js';
@@ -13,4 +15,9 @@ export type { StuckHandlers, StuckHandlersOptions } from './stuck.js';
 export { tracedAck } from './tracedAck.js';
 export type { TracedAckOptions } from './tracedAck.js';
 export { tracedSend } from './tracedSend.js';
+export { installInstrumentation } from './instrumentation.js';
 export type { TracedSendOptions } from './tracedSend.js';
+export type { InstallInstrumentationOptions } from './instrumentation.js';
+
+// Importing the package plugs propagation and poison spans into every rxq connector.
+installInstrumentation();

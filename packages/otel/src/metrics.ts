@@ -8,7 +8,12 @@ import { SCOPE } from './traced.js';
 export interface InstrumentMetricsOptions {
   /** Where the instruments are made. @default metrics.getMeter('@rxq/otel') (the global meter provider) */
   readonly meter?: Meter;
-  /** `messaging.system` of sources given without one. @default 'rxq' */
+  /**
+   * `messaging.system` of sources whose connector declares none (the memory queue, the gateway)
+   * and that are given without one (`{ source, system }`). Every broker connector declares its
+   * own (`redis`, `rabbitmq`, `kafka`, `nats`, `aws_sqs`, `postgresql`), which this does not
+   * override. @default 'rxq'
+   */
   readonly system?: string;
 }
 
@@ -49,7 +54,7 @@ const COUNTERS: readonly (readonly [string, string, keyof MetricsSnapshot])[] = 
  * - `messaging.process.duration` (histogram, seconds): handler durations, through `record`.
  *
  * @example
- * const m = instrumentMetrics([orders, invoices], { meter: metrics.getMeter('shop') });
+ * const m = instrumentMetrics([orders, invoices], { meter: metrics.getMeter('shop') }); // systems told by their connectors
  * merge(orders, invoices).pipe(handle(work), ack(), m.record).subscribe();
  */
 export function instrumentMetrics(sources: Sources, options: InstrumentMetricsOptions = {}): RxqMetrics {

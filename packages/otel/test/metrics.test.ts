@@ -1,6 +1,8 @@
 import { ack, codec, fromQueue, handle, retryWithResend, silentLogger, type Message } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
+import { amqp } from '@rxq/amqp';
 import { memory, MemoryQueue } from '@rxq/memory';
+import { redis } from '@rxq/redis';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { merge } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -99,6 +101,25 @@ describe('instrumentMetrics', () => {
     expect(opens).toBe(4);
     expect(point?.value).toBe(3);
     expect(point?.attributes).toEqual({ 'messaging.system': 'rxq', 'messaging.destination.name': 'flaky' });
+    m.close();
+    await shutdown();
+  });
+
+  it('labels each source with the system its connector declares; an entry’s own system wins, the option fills the rest', async () => {
+    const { meter, points, shutdown } = meterWithReader();
+    const none = { logger: silentLogger };
+    // Not subscribed: nothing connects, the sources only show who they are.
+    const list = fromQueue(redis('rxq-test:otel:never-read', { connection: 'redis://127.0.0.1:6379' }), none);
+    const rabbit = fromQueue(amqp('rxq.test.never-read', { connection: 'amqp://127.0.0.1:5672' }), none);
+    const local = fromQueue(memory(new MemoryQueue<number>(), { name: 'local' }), none);
+    const m = instrumentMetrics([list, { source: rabbit, system: 'broker-7' }, local], { meter, system: 'shop' });
+    const systems = Object.fromEntries(
+      (await points('rxq.messages.acked')).map((p) => [
+        p.attributes['messaging.destination.name'],
+        p.attributes['messaging.system'],
+      ]),
+    );
+    expect(systems).toEqual({ 'rxq-test:otel:never-read': 'redis', 'rxq.test.never-read': 'broker-7', local: 'shop' });
     m.close();
     await shutdown();
   });

@@ -3,15 +3,20 @@ import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ack, fixed, handle, retryWithResend, type Message, type QueueObservable } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
 import { expect } from 'vitest';
-import { injectTraceContext, traced } from '../src/index.js';
+import type { Histogram } from '@opentelemetry/sdk-metrics';
+import { instrumentMetrics, traced } from '../src/index.js';
+import { meterWithReader } from './metricReader.js';
 import { parentOf } from './otel.js';
 
 /** The producer-to-handler trace scenario every broker's trace test runs. */
 export function traceScenario(exporter: InMemorySpanExporter, tracer: Tracer) {
-  /** Publishes inside a producer span, with the span's context in the headers. */
-  async function produce(publish: (headers: Record<string, string>) => Promise<unknown>) {
+  /**
+   * Publishes inside a producer span, with no trace headers of its own: the publish helper adds
+   * the span's context (`@rxq/otel` installed itself on import).
+   */
+  async function produce(publish: () => Promise<unknown>) {
     const producer = tracer.startSpan('send', { kind: SpanKind.PRODUCER });
-    await context.with(trace.setSpan(context.active(), producer), () => publish(injectTraceContext()));
+    await context.with(trace.setSpan(context.active(), producer), publish);
     producer.end();
     return producer.spanContext();
   }
@@ -25,6 +30,9 @@ export function traceScenario(exporter: InMemorySpanExporter, tracer: Tracer) {
     system: string,
     producers: Record<'ok' | 'flaky', { traceId: string; spanId: string }>,
   ) {
+    const { meter, points, shutdown } = meterWithReader();
+    // No system given: the source's connector tells it.
+    const metrics = instrumentMetrics(source, { meter });
     const records = await collectUntil(
       source.pipe(
         handle(
@@ -36,11 +44,28 @@ export function traceScenario(exporter: InMemorySpanExporter, tracer: Tracer) {
         ),
         retryWithResend({ maxAttempts: 3, backoff: fixed() }),
         ack(),
+        metrics.record,
       ),
       (rs) => rs.filter((r) => r.settlement === 'acked').length === 2,
     );
     await source.stop();
     expect(records.map((r) => r.settlement).sort()).toEqual(['acked', 'acked', 'resent']);
+    // The metrics of this known run: three deliveries (one a retry), two acked, one resent.
+    const series = { 'messaging.system': system, 'messaging.destination.name': source.name };
+    const value = async (name: string) => {
+      const found = await points(name);
+      expect(found.map((p) => p.attributes)).toEqual([series]);
+      return found[0]?.value;
+    };
+    expect(await value('messaging.client.consumed.messages')).toBe(3);
+    expect(await value('rxq.messages.acked')).toBe(2);
+    expect(await value('rxq.messages.resent')).toBe(1);
+    expect(await value('rxq.messages.dead_lettered')).toBe(0);
+    expect(await value('rxq.messages.in_flight')).toBe(0);
+    const durations = await points('messaging.process.duration');
+    expect(durations.reduce((n, p) => n + (p.value as Histogram).count, 0)).toBe(3);
+    metrics.close();
+    await shutdown();
     const spans = exporter.getFinishedSpans();
     for (const name of ['ok', 'flaky'] as const) {
       const producer = producers[name];

@@ -31,25 +31,33 @@ describe('one trace from the producer through the process span, on real brokers'
     await admin.quit();
   });
 
-  it('Redis reliable list: publish with injectTraceContext(); a resend stays in the trace', async () => {
+  it('Redis reliable list: publish with headers carries the context by itself; a resend stays in the trace', async () => {
     exporter.reset();
     const queue = `${stem}:orders`;
     const producers = {
-      ok: await produce((headers) => redisPublish(admin, queue, { name: 'ok' }, { headers })),
-      flaky: await produce((headers) => redisPublish(admin, queue, { name: 'flaky' }, { headers })),
+      ok: await produce(() => redisPublish(admin, queue, { name: 'ok' }, { headers: { tenant: 'acme' } })),
+      flaky: await produce(() => redisPublish(admin, queue, { name: 'flaky' }, { headers: {} })),
     };
-    // The list holds rxq's envelope with the W3C header (a plain RPUSH would hold none).
+    // The list holds rxq's envelope with the W3C header beside the caller's (a plain RPUSH would hold none).
     const [entry] = await admin.lrangeBuffer(queue, 0, 0);
+    expect(readListEntry(entry!).headers).toMatchObject({ tenant: 'acme' });
     expect(readListEntry(entry!).headers?.traceparent).toContain(producers.ok.traceId);
     const source = fromQueue<{ name: string }>(redis(queue, { connection: REDIS_URL }), { logger: silentLogger });
     await scenario(source, 'redis', producers);
   });
 
-  it('Redis stream: publishToStream with injectTraceContext(); the group on the span', async () => {
+  it('Redis list: a publish without headers stays the plain body inside a span (what any consumer reads)', async () => {
+    const queue = `${stem}:plain-publish`;
+    await produce(() => redisPublish(admin, queue, { name: 'plain' }));
+    const [entry] = await admin.lrangeBuffer(queue, 0, 0);
+    expect(entry?.toString()).toBe(JSON.stringify({ name: 'plain' }));
+  });
+
+  it('Redis stream: publishToStream carries the context by itself; the group on the span', async () => {
     exporter.reset();
     const stream = `${stem}:events`;
     const group = 'billing';
-    const producer = await produce((headers) => publishToStream(admin, stream, { name: 'ok' }, { headers }));
+    const producer = await produce(() => publishToStream(admin, stream, { name: 'ok' }));
     const source = fromQueue<{ name: string }>(
       redisStream(stream, { connection: REDIS_URL, group, start: 'beginning' }),
       {
@@ -82,7 +90,7 @@ describe('one trace from the producer through the process span, on real brokers'
     expect(process?.attributes['messaging.system']).toBe('redis');
   });
 
-  it('RabbitMQ: publish with injectTraceContext(); a resend and a dead letter stay in the trace', async () => {
+  it('RabbitMQ: publish carries the context by itself; a resend and a dead letter stay in the trace', async () => {
     exporter.reset();
     const queue = `rxq.test.otel.${randomUUID().slice(0, 8)}`;
     const connection = await connect(AMQP_URL);
@@ -91,13 +99,13 @@ describe('one trace from the producer through the process span, on real brokers'
     const connector = amqp(queue, { connection: AMQP_URL });
     try {
       const producers = {
-        ok: await produce((headers) => amqpPublish(connection, queue, { name: 'ok' }, { headers })),
-        flaky: await produce((headers) => amqpPublish(connection, queue, { name: 'flaky' }, { headers })),
+        ok: await produce(() => amqpPublish(connection, queue, { name: 'ok' })),
+        flaky: await produce(() => amqpPublish(connection, queue, { name: 'flaky' })),
       };
       await scenario(fromQueue<{ name: string }>(connector, { logger: silentLogger }), 'rabbitmq', producers);
 
       // A dead letter keeps the producer's traceparent.
-      const doomed = await produce((headers) => amqpPublish(connection, queue, { name: 'doomed' }, { headers }));
+      const doomed = await produce(() => amqpPublish(connection, queue, { name: 'doomed' }));
       const source = fromQueue<{ name: string }>(connector, { logger: silentLogger });
       await collectUntil(
         source.pipe(

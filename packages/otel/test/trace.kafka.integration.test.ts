@@ -5,7 +5,7 @@ import { collectUntil } from '@rxq/core/testing';
 import { kafka, publish } from '@rxq/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { expect, it } from 'vitest';
-import { injectTraceContext, traced } from '../src/index.js';
+import { traced } from '../src/index.js';
 import { parentOf, registerTracing } from './otel.js';
 
 const { exporter, tracer } = registerTracing();
@@ -23,7 +23,6 @@ it('Kafka: one trace from the producer to the handler span, with partition, offs
       publish(`kafka://${BROKERS[0]}`, topic, {
         key: 'customer-7',
         value: { card: '4242' },
-        headers: injectTraceContext(),
         partition: 1,
       }),
     );

@@ -23,12 +23,12 @@ describe('one trace from the producer through the process span, on PostgreSQL', 
     await pool.end();
   });
 
-  it('pgQueue: publish with injectTraceContext() in the caller’s transaction; a resend stays in the trace', async () => {
+  it('pgQueue: publish carries the context by itself; a resend stays in the trace', async () => {
     exporter.reset();
     const queue = 'orders';
     const producers = {
-      ok: await produce((headers) => publish(pool, queue, { name: 'ok' }, { schema, headers })),
-      flaky: await produce((headers) => publish(pool, queue, { name: 'flaky' }, { schema, headers })),
+      ok: await produce(() => publish(pool, queue, { name: 'ok' }, { schema })),
+      flaky: await produce(() => publish(pool, queue, { name: 'flaky' }, { schema })),
     };
     const source = fromQueue<{ name: string }>(pgQueue(queue, { connection: pool, schema }), {
       logger: silentLogger,
@@ -39,7 +39,7 @@ describe('one trace from the producer through the process span, on PostgreSQL', 
   it('pgTopic: a subscriber’s process span is in the publisher’s trace', async () => {
     exporter.reset();
     const topic = 'events';
-    const producer = await produce((headers) => publishTopic(pool, topic, { name: 'ok' }, { schema, headers }));
+    const producer = await produce(() => publishTopic(pool, topic, { name: 'ok' }, { schema }));
     const source = fromQueue<{ name: string }>(
       pgTopic(topic, { subscriber: 'billing', start: 'beginning', connection: pool, schema }),
       { logger: silentLogger },

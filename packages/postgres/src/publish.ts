@@ -5,6 +5,7 @@ import {
   NotFoundError,
   nonNegative,
   positiveInt,
+  publishHeaders,
   rejectUnknownOptions,
   type Codec,
 } from '@rxq/core';
@@ -63,7 +64,8 @@ export function encode(codec: Codec<unknown>, body: unknown): Buffer {
 }
 
 function headersOf(options: PublishOptions): string {
-  const headers = { ...options.headers };
+  // With the trace context an instrumentation adds (`publishHeaders`).
+  const headers = { ...publishHeaders(options.headers) };
   if (options.attempt !== undefined && options.attempt !== 1) headers[HEADERS.attempt] = String(options.attempt);
   return JSON.stringify(headers);
 }

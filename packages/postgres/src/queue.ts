@@ -46,6 +46,7 @@ export function pgQueue<T = unknown>(
   const opener = new Opener(options, queue, schema, settings.channel, common.migrate, common.maxConnections);
   const connector: Connector<PgDelivery, T> = {
     name: queue,
+    system: 'postgresql',
     async open(context) {
       const { pool, listener, pools } = await opener.open(context);
       return new QueueSession(pool, listener, pools, context, settings, sessionId(common.consumerName));

@@ -71,6 +71,7 @@ export function pgTopic<T = unknown>(
   );
   const connector: Connector<PgDelivery, T> = {
     name: topic,
+    system: 'postgresql',
     async open(context) {
       const { pool, listener, pools } = await opener.open(context);
       try {

@@ -1,4 +1,4 @@
-import { HEADERS, InvalidOptionError, json, type Codec } from '@rxq/core';
+import { HEADERS, InvalidOptionError, json, publishHeaders, type Codec } from '@rxq/core';
 import type { Redis } from 'ioredis';
 import { createClient } from './ioredis.js';
 import type { ConnectionOptions } from 'node:tls';
@@ -37,10 +37,19 @@ export interface PublishToStreamOptions<T = unknown> extends PublishOptions<T> {
  */
 export type XPublishOptions<T = unknown> = PublishToStreamOptions<T>;
 
-function headersOf<T>(options: PublishOptions<T>): Record<string, string> | undefined {
+/**
+ * The headers a message carries, with the trace context an instrumentation adds
+ * (`publishHeaders`). A list entry without attempt or headers stays the plain body (what any
+ * other producer pushes, and what a consumer outside rxq reads), so it carries no context: give
+ * `headers` (even `{}`) to have one. A stream entry always takes it (`always`): fields beside
+ * the body change nothing for other readers.
+ */
+function headersOf<T>(options: PublishOptions<T>, always: boolean): Record<string, string> | undefined {
   const attempt = options.attempt ?? 1;
-  if (attempt === 1 && options.headers === undefined) return undefined;
-  return { ...options.headers, [HEADERS.attempt]: String(attempt) };
+  if (!always && attempt === 1 && options.headers === undefined) return undefined;
+  const headers = publishHeaders(options.headers);
+  if (attempt === 1 && headers === undefined) return undefined;
+  return { ...headers, [HEADERS.attempt]: String(attempt) };
 }
 
 function check<T>(options: PublishOptions<T>, known: readonly string[]): void {
@@ -89,7 +98,7 @@ export async function publishMany<T = unknown>(
   const list: unknown = bodies;
   if (!Array.isArray(list)) throw new InvalidOptionError('bodies', 'an array of bodies', bodies);
   const codec = (options.codec ?? json) as Codec<T>;
-  const headers = headersOf(options);
+  const headers = headersOf(options, false);
   const payloads = bodies.map((body) => {
     const payload = codec.encode(body);
     return headers === undefined ? toBuffer(payload) : wrap(payload, headers);
@@ -118,7 +127,7 @@ export async function publishToStream<T = unknown>(
   check(options, KNOWN.publishToStream);
   const payload = toBuffer(((options.codec ?? json) as Codec<T>).encode(body));
   const fields: (string | Buffer)[] = [options.bodyField ?? 'body', payload];
-  for (const [k, v] of Object.entries(headersOf(options) ?? {})) fields.push(k, v);
+  for (const [k, v] of Object.entries(headersOf(options, true) ?? {})) fields.push(k, v);
   return withClient(
     connection,
     options.tls,

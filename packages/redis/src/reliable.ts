@@ -103,5 +103,7 @@ export function redis<T = unknown>(queue: string, options: RedisOptions<T> = {})
   const connections = new Connections(options.connection ?? DEFAULT_URL, queue, options.tls);
   const open: Connector<ListDelivery, T>['open'] = (context) =>
     ReliableSession.open(connections, context, settings, `${settings.consumerName}-${uniqueId()}`);
-  return options.codec === undefined ? { name: queue, open } : { name: queue, open, defaultCodec: options.codec };
+  return options.codec === undefined
+    ? { name: queue, system: 'redis', open }
+    : { name: queue, system: 'redis', open, defaultCodec: options.codec };
 }

@@ -90,6 +90,7 @@ export function redisSimpleList<T = unknown>(
   const connections = new Connections(options.connection ?? DEFAULT_URL, label, options.tls);
   const connector: Connector<ListDelivery, T> = {
     name: label,
+    system: 'redis',
     async open(context) {
       const cmd = await connections.acquire(context.logger);
       let blk: Redis | undefined;

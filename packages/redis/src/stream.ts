@@ -80,6 +80,7 @@ export function redisStream<T = unknown>(stream: string, options: RedisStreamOpt
   const connections = new Connections(options.connection ?? DEFAULT_URL, stream, options.tls);
   const connector: Connector<StreamDelivery, T> = {
     name: stream,
+    system: 'redis',
     async open(context) {
       const cmd = await connections.acquire(context.logger);
       try {

@@ -1,4 +1,4 @@
-import { json, rejectUnknownOptions, type Codec } from '@rxq/core';
+import { json, publishHeaders, rejectUnknownOptions, type Codec } from '@rxq/core';
 import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import { sqsError } from './errors.js';
 
@@ -30,10 +30,9 @@ export async function publishMany<T = unknown>(
   rejectUnknownOptions(options, KNOWN);
   const codec = (options.codec ?? json) as Codec<T>;
   const fifo = queueUrl.endsWith('.fifo');
-  const attributes: Record<string, MessageAttributeValue> | undefined = options.attributes
-    ? Object.fromEntries(
-        Object.entries(options.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-      )
+  const given = sentAttributes(options.attributes);
+  const attributes: Record<string, MessageAttributeValue> | undefined = given
+    ? Object.fromEntries(Object.entries(given).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]))
     : undefined;
   const stamp = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const batches: Promise<void>[] = [];
@@ -63,6 +62,22 @@ export async function publishMany<T = unknown>(
   } catch (error) {
     throw sqsError(`sending to "${queueUrl}"`, error);
   }
+}
+
+/** SQS takes at most 10 message attributes a message. */
+const MAX_ATTRIBUTES = 10;
+
+/**
+ * The attributes sent: the caller's, plus the trace context an instrumentation adds
+ * (`publishHeaders`) where it fits within SQS's 10 attributes (a message whose own attributes
+ * leave no room goes without it, rather than being refused).
+ */
+function sentAttributes(
+  attributes: Readonly<Record<string, string>> | undefined,
+): Readonly<Record<string, string>> | undefined {
+  const sent = publishHeaders(attributes);
+  if (sent === attributes || sent === undefined || Object.keys(sent).length <= MAX_ATTRIBUTES) return sent;
+  return attributes;
 }
 
 /** Sends one body to a queue URL: {@link publishMany} of one. */

@@ -39,6 +39,7 @@ export function sqs<T = unknown>(queue: string, options: SqsOptions<T> = {}): Sq
   const s = settingsOf(queue, options);
   return {
     name: queueName(s.queue),
+    system: 'aws_sqs',
     defaultCodec: s.codec as Codec<T>,
     queue: s.queue,
     fifo: s.fifo,

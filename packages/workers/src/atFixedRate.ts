@@ -60,6 +60,7 @@ export function atFixedRate<D extends Delivery, T>(
     },
   };
   if (connector.defaultCodec !== undefined) wrapped.defaultCodec = connector.defaultCodec;
+  if (connector.system !== undefined) wrapped.system = connector.system;
   return wrapped;
 }
 

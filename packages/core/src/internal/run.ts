@@ -46,6 +46,8 @@ export class Run<T> implements IntakeHost, SettlementHost {
   readonly metrics: SourceMetrics;
   readonly logger: Logger;
   readonly onError: (error: RxqError) => void;
+  /** The connector's name, as instrumentation reports it. */
+  readonly sourceName: string;
   stopping: 'drain' | 'now' | undefined;
   lostError: unknown;
   /** Ends the wait in progress (an open, a receive or a backoff sleep) when stop or a loss comes. */
@@ -72,6 +74,7 @@ export class Run<T> implements IntakeHost, SettlementHost {
     this.metrics = settings.metrics;
     this.logger = settings.logger;
     this.onError = settings.onError;
+    this.sourceName = settings.connector.name;
     this.ledger = new Ledger(this.metrics);
     this.settler = new Settler(this, this.ledger);
     this.intake = new Intake(this, settings.codec, settings.maxInFlight, this.ledger, this.settler, subscriber);

@@ -1,5 +1,6 @@
 import type { Delivery, Session } from '../connector.js';
 import { errorInfo, ValidationError, type RxqError } from '../errors.js';
+import { reportPoison } from '../instrumentation.js';
 import type { Logger } from '../logger.js';
 import type { Message, NackOptions, ResendOptions } from '../message.js';
 import type { SourceMetrics } from '../metrics.js';
@@ -24,6 +25,8 @@ export interface SettlementHost {
   readonly metrics: SourceMetrics;
   readonly logger: Logger;
   readonly onError: (error: RxqError) => void;
+  /** The connector's name, as instrumentation reports it. */
+  readonly sourceName: string;
   /** See {@link SourceHooks.watchStop}. */
   watchStop(listener: StopListener): unknown;
   unwatchStop(listener: StopListener): void;
@@ -120,7 +123,9 @@ export class Settler implements MessageOwner {
     const reason = error instanceof ValidationError ? 'invalid' : 'decode';
     // Without its cause: what a codec threw may quote the body.
     this.host.logger.warn({ id: delivery.id, reason, err: withoutCause(error) }, 'poison message dead-lettered');
-    void this.writes.track(session.deadLetter(delivery, { reason, error: errorInfo(error), at: Date.now() }));
+    const written = session.deadLetter(delivery, { reason, error: errorInfo(error), at: Date.now() });
+    void this.writes.track(written);
+    reportPoison(this.host.sourceName, delivery, reason, error, written);
   }
 
   /** Releases every unsettled message, grouped by the session that delivered it; returns how many. */
