@@ -1,6 +1,6 @@
 import type * as Platformatic from '@platformatic/kafka';
 import { UnsupportedError, type Logger } from '@rxq/core';
-import { decompress as zstdDecompress } from 'fzstd';
+import { installPlatformaticCodecs } from './compression.js';
 import { brokersOf, type KafkaConnectionOptions } from './connection.js';
 import type {
   BatchControl,
@@ -23,18 +23,11 @@ type RecordsBatch = NonNullable<FetchResponse['responses'][number]['partitions']
 
 let loaded: Promise<Module> | undefined;
 
-/** Loads `@platformatic/kafka` (an optional peer) once; zstd is read through fzstd where Node's zlib lacks it. */
+/** Loads `@platformatic/kafka` (an optional peer) once, with rxq's readers of every compression codec. */
 function loadPlatformatic(): Promise<Module> {
   loaded ??= import('@platformatic/kafka').then(
     (m) => {
-      const zstd = m.compressionsAlgorithms.zstd as { decompressSync(data: unknown): Buffer; available: boolean };
-      if (!zstd.available) {
-        // Node 20's zlib has no zstd: read it with fzstd (as the kafkajs driver does); writing stays unsupported.
-        zstd.decompressSync = (data) => {
-          const bytes = (Buffer.isBuffer(data) ? data : (data as { buffer: Buffer }).buffer) as Uint8Array;
-          return Buffer.from(zstdDecompress(bytes));
-        };
-      }
+      installPlatformaticCodecs(m.compressionsAlgorithms as never);
       return m;
     },
     (error: unknown) => {
@@ -247,7 +240,7 @@ export function platformaticDriver(
             const last = batches[batches.length - 1] as RecordsBatch;
             const lastOffset = last.firstOffset + BigInt(last.lastOffsetDelta);
             if (lastOffset < asked.offset) continue;
-            const records = recordsOf(batches, asked.offset);
+            const records = recordsOf(batches, asked.offset, part.abortedTransactions);
             positions.set(k, lastOffset + 1n);
             const tp = { topic, partition: part.partitionIndex };
             if (records.length === 0) handlers.filtered?.(tp, String(lastOffset));
@@ -400,11 +393,35 @@ export function platformaticDriver(
   };
 }
 
-/** Records to deliver from raw batches (control batches skipped), from `from` on. */
-function recordsOf(batches: readonly RecordsBatch[], from: bigint): KafkaRecord[] {
+const IS_TRANSACTIONAL = 0x10;
+
+/**
+ * Records to deliver from raw batches, from `from` on: control batches skipped, and the batches of
+ * aborted transactions (read committed, as Kafka's own consumer does: a producer's records are
+ * skipped from the first offset of each aborted transaction the broker lists to that
+ * transaction's abort marker, however many transactions of one producer a fetch holds).
+ */
+function recordsOf(
+  batches: readonly RecordsBatch[],
+  from: bigint,
+  aborted: readonly { producerId: bigint; firstOffset: bigint }[] = [],
+): KafkaRecord[] {
   const out: KafkaRecord[] = [];
+  const pending = [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
+  const abortedNow = new Set<bigint>();
   for (const batch of batches) {
-    if (batch.attributes & IS_CONTROL) continue;
+    while (
+      pending.length > 0 &&
+      (pending[0] as { firstOffset: bigint }).firstOffset <= batch.firstOffset + BigInt(batch.lastOffsetDelta)
+    )
+      abortedNow.add((pending.shift() as { producerId: bigint }).producerId);
+    if (batch.attributes & IS_CONTROL) {
+      // An abort marker (control record type 0) ends that producer's aborted transaction.
+      const k = batch.records[0]?.key;
+      if (k && k.length >= 4 && k.readInt16BE(2) === 0) abortedNow.delete(batch.producerId);
+      continue;
+    }
+    if (batch.attributes & IS_TRANSACTIONAL && abortedNow.has(batch.producerId)) continue;
     for (const r of batch.records) {
       const offset = batch.firstOffset + BigInt(r.offsetDelta);
       if (offset < from) continue;
