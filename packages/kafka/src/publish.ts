@@ -9,6 +9,7 @@ import {
 } from './connection.js';
 import type { HeaderValue, OutgoingRecord } from './driver.js';
 import { installCompressionCodecs } from './compression.js';
+import { quietRequestQueue } from './requestQueue.js';
 import { kafkaError } from './errors.js';
 import { toMessage } from './kafkajsDriver.js';
 
@@ -122,6 +123,7 @@ export async function publishMany<T = unknown>(
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InvalidOptionError('maxBatch', 'an integer ≥ 1', maxBatch);
   const client = clientOf(connection);
   installCompressionCodecs();
+  quietRequestQueue();
   const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   try {
     await producer.connect();

@@ -3,7 +3,8 @@ import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkaj
 import type { Connector, Session } from '@rxq/core';
 import { kafka, type KafkaSourceOptions } from '../src/index.js';
 
-export const BROKERS = ['127.0.0.1:9092'];
+/** The broker of the tests: RXQ_KAFKA_PORT (as scripts/kafka.sh reads it) picks a private one. */
+export const BROKERS = [`127.0.0.1:${process.env.RXQ_KAFKA_PORT ?? '9092'}`];
 
 /** The driver the suite runs on: RXQ_KAFKA_DRIVER=platformatic for @platformatic/kafka, else kafkajs. */
 export const DRIVER: 'kafkajs' | 'platformatic' =
