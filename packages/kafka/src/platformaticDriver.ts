@@ -407,6 +407,7 @@ function recordsOf(
   aborted: readonly { producerId: bigint; firstOffset: bigint }[] = [],
 ): KafkaRecord[] {
   const out: KafkaRecord[] = [];
+  const start = Number(from);
   const pending = [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
   const abortedNow = new Set<bigint>();
   for (const batch of batches) {
@@ -422,15 +423,18 @@ function recordsOf(
       continue;
     }
     if (batch.attributes & IS_TRANSACTIONAL && abortedNow.has(batch.producerId)) continue;
+    // Offsets and timestamps as numbers (exact to 2^53, as the connector's offsets are).
+    const base = Number(batch.firstOffset);
+    const time = Number(batch.firstTimestamp);
     for (const r of batch.records) {
-      const offset = batch.firstOffset + BigInt(r.offsetDelta);
-      if (offset < from) continue;
+      const offset = base + r.offsetDelta;
+      if (offset < start) continue;
       out.push({
         offset: String(offset),
         key: r.key,
         value: r.value,
         headers: headersOf(r.headers),
-        timestamp: String(batch.firstTimestamp + r.timestampDelta),
+        timestamp: String(time + Number(r.timestampDelta)),
       });
     }
   }
