@@ -1,5 +1,6 @@
 // Kafka: rxq `fromQueue(kafka(...))` → handle → ack beside raw kafkajs eachBatch (resolve + commit
-// per batch), same topic, same JSON decoding, at-least-once both. Kafka's ConsumerPerformance tool
+// per batch), same topic, same JSON decoding, at-least-once both; and the same pair on
+// @platformatic/kafka (rxq with driver 'platformatic', raw: its message stream, commits every 1,024). Kafka's ConsumerPerformance tool
 // is printed as the ceiling. BENCH_WARMUP (100,000) + BENCH_N (100,000) messages are preloaded;
 // each consumer (a fresh group from the beginning) is timed over the N after its first
 // BENCH_WARMUP (Meter in lib.mjs: the throughput of a consumer that is up and running), and
@@ -13,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { ack, fromQueue, handle } from '@rxq/core';
 import { kafka } from '@rxq/kafka';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import {
   childFlags,
   cpuMedians,
@@ -20,6 +22,7 @@ import {
   fastest,
   latencyCase,
   measureWarm,
+  median,
   medianRatio,
   rates,
   report,
@@ -27,9 +30,8 @@ import {
 } from './lib.mjs';
 
 // kafkajs is a dependency of @rxq/kafka, not of the workspace root: resolve it from there.
-const { Kafka, logLevel, Partitioners } = createRequire(new URL('../packages/kafka/package.json', import.meta.url))(
-  'kafkajs',
-);
+const requireFromKafka = createRequire(new URL('../packages/kafka/package.json', import.meta.url));
+const { Kafka, logLevel, Partitioners } = requireFromKafka('kafkajs');
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const BROKERS = ['127.0.0.1:9092'];
 const PARTITIONS = 4;
@@ -64,7 +66,7 @@ async function rxq(topic, groupId, n, meter, maxInFlight = 1024, commit = {}) {
   let done = 0;
   const source = fromQueue(
     kafka(topic, {
-      client,
+      ...(commit.driver === 'platformatic' ? { brokers: BROKERS } : { client }),
       groupId,
       fromBeginning: true,
       heartbeatIntervalMs: 1_000,
@@ -172,6 +174,47 @@ async function latency() {
   }
 }
 
+/**
+ * Raw @platformatic/kafka: its messages stream from the earliest offset, each JSON-parsed and
+ * handed to the same no-op async handler, at-least-once: the processed offsets committed every
+ * 1,024 messages (about as often as raw kafkajs commits per batch), autocommit off.
+ */
+async function rawPlatformatic(topic, groupId, n, meter) {
+  const { Consumer } = await import(pathToFileURL(requireFromKafka.resolve('@platformatic/kafka')).href);
+  const consumer = new Consumer({
+    clientId: 'rxq-bench',
+    bootstrapBrokers: BROKERS,
+    groupId,
+    autocommit: false,
+    heartbeatInterval: 1_000,
+    sessionTimeout: 10_000,
+    maxWaitTime: 100,
+  });
+  const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
+  const handler = async () => {};
+  const next = new Map();
+  let since = 0;
+  let done = 0;
+  const commit = () =>
+    consumer.commit({
+      offsets: [...next].map(([partition, offset]) => ({ topic, partition, offset, leaderEpoch: -1 })),
+    });
+  for await (const m of stream) {
+    JSON.parse(m.value.toString('utf8'));
+    await handler(m);
+    next.set(m.partition, m.offset + 1n);
+    meter.add();
+    if (++since >= 1024) {
+      since = 0;
+      await commit();
+    }
+    if (++done >= n) break;
+  }
+  await commit();
+  await stream.close();
+  await consumer.close(true);
+}
+
 function ceiling(topic, n) {
   const g = group('perf');
   const out = spawnSync(
@@ -231,7 +274,11 @@ async function main() {
           ? (t, g, total, meter) => rxq(t, g, total, meter, 1024, { maxUncommitted: Number.MAX_SAFE_INTEGER })
           : side === 'rxq-eager'
             ? (t, g, total, meter) => rxq(t, g, total, meter, 1024, { commitIntervalMs: 0 })
-            : raw;
+            : side === 'rxq-platformatic'
+              ? (t, g, total, meter) => rxq(t, g, total, meter, 1024, { driver: 'platformatic' })
+              : side === 'raw-platformatic'
+                ? rawPlatformatic
+                : raw;
     const total = Number(warm) + Number(n);
     const m = await measureWarm(Number(warm), Number(n), (meter) => consume(topic, groupId, total, meter));
     console.log(JSON.stringify(m));
@@ -291,9 +338,18 @@ async function main() {
     }
     const rxqRuns = [];
     const rawRuns = [];
+    // Both drivers side by side (BENCH_DRIVERS=kafkajs for kafkajs only): rxq on @platformatic/kafka
+    // and raw @platformatic/kafka, in the same interleaved rounds.
+    const both = !only && process.env.BENCH_DRIVERS !== 'kafkajs';
+    const pRxqRuns = [];
+    const pRawRuns = [];
     for (let r = 0; r < rounds; r++) {
       if (only !== 'raw') rxqRuns.push(consumeInChild('rxq', topic, warm, n));
       if (only !== 'rxq') rawRuns.push(consumeInChild('raw', topic, warm, n));
+      if (both) {
+        pRxqRuns.push(consumeInChild('rxq-platformatic', topic, warm, n));
+        pRawRuns.push(consumeInChild('raw-platformatic', topic, warm, n));
+      }
     }
     const cold = (m) => (m && warm > 0 ? Math.round(warm / m.coldSeconds) : undefined);
     // Peak RSS: the highest of any round.
@@ -317,6 +373,35 @@ async function main() {
         ...(big && rxqRun ? { rssTargetMB: 150, rssOk: rxqRun.peakRssMB <= 150 } : {}),
       },
     );
+    if (both) {
+      const pRxq = { ...fastest(pRxqRuns), peakRssMB: peak(pRxqRuns) };
+      const pRaw = { ...fastest(pRawRuns), peakRssMB: peak(pRawRuns) };
+      report(
+        big ? 'kafka drain 1M, 4 partitions, @platformatic/kafka' : 'kafka consume, 4 partitions, @platformatic/kafka',
+        n,
+        pRxq,
+        pRaw,
+        {
+          medianRatio: medianRatio(pRxqRuns, pRawRuns),
+          cpuUsPerMsg: { rxq: pRxq.cpuUsPerMsg, raw: pRaw.cpuUsPerMsg },
+          coldMsgsPerSec: { rxq: cold(pRxq), raw: cold(pRaw) },
+          runs: { rxq: rates(pRxqRuns), raw: rates(pRawRuns) },
+          medians: {
+            rxqKafkajs: median(rates(rxqRuns)),
+            rawKafkajs: median(rates(rawRuns)),
+            rxqPlatformatic: median(rates(pRxqRuns)),
+            rawPlatformatic: median(rates(pRawRuns)),
+          },
+          cpuMedians: {
+            rxqKafkajs: median(rxqRuns.map((m) => m.cpuUsPerMsg)),
+            rawKafkajs: median(rawRuns.map((m) => m.cpuUsPerMsg)),
+            rxqPlatformatic: median(pRxqRuns.map((m) => m.cpuUsPerMsg)),
+            rawPlatformatic: median(pRawRuns.map((m) => m.cpuUsPerMsg)),
+          },
+          ...(big ? { rssTargetMB: 150, rssOk: pRxq.peakRssMB <= 150 } : {}),
+        },
+      );
+    }
     if (!only && !big) await latency();
   } finally {
     if (!process.env.BENCH_TOPIC) await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);

@@ -6,7 +6,7 @@ describe('CommitScheduler', () => {
   afterEach(() => vi.useRealTimers());
 
   /** A scheduler whose commits resolve when `finish` is called; `sent` counts them. */
-  function make(maxUncommitted = 4, intervalMs = 1_000) {
+  function make(maxUncommitted = 4, intervalMs = 1_000, minGapMs = 0) {
     const pending: (() => void)[] = [];
     let sent = 0;
     const scheduler = new CommitScheduler({
@@ -16,6 +16,7 @@ describe('CommitScheduler', () => {
       },
       maxUncommitted: () => maxUncommitted,
       intervalMs,
+      minGapMs,
       failed: () => undefined,
     });
     const finish = async (): Promise<void> => {
@@ -54,6 +55,36 @@ describe('CommitScheduler', () => {
     await s.finish();
     expect(s.sent()).toBe(2);
     expect(s.inFlight()).toBe(1);
+  });
+
+  it('spaces commits made due by the settled count by minGapMs from the start of the last one', async () => {
+    const s = make(2, 1_000, 20);
+    s.scheduler.settled(2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.sent()).toBe(1);
+    await s.finish();
+    s.scheduler.settled(2);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(s.sent()).toBe(1);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(s.sent()).toBe(2);
+    // A commit that took longer than the gap: what became due meanwhile goes out right after it.
+    s.scheduler.settled(2);
+    await vi.advanceTimersByTimeAsync(30);
+    expect(s.sent()).toBe(2);
+    await s.finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.sent()).toBe(3);
+  });
+
+  it('the interval commit is not held by the gap', async () => {
+    const s = make(100, 0, 1_000);
+    s.scheduler.settled(100);
+    await vi.advanceTimersByTimeAsync(0);
+    await s.finish();
+    s.scheduler.settled(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.sent()).toBe(2);
   });
 
   it('sends nothing after stop', async () => {

@@ -108,3 +108,36 @@ export function installCompressionCodecs(): void {
   );
   add(CompressionTypes.ZSTD, codec('zstd', noZstdCompression, zstdDecompress));
 }
+
+/** A codec entry of `@platformatic/kafka`'s compression table (the part rxq replaces). */
+interface PlatformaticCodec {
+  decompressSync(data: unknown): Buffer;
+  available?: boolean;
+}
+
+/**
+ * Reads every codec a Kafka producer may use through `@platformatic/kafka` (its table, passed
+ * in): snappy in both forms (raw and the snappy-java framing Kafka's Java producer writes), lz4
+ * frames, and zstd where Node's zlib has none (fzstd). A batch that does not decompress is an
+ * {@link UnsupportedError} that names the codec, never a fetch retried forever.
+ */
+export function installPlatformaticCodecs(table: Record<string, PlatformaticCodec | undefined>): void {
+  const bytes = (data: unknown): Buffer =>
+    Buffer.isBuffer(data) ? data : ((data as { buffer: Buffer }).buffer ?? Buffer.from(data as Uint8Array));
+  const replace = (name: string, decompress: (input: Buffer) => Buffer | Uint8Array): void => {
+    const entry = table[name];
+    if (!entry) return;
+    entry.decompressSync = (data) => {
+      try {
+        const out = decompress(bytes(data));
+        return Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+      } catch (error) {
+        throw failure(name, error);
+      }
+    };
+  };
+  replace('snappy', snappyDecompress);
+  replace('lz4', decompressFrameSync);
+  const zstd = table.zstd;
+  if (zstd && !zstd.available) replace('zstd', zstdDecompress);
+}

@@ -2,6 +2,7 @@ import { InvalidOptionError, rejectUnknownOptions, silentLogger, type Logger } f
 import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { installCompressionCodecs } from './compression.js';
+import { quietRequestQueue } from './requestQueue.js';
 import { kafkajsLogCreator } from './logging.js';
 
 /** How to reach Kafka when rxq makes the kafkajs client: brokers, TLS, SASL. */
@@ -81,6 +82,7 @@ export function isKafkaClient(value: unknown): value is Kafka {
 /** A kafkajs client for the options, with the compression codecs and its logs routed to `logger`. */
 export function makeClient(options: KafkaConnectionOptions, logger: Logger = silentLogger): Kafka {
   installCompressionCodecs();
+  quietRequestQueue();
   return new Kafka({
     brokers: brokersOf(options.brokers),
     clientId: options.clientId ?? 'rxq',

@@ -24,6 +24,9 @@ interface KafkajsLike {
   readonly cause?: unknown;
   readonly originalError?: unknown;
   readonly errors?: unknown;
+  /** @platformatic/kafka: the broker's error name (ProtocolError) and its own error code. */
+  readonly apiId?: unknown;
+  readonly code?: unknown;
 }
 
 /** The error and every error it wraps (kafkajs' `cause`, `originalError`, aggregate `errors`). */
@@ -42,7 +45,7 @@ function* chain(error: unknown): Generator<KafkajsLike> {
 }
 
 /**
- * Translates a kafkajs error at the boundary into rxq's taxonomy, looking through the errors it
+ * Translates a kafkajs or @platformatic/kafka error at the boundary into rxq's taxonomy, looking through the errors it
  * wraps: bad credentials → {@link AuthenticationError}; an ACL refusal → {@link AuthorizationError};
  * an unknown topic → {@link NotFoundError}; a codec or protocol feature the client lacks →
  * {@link UnsupportedError} (all four non-retryable: the stream errors with them); anything else →
@@ -55,13 +58,18 @@ function* chain(error: unknown): Generator<KafkajsLike> {
 export function kafkaError(error: unknown, context: string): RxqError {
   for (const e of chain(error)) {
     if (e instanceof RxqError) return e;
-    const type = typeof e.type === 'string' ? e.type : '';
+    const type = typeof e.type === 'string' ? e.type : typeof e.apiId === 'string' ? e.apiId : '';
     const name = typeof e.name === 'string' ? e.name : '';
-    if (name === 'KafkaJSSASLAuthenticationError' || AUTHENTICATION.has(type))
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (name === 'KafkaJSSASLAuthenticationError' || code === 'PLT_KFK_AUTHENTICATION' || AUTHENTICATION.has(type))
       return new AuthenticationError(`Kafka refused the SASL credentials (${type || 'authentication failed'})`, error);
     if (AUTHORIZATION.has(type)) return new AuthorizationError(`Kafka refused the operation: ${type}`, error);
     if (NOT_FOUND.has(type)) return new NotFoundError(`Kafka does not know the topic or partition: ${type}`, error);
     if (UNSUPPORTED.has(type)) return new UnsupportedError(`Kafka feature not supported by the client: ${type}`, error);
+    if (code === 'PLT_KFK_UNSUPPORTED_COMPRESSION' || code === 'PLT_KFK_UNSUPPORTED_FORMAT') {
+      const feature = (e as { message?: unknown }).message;
+      return new UnsupportedError(`Kafka feature not supported by the client: ${String(feature)}`, error);
+    }
     if (name === 'KafkaJSNotImplemented' || name === 'KafkaJSUnsupportedMagicByteInMessageSet') {
       const feature = (e as { message?: unknown }).message;
       return new UnsupportedError(

@@ -12,6 +12,7 @@ export { OffsetTracker } from '@rxq/core';
 export { KafkaDelivery, kafkaTransport } from './partition.js';
 export type { KafkaTransport, KafkaHeader } from './partition.js';
 export { kafkajsDriver } from './kafkajsDriver.js';
+export { platformaticDriver } from './platformaticDriver.js';
 export type {
   KafkaDriver,
   KafkaDriverFactory,

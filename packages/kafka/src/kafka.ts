@@ -1,7 +1,8 @@
 import { json, type Codec, type Connector, type Logger } from '@rxq/core';
 import type { Kafka } from 'kafkajs';
 import { makeClient } from './connection.js';
-import type { DriverConsumerOptions, TopicPartition } from './driver.js';
+import type { DriverConsumerOptions, KafkaDriverFactory, TopicPartition } from './driver.js';
+import { platformaticDriver } from './platformaticDriver.js';
 import { kafkajsDriver } from './kafkajsDriver.js';
 import { settingsOf, type KafkaSourceOptions, type SeekTarget } from './options.js';
 import type { KafkaDelivery } from './partition.js';
@@ -43,12 +44,15 @@ export function kafka<T = unknown>(
 ): Connector<KafkaDelivery, T | null> {
   const settings = settingsOf(topics, options);
   let client: Kafka | undefined = options.client;
-  const makeDriver =
-    options.driver ??
-    ((o: DriverConsumerOptions, logger: Logger) => {
-      client ??= makeClient(options, logger);
-      return kafkajsDriver(client, o);
-    });
+  const makeDriver: KafkaDriverFactory =
+    typeof options.driver === 'function'
+      ? options.driver
+      : options.driver === 'platformatic'
+        ? (o, logger) => platformaticDriver(options, o, logger)
+        : (o: DriverConsumerOptions, logger: Logger) => {
+            client ??= makeClient(options, logger);
+            return kafkajsDriver(client, o);
+          };
   // Seeks apply once per connector, on the first assignment of each partition they name.
   const applied = new Set<string>();
   const seekOnce = (tp: TopicPartition): readonly SeekTarget[] => {

@@ -1,5 +1,6 @@
 import { Partitioners, type Consumer, type IHeaders, type Kafka, type Producer } from 'kafkajs';
 import { installCompressionCodecs } from './compression.js';
+import { quietRequestQueue } from './requestQueue.js';
 import type {
   DriverConsumerOptions,
   DriverHandlers,
@@ -34,6 +35,7 @@ const toOffsets = (offsets: readonly PartitionOffset[]) =>
  */
 export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): KafkaDriver {
   installCompressionCodecs();
+  quietRequestQueue();
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let producerReady: Promise<Producer> | undefined;

@@ -71,8 +71,12 @@ export interface KafkaSourceOptions<T = unknown> extends KafkaConnectionOptions 
   readonly pollMs?: number;
   /** Where partitions start when first assigned to this connector (replay). @default [] */
   readonly seek?: readonly SeekTarget[];
-  /** The client seam: makes a driver per session. @default kafkajs */
-  readonly driver?: KafkaDriverFactory;
+  /**
+   * The Kafka client: `'kafkajs'` (kafkajs 2.x), `'platformatic'` (`@platformatic/kafka` 1.x, an
+   * optional peer to install), or a factory of your own behind the `KafkaDriver` seam.
+   * @default 'kafkajs'
+   */
+  readonly driver?: 'kafkajs' | 'platformatic' | KafkaDriverFactory;
 }
 
 const SOURCE_KEYS = [
@@ -156,8 +160,22 @@ export function settingsOf<T>(topics: string | readonly string[], options: Kafka
   const tombstones = options.tombstones ?? 'deliver';
   if (tombstones !== 'deliver' && tombstones !== 'skip')
     throw new InvalidOptionError('tombstones', "'deliver' or 'skip'", tombstones);
-  if (options.driver !== undefined && typeof options.driver !== 'function')
-    throw new InvalidOptionError('driver', 'a function (options) => KafkaDriver', options.driver);
+  const driver = options.driver;
+  if (driver !== undefined && driver !== 'kafkajs' && driver !== 'platformatic' && typeof driver !== 'function')
+    throw new InvalidOptionError('driver', "'kafkajs', 'platformatic' or a function (options) => KafkaDriver", driver);
+  if (driver === 'platformatic') {
+    if (options.client !== undefined)
+      throw new InvalidOptionError('client', "no kafkajs client with driver 'platformatic'", typeof options.client);
+    if (options.logLevel !== undefined)
+      throw new InvalidOptionError('logLevel', "no kafkajs logLevel with driver 'platformatic'", options.logLevel);
+    const mechanism = (options.sasl as { mechanism?: unknown } | undefined)?.mechanism;
+    if (mechanism !== undefined && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(String(mechanism)))
+      throw new InvalidOptionError(
+        'sasl.mechanism',
+        "plain, scram-sha-256 or scram-sha-512 with driver 'platformatic'",
+        mechanism,
+      );
+  }
   const groupId = options.groupId;
   if (typeof groupId !== 'string' || groupId.length === 0)
     throw new InvalidOptionError('groupId', 'a non-empty string', groupId);

@@ -9,6 +9,7 @@ import {
 } from './connection.js';
 import type { HeaderValue, OutgoingRecord } from './driver.js';
 import { installCompressionCodecs } from './compression.js';
+import { quietRequestQueue } from './requestQueue.js';
 import { kafkaError } from './errors.js';
 import { toMessage } from './kafkajsDriver.js';
 
@@ -129,6 +130,7 @@ export async function publishMany<T = unknown>(
   const client = clientOf(connection);
   const trace = publishHeaders(undefined);
   installCompressionCodecs();
+  quietRequestQueue();
   const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   try {
     await producer.connect();

@@ -20,7 +20,7 @@ import type {
 import type { KafkaSettings, SeekTarget } from './options.js';
 import { KafkaDelivery, PartitionState } from './partition.js';
 import { Assignments } from './assignments.js';
-import { CommitScheduler, Committer } from './committer.js';
+import { COUNT_COMMIT_GAP_MS, CommitScheduler, Committer } from './committer.js';
 import { kafkaError } from './errors.js';
 
 /** Resolves after `ms`, or as soon as the function handed to `setWaker` is called. */
@@ -62,6 +62,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
       commit: () => this.commit(this.assignments.committing(), (o) => this.driver.commit(o)),
       maxUncommitted: () => settings.maxUncommitted ?? context.maxInFlight,
       intervalMs: settings.commitIntervalMs,
+      minGapMs: COUNT_COMMIT_GAP_MS,
       failed: (error) => context.logger.debug({ error: (error as Error)?.name }, 'Kafka commit failed'),
     });
   }

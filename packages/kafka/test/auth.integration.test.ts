@@ -1,8 +1,9 @@
 import { AuthenticationError, ConnectionLostError, fromQueue, type StatusEvent } from '@rxq/core';
 import { expect, it } from 'vitest';
 import { kafka, publish } from '../src/index.js';
-import { BROKERS, unique } from './helpers.js';
+import { BROKERS, DRIVER, unique } from './helpers.js';
 import { recordingLogger } from './tools.js';
+const ON_DRIVER = DRIVER === 'platformatic' ? ({ driver: 'platformatic' } as const) : {};
 
 // The shared broker's listener has no SASL: the handshake that `sasl` makes kafkajs send is
 // refused by the real broker, which is what a client with SASL settings the broker rejects meets.
@@ -10,6 +11,7 @@ it('SASL options reach the client; a refused authentication errors the stream at
   const logger = recordingLogger();
   const source = fromQueue(
     kafka(unique('auth'), {
+      ...ON_DRIVER,
       groupId: unique('auth-group'),
       brokers: BROKERS,
       sasl: { mechanism: 'scram-sha-512', username: 'app', password: 'hunter2-secret' },

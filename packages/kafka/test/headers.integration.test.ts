@@ -1,7 +1,7 @@
 import { fromQueue } from '@rxq/core';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { kafkaTransport, type KafkaTransport } from '../src/index.js';
-import { TestTopic } from './helpers.js';
+import { DRIVER, TestTopic } from './helpers.js';
 import { javaDump, javaTool, recordingLogger, until } from './tools.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -25,8 +25,9 @@ const SENT: [string, string | null][] = [
   ['nul', null],
 ];
 const ORIGINAL = SENT;
-// kafkajs cannot write a header without value: a copy carries it with an empty value.
-const COPIED = SENT.map(([k, v]): [string, string | null] => [k, v ?? '']);
+// kafkajs cannot write a header without value: its copy carries it with an empty value; the
+// platformatic driver writes it without value, as it came.
+const COPIED = DRIVER === 'kafkajs' ? SENT.map(([k, v]): [string, string | null] => [k, v ?? '']) : SENT;
 
 it('binary and repeated headers from a Java producer: shown losslessly, and copied byte for byte by resend and dead letter', async () => {
   await javaTool(['headers', topic.name]);

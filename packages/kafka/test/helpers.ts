@@ -3,12 +3,21 @@ import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkaj
 import type { Connector, Session } from '@rxq/core';
 import { kafka, type KafkaSourceOptions } from '../src/index.js';
 
-export const BROKERS = ['127.0.0.1:9092'];
+/** The broker of the tests: RXQ_KAFKA_PORT (as scripts/kafka.sh reads it) picks a private one. */
+export const BROKERS = [`127.0.0.1:${process.env.RXQ_KAFKA_PORT ?? '9092'}`];
+
+/** The driver the suite runs on: RXQ_KAFKA_DRIVER=platformatic for @platformatic/kafka, else kafkajs. */
+export const DRIVER: 'kafkajs' | 'platformatic' =
+  process.env.RXQ_KAFKA_DRIVER === 'platformatic' ? 'platformatic' : 'kafkajs';
+
+/** The source options that select {@link DRIVER} (kafkajs: its logs off). */
+export const DRIVER_OPTIONS: Partial<KafkaSourceOptions> =
+  DRIVER === 'platformatic' ? { driver: 'platformatic' } : { logLevel: logLevel.NOTHING };
 
 /** Quick group settings for tests: few seconds per join, heartbeats often. */
 export const QUICK: Partial<KafkaSourceOptions> = {
   brokers: BROKERS,
-  logLevel: logLevel.NOTHING,
+  ...DRIVER_OPTIONS,
   fromBeginning: true,
   sessionTimeoutMs: 6_000,
   heartbeatIntervalMs: 300,

@@ -7,6 +7,8 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { TestTopic } from './helpers.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+// This test stops and starts the broker of scripts/kafka.sh: on a machine whose broker others
+// share, point both at a private one (RXQ_KAFKA_HOME, RXQ_KAFKA_PORT, RXQ_KAFKA_CONTROLLER_PORT).
 const script = fileURLToPath(new URL('../../../scripts/kafka.sh', import.meta.url));
 const kafkaSh = (command: string): Promise<unknown> =>
   promisify(execFile)('bash', [script, command], { timeout: 120_000 });

@@ -4,8 +4,9 @@ import { ack, AuthenticationError, fromQueue, handle, type StatusEvent } from '@
 import { collectUntil } from '@rxq/core/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { kafka, publish } from '../src/index.js';
-import { unique } from './helpers.js';
+import { DRIVER, unique } from './helpers.js';
 import { kafkaSh, recordingLogger } from './tools.js';
+const ON_DRIVER = DRIVER === 'platformatic' ? ({ driver: 'platformatic' } as const) : {};
 
 // A private broker of this test (the shared one on 9092 has no SASL): same jars, its own data,
 // PLAINTEXT on 29192 for the script's checks, SASL/PLAIN on 29194 with the script's test user.
@@ -33,7 +34,7 @@ it('SASL/PLAIN: publish and consume with the right credentials', async () => {
   await publish({ brokers: BROKERS, sasl: GOOD }, topic, { n: 1 });
   const options = { brokers: BROKERS, sasl: GOOD, groupId: unique('sasl-group'), fromBeginning: true };
   const source = fromQueue<{ n: number }>(
-    kafka(topic, { ...options, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 300 }),
+    kafka(topic, { ...options, ...ON_DRIVER, sessionTimeoutMs: 6_000, heartbeatIntervalMs: 300 }),
   );
   const bodies: number[] = [];
   await collectUntil(
@@ -51,6 +52,7 @@ it('a wrong password errors the stream at once with AuthenticationError; the pas
   const logger = recordingLogger();
   const source = fromQueue(
     kafka(unique('sasl'), {
+      ...ON_DRIVER,
       brokers: BROKERS,
       sasl: { ...GOOD, password: 'wrong-hunter2' },
       groupId: unique('sasl-group'),

@@ -1,0 +1,442 @@
+import type * as Platformatic from '@platformatic/kafka';
+import { UnsupportedError, type Logger } from '@rxq/core';
+import { installPlatformaticCodecs } from './compression.js';
+import { brokersOf, type KafkaConnectionOptions } from './connection.js';
+import type {
+  BatchControl,
+  DriverConsumerOptions,
+  DriverHandlers,
+  HeaderValue,
+  KafkaDriver,
+  KafkaRecord,
+  OutgoingRecord,
+  PartitionOffset,
+  TopicPartition,
+} from './driver.js';
+
+type Module = typeof Platformatic;
+type Consumer = Platformatic.Consumer;
+type Producer = Platformatic.Producer;
+type Admin = Platformatic.Admin;
+type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>;
+type RecordsBatch = NonNullable<FetchResponse['responses'][number]['partitions'][number]['records']>[number];
+
+let loaded: Promise<Module> | undefined;
+
+/** Loads `@platformatic/kafka` (an optional peer) once, with rxq's readers of every compression codec. */
+function loadPlatformatic(): Promise<Module> {
+  loaded ??= import('@platformatic/kafka').then(
+    (m) => {
+      installPlatformaticCodecs(m.compressionsAlgorithms as never);
+      return m;
+    },
+    (error: unknown) => {
+      loaded = undefined;
+      throw new UnsupportedError(
+        "the Kafka driver 'platformatic' needs the package @platformatic/kafka (1.x) installed beside @rxq/kafka",
+        error,
+      );
+    },
+  );
+  return loaded;
+}
+
+/** A rebalance noticed by the driver while a batch is held. */
+class RebalanceInProgress extends Error {
+  override readonly name = 'RebalanceInProgress';
+}
+
+const REJOIN = (error: unknown): boolean =>
+  error instanceof RebalanceInProgress ||
+  Boolean((error as { findBy?: (k: string, v: unknown) => unknown })?.findBy?.('needsRejoin', true));
+
+/** The connection options of `@platformatic/kafka`'s clients for rxq's. */
+function baseOptions(connection: KafkaConnectionOptions): Record<string, unknown> {
+  const sasl = connection.sasl as { mechanism: string; username?: string; password?: string } | undefined;
+  const ssl = connection.ssl;
+  return {
+    clientId: connection.clientId ?? 'rxq',
+    bootstrapBrokers: brokersOf(connection.brokers),
+    retries: 5,
+    retryDelay: 200,
+    ...(ssl === undefined || ssl === false ? {} : { tls: ssl === true ? {} : ssl }),
+    ...(sasl === undefined
+      ? {}
+      : { sasl: { mechanism: sasl.mechanism.toUpperCase(), username: sasl.username, password: sasl.password } }),
+  };
+}
+
+/** Header pairs as the connector's header record: a repeated name becomes an array, in order. */
+const NO_HEADERS: Readonly<Record<string, HeaderValue>> = Object.freeze({});
+
+function headersOf(pairs: readonly [Buffer | null, Buffer | null][]): Readonly<Record<string, HeaderValue>> {
+  if (pairs.length === 0) return NO_HEADERS;
+  const out: Record<string, HeaderValue> = {};
+  for (const [k, v] of pairs) {
+    const name = k === null ? '' : k.toString('utf8');
+    const prev = out[name];
+    if (prev === undefined) out[name] = v;
+    else if (Array.isArray(prev)) (prev as (Uint8Array | string | null)[]).push(v);
+    else out[name] = [prev as Uint8Array | string | null, v];
+  }
+  return out;
+}
+
+const asBuffer = (v: Uint8Array | string): Buffer =>
+  typeof v === 'string'
+    ? Buffer.from(v, 'utf8')
+    : Buffer.isBuffer(v)
+      ? v
+      : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+
+/** Headers to produce: one Map entry per value (distinct key Buffers), so a repeated name stays repeated. */
+function outgoingHeaders(headers: Readonly<Record<string, HeaderValue>>): Map<Buffer, Buffer | null> {
+  const out = new Map<Buffer, Buffer | null>();
+  for (const name in headers) {
+    const v = headers[name];
+    if (v === undefined) continue;
+    const list = Array.isArray(v) ? (v as readonly (Uint8Array | string | null)[]) : [v as Uint8Array | string | null];
+    for (const item of list) out.set(Buffer.from(name, 'utf8'), item === null ? null : asBuffer(item));
+  }
+  return out;
+}
+
+const IS_CONTROL = 0x20;
+
+/**
+ * The `@platformatic/kafka` (1.x) implementation of {@link KafkaDriver}: its `Consumer` for the
+ * group (join, heartbeats, commits, offset look-ups) and rxq's own fetch loop over
+ * `Consumer.fetch` (raw record batches, read committed: aborted records are filtered, control
+ * batches committed past), held by the batch handler for credit. Fetches go over a connection of
+ * their own, apart from the group's requests. One `Producer` (acks from all replicas) and, for
+ * dead-letter topics, one `Admin` per session.
+ *
+ * @example
+ * kafka('orders', { groupId: 'billing', driver: 'platformatic' });
+ */
+export function platformaticDriver(
+  connection: KafkaConnectionOptions,
+  options: DriverConsumerOptions,
+  logger: Logger,
+): KafkaDriver {
+  const base = baseOptions(connection);
+  let consumer: Consumer | undefined;
+  let producer: Promise<Producer> | undefined;
+  let admin: Promise<Admin> | undefined;
+  let running = false;
+  let loop: Promise<void> | undefined;
+  /** The generation whose assignment the positions belong to; bumped on every join. */
+  let generation = 0;
+  let assignment: TopicPartition[] = [];
+  /** Next offset to fetch per `topic:partition`; a partition without one is being positioned. */
+  const positions = new Map<string, bigint>();
+  /** Bumped by a seek: a fetch that started before it is dropped for that partition. */
+  const seeks = new Map<string, number>();
+  let rebalancing = false;
+  let wakeLoop: (() => void) | undefined;
+  const ensured = new Map<string, Promise<void>>();
+  const key = (topic: string, partition: number): string => `${topic}:${partition}`;
+
+  const ensureProducer = (): Promise<Producer> => {
+    producer ??= loadPlatformatic().then((m) => new m.Producer({ ...base, acks: -1, autocreateTopics: true } as never));
+    producer.catch(() => (producer = undefined));
+    return producer;
+  };
+  const ensureAdmin = (): Promise<Admin> => {
+    admin ??= loadPlatformatic().then((m) => new m.Admin({ ...base } as never));
+    admin.catch(() => (admin = undefined));
+    return admin;
+  };
+
+  /** Where each assigned partition starts: the group's committed offset, else earliest or latest. */
+  async function position(c: Consumer, gen: number): Promise<void> {
+    const byTopic = new Map<string, number[]>();
+    for (const { topic, partition } of assignment) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+    if (byTopic.size === 0) return;
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    const committed = await c.listCommittedOffsets({ topics });
+    const ends = await c.listOffsets({ topics: [...byTopic.keys()], timestamp: options.fromBeginning ? -2n : -1n });
+    if (gen !== generation) return;
+    for (const { topic, partition } of assignment) {
+      const k = key(topic, partition);
+      if (positions.has(k)) continue; // sought meanwhile
+      const at = committed.get(topic)?.[partition];
+      positions.set(k, at !== undefined && at >= 0n ? at : (ends.get(topic)?.[partition] ?? 0n));
+    }
+    wakeLoop?.();
+  }
+
+  async function fetchLoop(c: Consumer, handlers: DriverHandlers): Promise<void> {
+    while (running) {
+      const gen = generation;
+      const wanted = assignment.filter((tp) => positions.has(key(tp.topic, tp.partition)));
+      if (wanted.length === 0 || rebalancing) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 100);
+          wakeLoop = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeLoop = undefined;
+        continue;
+      }
+      const metadata = await c.metadata({ topics: [...new Set(wanted.map((tp) => tp.topic))] });
+      const byLeader = new Map<number, { topicId: string; partitions: Record<string, unknown>[] }[]>();
+      const topicNames = new Map<string, string>();
+      const requested = new Map<string, { offset: bigint; seek: number }>();
+      for (const { topic, partition } of wanted) {
+        const t = metadata.topics.get(topic);
+        const p = t?.partitions[partition];
+        if (!t || !p) continue;
+        const k = key(topic, partition);
+        const offset = positions.get(k) as bigint;
+        requested.set(k, { offset, seek: seeks.get(k) ?? 0 });
+        topicNames.set(t.id, topic);
+        const list = byLeader.get(p.leader) ?? [];
+        list.push({
+          topicId: t.id,
+          partitions: [
+            {
+              partition,
+              fetchOffset: offset,
+              partitionMaxBytes: options.maxBytesPerPartition,
+              currentLeaderEpoch: -1,
+              lastFetchedEpoch: -1,
+            },
+          ],
+        });
+        byLeader.set(p.leader, list);
+      }
+      const responses = await Promise.all(
+        [...byLeader].map(([node, topics]) =>
+          c.fetch({
+            node,
+            topics: topics as never,
+            maxWaitTime: options.fetchMaxWaitMs,
+            minBytes: 1,
+            maxBytes: options.maxFetchBytes,
+            isolationLevel: 1,
+          }),
+        ),
+      );
+      for (const response of responses)
+        for (const topicResponse of response.responses) {
+          const topic = topicNames.get(topicResponse.topicId);
+          if (topic === undefined) continue;
+          for (const part of topicResponse.partitions) {
+            const k = key(topic, part.partitionIndex);
+            const asked = requested.get(k);
+            // A rejoin or a seek since the request: its records are not what the position wants.
+            if (!running || gen !== generation || !asked || (seeks.get(k) ?? 0) !== asked.seek) continue;
+            if (part.errorCode === 1) {
+              // Offset out of range: start again where a new group would.
+              positions.delete(k);
+              void position(c, gen).catch((error: unknown) => handlers.crashed(error));
+              continue;
+            }
+            const batches = part.records ?? [];
+            if (batches.length === 0) continue;
+            const last = batches[batches.length - 1] as RecordsBatch;
+            const lastOffset = last.firstOffset + BigInt(last.lastOffsetDelta);
+            if (lastOffset < asked.offset) continue;
+            const records = recordsOf(batches, asked.offset, part.abortedTransactions);
+            positions.set(k, lastOffset + 1n);
+            const tp = { topic, partition: part.partitionIndex };
+            if (records.length === 0) handlers.filtered?.(tp, String(lastOffset));
+            else
+              try {
+                await handlers.batch(tp, records, control(gen), String(lastOffset));
+              } catch (error) {
+                // The batch was given up for a rebalance: the new generation positions again.
+                if (!REJOIN(error)) throw error;
+              }
+          }
+        }
+    }
+  }
+
+  function control(gen: number): BatchControl {
+    return {
+      heartbeat: () =>
+        // The client heartbeats by itself; a rejoin it started (or finished) ends the held batch.
+        rebalancing || gen !== generation
+          ? Promise.reject(new RebalanceInProgress('the group is rebalancing'))
+          : Promise.resolve(),
+      commit: (offsets) => commit(offsets),
+      isRebalance: REJOIN,
+    };
+  }
+
+  async function commit(offsets: readonly PartitionOffset[]): Promise<void> {
+    if (offsets.length === 0 || !consumer) return;
+    await consumer.commit({
+      offsets: offsets.map(({ topic, partition, offset }) => ({
+        topic,
+        partition,
+        offset: BigInt(offset),
+        leaderEpoch: -1,
+      })),
+    });
+  }
+
+  return {
+    async start(handlers) {
+      const m = await loadPlatformatic();
+      const c = new m.Consumer({
+        ...base,
+        groupId: options.groupId,
+        autocommit: false,
+        sessionTimeout: options.sessionTimeoutMs,
+        heartbeatInterval: options.heartbeatIntervalMs,
+        rebalanceTimeout: options.rebalanceTimeoutMs,
+        maxWaitTime: options.fetchMaxWaitMs,
+        maxBytes: options.maxFetchBytes,
+        maxBytesPerPartition: options.maxBytesPerPartition,
+        isolationLevel: 1,
+      } as never) as Consumer;
+      consumer = c;
+      c.on('consumer:group:rebalance', () => {
+        if (rebalancing) return;
+        rebalancing = true;
+        handlers.rebalancing();
+      });
+      c.on('consumer:group:join', (payload: { assignments?: { topic: string; partitions: number[] }[] }) => {
+        generation++;
+        rebalancing = false;
+        assignment = (payload.assignments ?? []).flatMap(({ topic, partitions }) =>
+          partitions.map((partition) => ({ topic, partition })),
+        );
+        positions.clear();
+        handlers.assigned(assignment);
+        void position(c, generation).catch((error: unknown) => handlers.crashed(error));
+      });
+      // A rejoin that failed for good (the client reports it as an error event).
+      c.on('error', (error: unknown) => handlers.crashed(error));
+      for (const topic of options.topics) c.topics.track(topic);
+      running = true;
+      await c.joinGroup({});
+      loop = fetchLoop(c, handlers).catch((error: unknown) => {
+        if (running) handlers.crashed(error);
+      });
+    },
+    commit,
+    async produce(topic, records) {
+      const p = await ensureProducer();
+      await p.send({
+        acks: -1,
+        messages: records.map((r) => ({
+          topic,
+          key: r.key === null ? undefined : asBuffer(r.key),
+          value: r.value === null ? null : asBuffer(r.value),
+          headers: outgoingHeaders(r.headers),
+          ...(r.partition === undefined ? {} : { partition: r.partition }),
+        })) as never,
+      });
+    },
+    ensureTopic(topic) {
+      let done = ensured.get(topic);
+      if (!done) {
+        done = (async () => {
+          const a = await ensureAdmin();
+          const existing = await a.listTopics({});
+          if (existing.includes(topic)) return;
+          try {
+            await a.createTopics({ topics: [topic], partitions: -1, replicas: -1 });
+          } catch (error) {
+            if (!(error as { findBy?: (k: string, v: unknown) => unknown }).findBy?.('apiId', 'TOPIC_ALREADY_EXISTS'))
+              throw error;
+          }
+        })();
+        ensured.set(topic, done);
+        done.catch(() => ensured.delete(topic));
+      }
+      return done;
+    },
+    seek(target) {
+      const k = key(target.topic, target.partition);
+      seeks.set(k, (seeks.get(k) ?? 0) + 1);
+      positions.set(k, BigInt(target.offset));
+      wakeLoop?.();
+    },
+    async offsetsAt(topic, timestamp) {
+      const c = consumer;
+      if (!c) return [];
+      const at = await c.listOffsets({ topics: [topic], timestamp: BigInt(timestamp) });
+      const ends = await c.listOffsets({ topics: [topic], timestamp: -1n });
+      return (at.get(topic) ?? []).map((offset, partition) => ({
+        topic,
+        partition,
+        // No record at or after the time: the end of the partition.
+        offset: String(offset >= 0n ? offset : (ends.get(topic)?.[partition] ?? 0n)),
+      }));
+    },
+    async stop() {
+      running = false;
+      wakeLoop?.();
+      const quietly = async (f: () => Promise<unknown>): Promise<void> => {
+        try {
+          await f();
+        } catch (error) {
+          logger.debug({ error: (error as Error)?.name }, 'closing a Kafka client failed');
+        }
+      };
+      if (consumer) {
+        const c = consumer;
+        await quietly(() => new Promise<void>((res, rej) => c.leaveGroup(false, (e) => (e ? rej(e) : res()))));
+        await quietly(async () => loop);
+        await quietly(() => new Promise<void>((res, rej) => c.close(true, (e) => (e ? rej(e) : res()))));
+      }
+      if (producer) await quietly(async () => (await (producer as Promise<Producer>)).close());
+      if (admin) await quietly(async () => (await (admin as Promise<Admin>)).close());
+    },
+  };
+}
+
+const IS_TRANSACTIONAL = 0x10;
+
+/**
+ * Records to deliver from raw batches, from `from` on: control batches skipped, and the batches of
+ * aborted transactions (read committed, as Kafka's own consumer does: a producer's records are
+ * skipped from the first offset of each aborted transaction the broker lists to that
+ * transaction's abort marker, however many transactions of one producer a fetch holds).
+ */
+function recordsOf(
+  batches: readonly RecordsBatch[],
+  from: bigint,
+  aborted: readonly { producerId: bigint; firstOffset: bigint }[] = [],
+): KafkaRecord[] {
+  const out: KafkaRecord[] = [];
+  const start = Number(from);
+  const pending = [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
+  const abortedNow = new Set<bigint>();
+  for (const batch of batches) {
+    while (
+      pending.length > 0 &&
+      (pending[0] as { firstOffset: bigint }).firstOffset <= batch.firstOffset + BigInt(batch.lastOffsetDelta)
+    )
+      abortedNow.add((pending.shift() as { producerId: bigint }).producerId);
+    if (batch.attributes & IS_CONTROL) {
+      // An abort marker (control record type 0) ends that producer's aborted transaction.
+      const k = batch.records[0]?.key;
+      if (k && k.length >= 4 && k.readInt16BE(2) === 0) abortedNow.delete(batch.producerId);
+      continue;
+    }
+    if (batch.attributes & IS_TRANSACTIONAL && abortedNow.has(batch.producerId)) continue;
+    // Offsets and timestamps as numbers (exact to 2^53, as the connector's offsets are).
+    const base = Number(batch.firstOffset);
+    const time = Number(batch.firstTimestamp);
+    for (const r of batch.records) {
+      const offset = base + r.offsetDelta;
+      if (offset < start) continue;
+      out.push({
+        offset: String(offset),
+        key: r.key,
+        value: r.value,
+        headers: headersOf(r.headers),
+        timestamp: String(time + Number(r.timestampDelta)),
+      });
+    }
+  }
+  return out;
+}
