@@ -146,7 +146,7 @@ return 1`,
 );
 
 /**
- * KEYS: registry, queue. ARGV: key prefix (the queue name), tag. Every registered consumer whose
+ * KEYS: registry, queue. ARGV: the queue's key stem (see `keyStem`), tag. Every registered consumer whose
  * heartbeat is gone has its processing list moved back to the head of the queue, in order, with
  * attempt + 1. Returns how many elements moved.
  */

@@ -169,13 +169,13 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
     }
     for (const [k, v] of Object.entries(own)) args.push(k, v);
     if (delayMs > 0) setTimeout(() => void this.promote(), delayMs + 1).unref();
-    return XMOVE.run(this.cmd, [stream, target, `${stream}:delayed`], args);
+    return XMOVE.run(this.cmd, [stream, target, this.settings.delayedKey], args);
   }
 
   private async promote(): Promise<void> {
     if (this.state === 'closed') return;
-    const { stream, bodyField } = this.settings;
-    await XPROMOTE.run(this.cmd, [`${stream}:delayed`, stream], [bodyField]).catch(() => undefined);
+    const { stream, bodyField, delayedKey } = this.settings;
+    await XPROMOTE.run(this.cmd, [delayedKey, stream], [bodyField]).catch(() => undefined);
   }
 
   protected async giveBack(fetched: Fetched): Promise<void> {
