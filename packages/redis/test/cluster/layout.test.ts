@@ -1,0 +1,143 @@
+import { ack, fromQueue, handle, retryWithResend } from '@rxq/core';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redis, redisStream } from '../../src/index.js';
+import { keySlot } from '../../src/keys.js';
+import { uniqueName, until } from '../helpers.js';
+import { cleanupCluster, clusterClient, keysOf, masterOf } from './helpers.js';
+
+const run = promisify(execFile);
+const admin = clusterClient();
+afterAll(() => admin.quit());
+const name = (kind: string): string => uniqueName(kind).replaceAll(':', '-');
+
+describe('key layout on a cluster', () => {
+  it('computes the slots the cluster computes', async () => {
+    const names = ['orders', '{orders}:dead', 'a{b}c', 'a{}b', 'a{b', '}{x}', 'é{ü}', '{', '}'];
+    for (let i = 0; i < 200; i++) names.push(`${Math.random().toString(36)}{${i % 7 === 0 ? '' : i}}`);
+    for (const key of names) expect([key, keySlot(key)]).toEqual([key, await admin.cluster('KEYSLOT', key)]);
+  });
+
+  it("keeps every key of a reliable queue in the queue's slot: processing, registry, heartbeat, delayed, dead", async () => {
+    const q = name('layout');
+    const connection = clusterClient();
+    await admin.rpush(q, '{"n":0}', '{"n":1}', '{"n":2}');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const isHolding = new Promise<void>((resolve) => (holding = resolve));
+    const source = fromQueue(redis(q, { connection, blockMs: 200 }));
+    source
+      .pipe(
+        handle(async (m) => {
+          const { n } = m.body as { n: number };
+          if (n === 0) throw new Error('later'); // resent after a long delay: the delayed set
+          if (n === 1) throw Object.assign(new Error('never'), { retryable: false }); // the dead letters
+          holding();
+          await held; // held: the processing list and the heartbeat exist now
+        }),
+        retryWithResend({ maxAttempts: 3, backoff: () => 60_000 }),
+        ack(),
+      )
+      .subscribe();
+    try {
+      await isHolding;
+      await until(async () => (await admin.zcard(`{${q}}:delayed`)) === 1 && (await admin.llen(`{${q}}:dead`)) === 1);
+      const keys = await keysOf(admin, q);
+      const slot = keySlot(q);
+      const pattern = (k: string): string =>
+        k.replace(/:processing:.*/, ':processing:<id>').replace(/:consumers:.*/, ':consumers:<id>');
+      expect(new Set(keys.map(pattern))).toEqual(
+        new Set([
+          `{${q}}:processing:<id>`,
+          `{${q}}:consumers`,
+          `{${q}}:consumers:<id>`,
+          `{${q}}:delayed`,
+          `{${q}}:dead`,
+        ]),
+      );
+      for (const k of keys) expect([k, await admin.cluster('KEYSLOT', k)]).toEqual([k, slot]);
+    } finally {
+      release();
+      await source.stop();
+      await connection.quit();
+      await cleanupCluster(admin, q);
+    }
+  });
+
+  it('a stop wakes a read blocked on the node of the queue (CLIENT UNBLOCK through the right node)', async () => {
+    const q = name('unblock');
+    const connection = clusterClient();
+    const source = fromQueue(redis(q, { connection, blockMs: 60_000 }));
+    source.subscribe();
+    try {
+      const port = await masterOf(q);
+      await until(async () => {
+        const list = String(
+          await admin
+            .nodes('master')
+            .find((n) => n.options.port === port)
+            ?.client('LIST'),
+        );
+        return list.split('\n').some((l) => l.includes('cmd=blmove') && l.includes(`name=rxq:${q}`));
+      });
+      // Without the unblock the stop would wait out the 60 s block.
+      const outcome = await Promise.race([
+        source.stop().then(() => 'stopped'),
+        new Promise((r) => setTimeout(() => r('still blocked after 30 s'), 30_000)),
+      ]);
+      expect(outcome).toBe('stopped');
+    } finally {
+      await source.stop();
+      await connection.quit();
+      await cleanupCluster(admin, q);
+    }
+  });
+});
+
+describe('a producer rxq did not write (redis-cli -c)', () => {
+  it('crosses into a reliable list and a stream, following the redirects to the right node', async () => {
+    const q = name('cli-list');
+    const s = name('cli-stream');
+    const cli = (...args: string[]) => run('redis-cli', ['-c', '-p', '7001', ...args]);
+    await cli('RPUSH', q, '{"n":1,"from":"redis-cli"}', 'plain text');
+    await cli('XADD', s, '*', 'body', '{"n":2}', 'tenant', 'acme');
+    const connection = clusterClient();
+    const seen: unknown[] = [];
+    const list = fromQueue(redis(q, { connection, blockMs: 200 }));
+    const stream = fromQueue(redisStream(s, { group: 'g', connection, blockMs: 200 }));
+    list
+      .pipe(
+        handle(async (m) => void seen.push(['list', m.body, m.attempt])),
+        ack(),
+      )
+      .subscribe();
+    stream
+      .pipe(
+        handle(async (m) => void seen.push(['stream', m.body, m.attempt, m.headers?.tenant])),
+        ack(),
+      )
+      .subscribe();
+    try {
+      await until(async () => seen.length === 2 && (await admin.llen(`{${q}}:dead`)) === 1);
+      expect(seen).toEqual(
+        expect.arrayContaining([
+          ['list', { n: 1, from: 'redis-cli' }, 1],
+          ['stream', { n: 2 }, 1, 'acme'],
+        ]),
+      );
+      // 'plain text' is not JSON: dead-lettered beside the queue, in its slot.
+      const [dead] = await admin.lrangeBuffer(`{${q}}:dead`, 0, -1);
+      expect(dead?.toString()).toContain('plain text');
+      await until(async () => (await admin.xpending(s, 'g'))[0] === 0);
+      expect(await admin.llen(q)).toBe(0);
+    } finally {
+      await list.stop();
+      await stream.stop();
+      await connection.quit();
+      await cleanupCluster(admin, q);
+      await cleanupCluster(admin, s);
+    }
+  });
+});
