@@ -1,9 +1,10 @@
-import { ack, fromQueue, handle, retryWithResend } from '@rxq/core';
+import { ack, fromQueue, handle, retryWithResend, silentLogger } from '@rxq/core';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redis, redisStream } from '../../src/index.js';
 import { keySlot } from '../../src/keys.js';
+import { Connections } from '../../src/connection.js';
 import { uniqueName, until } from '../helpers.js';
 import { cleanupCluster, clusterClient, keysOf, masterOf } from './helpers.js';
 
@@ -66,32 +67,35 @@ describe('key layout on a cluster', () => {
     }
   });
 
-  it('a stop wakes a read blocked on the node of the queue (CLIENT UNBLOCK through the right node)', async () => {
+  it('a blocking read goes to the node of its key, and CLIENT UNBLOCK reaches it there', async () => {
     const q = name('unblock');
-    const connection = clusterClient();
-    const source = fromQueue(redis(q, { connection, blockMs: 60_000 }));
-    source.subscribe();
+    const cluster = clusterClient();
+    const connections = new Connections(cluster, q, undefined);
+    const cmd = await connections.acquire(silentLogger);
+    const blk = await connections.blocking(cmd, `rxq-test:${q}`, q);
     try {
+      expect(blk.options.port).toBe(await masterOf(q));
+      const id = Number(await blk.client('ID'));
+      const read = blk.blmove(q, `{${q}}:x`, 'LEFT', 'RIGHT', 60);
       const port = await masterOf(q);
-      await until(async () => {
-        const list = String(
-          await admin
-            .nodes('master')
-            .find((n) => n.options.port === port)
-            ?.client('LIST'),
-        );
-        return list.split('\n').some((l) => l.includes('cmd=blmove') && l.includes(`name=rxq:${q}`));
-      });
-      // Without the unblock the stop would wait out the 60 s block.
+      const node = admin.nodes('master').find((n) => n.options.port === port);
+      // The read is blocked on the master of its slot (CLIENT LIST there shows it).
+      const blocked = async (): Promise<boolean> =>
+        String(await node?.client('LIST'))
+          .split('\n')
+          .some((l) => l.startsWith(`id=${id} `) && l.includes('cmd=blmove'));
+      await until(blocked);
+      await connections.unblock(cmd, blk, id);
+      // Unblocked, the read answers nil at once; sent to another node it would wait out its 60 s.
       const outcome = await Promise.race([
-        source.stop().then(() => 'stopped'),
+        read,
         new Promise((r) => setTimeout(() => r('still blocked after 30 s'), 30_000)),
       ]);
-      expect(outcome).toBe('stopped');
+      expect(outcome).toBeNull();
     } finally {
-      await source.stop();
-      await connection.quit();
-      await cleanupCluster(admin, q);
+      blk.disconnect();
+      await connections.release();
+      await cluster.quit();
     }
   });
 });
