@@ -103,7 +103,7 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     const items = await this.pull(max);
     if (items.length > 0 || this.stopped) return items;
     const first = (await this.blk.callBuffer(
-      'BLMOVE',
+      'blmove',
       queue,
       proc,
       'LEFT',

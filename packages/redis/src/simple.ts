@@ -162,7 +162,7 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
     const { queues, blockMs } = this.settings;
     const popped = await this.pop(max);
     if (popped.elements.length > 0 || this.stopped) return popped;
-    const got = (await this.blk.callBuffer('BLPOP', ...queues, blockMs / 1000)) as [Buffer, Buffer] | null;
+    const got = (await this.blk.callBuffer('blpop', ...queues, blockMs / 1000)) as [Buffer, Buffer] | null;
     if (got === null) return NOTHING;
     const source = got[0].toString();
     const rest = max === 1 ? NOTHING : await this.pop(max - 1);
@@ -174,7 +174,7 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
     const { queues } = this.settings;
     if (queues.length === 1) {
       const q = queues[0] as string;
-      const items = (await this.cmd.callBuffer('LPOP', q, max)) as Buffer[] | null;
+      const items = (await this.cmd.callBuffer('lpop', q, max)) as Buffer[] | null;
       return items === null ? NOTHING : { elements: items, sources: q };
     }
     // Rotate the starting key so that one busy queue does not starve the others.

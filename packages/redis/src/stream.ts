@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
 import { Connections, connectionName, DEFAULT_URL, translate, type RedisConnection } from './connection.js';
 import { uniqueId } from './envelope.js';
-import { XPROMOTE } from './streamScript.js';
+import { CREATE_GROUP, XPROMOTE } from './streamScript.js';
 import type { StreamDelivery } from './streamDelivery.js';
 import { StreamSession } from './streamSession.js';
 import { checkOptions, KNOWN } from './options.js';
@@ -107,12 +107,10 @@ export function redisStream<T = unknown>(stream: string, options: RedisStreamOpt
         const id = `${settings.consumer}-${uniqueId()}`;
         const blk = await connections.blocking(cmd, connectionName('rxq', stream, id), stream);
         try {
-          await cmd.xgroup('CREATE', stream, settings.group, start === 'new' ? '$' : '0', 'MKSTREAM');
+          await CREATE_GROUP.run(cmd, [stream], [settings.group, start === 'new' ? '$' : '0']);
         } catch (error) {
-          if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) {
-            blk.disconnect();
-            throw error;
-          }
+          blk.disconnect();
+          throw error;
         }
         await XPROMOTE.run(cmd, [settings.delayedKey, stream], [settings.bodyField]).catch(() => undefined);
         return new StreamSession(cmd, blk, context, connections, settings);

@@ -86,7 +86,7 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
     const { stream, group, consumer } = this.settings;
     const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
     const args = ['GROUP', group, consumer, 'COUNT', max, ...block, 'STREAMS', stream, '>'];
-    const reply = (await connection.callBuffer('XREADGROUP', ...args)) as [Buffer, RawEntry[]][] | null;
+    const reply = (await connection.callBuffer('xreadgroup', ...args)) as [Buffer, RawEntry[]][] | null;
     return reply?.[0]?.[1];
   }
 

@@ -1,8 +1,8 @@
-import { ack, fromQueue, handle, retryWithResend, silentLogger } from '@rxq/core';
+import { ack, fromQueue, handle, retryWithResend, silentLogger, type Message, type QueueObservable } from '@rxq/core';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { redis, redisStream } from '../../src/index.js';
+import { redis, redisSimpleList, redisStream } from '../../src/index.js';
 import { keySlot } from '../../src/keys.js';
 import { Connections } from '../../src/connection.js';
 import { uniqueName, until } from '../helpers.js';
@@ -64,6 +64,55 @@ describe('key layout on a cluster', () => {
       await source.stop();
       await connection.quit();
       await cleanupCluster(admin, q);
+    }
+  });
+
+  it('sends every command of every mode to the node of its slot: no MOVED redirect', async () => {
+    // Redis counts the error replies it sends (INFO errorstats): a command sent to the wrong node
+    // costs a MOVED reply (and the client a refresh of its slot table).
+    const moved = async (): Promise<number> => {
+      let sum = 0;
+      for (const node of admin.nodes('all'))
+        sum += Number(/errorstat_MOVED:count=(\d+)/.exec(await node.info('errorstats'))?.[1] ?? 0);
+      return sum;
+    };
+    const connection = clusterClient();
+    const [q, sq, s] = [name('moved-list'), name('moved-simple'), name('moved-stream')];
+    const bodies = Array.from({ length: 300 }, (_, n) => JSON.stringify({ n }));
+    await admin.rpush(q, ...bodies);
+    await admin.rpush(sq, ...bodies);
+    for (const b of bodies) await admin.xadd(s, '*', 'body', b);
+    await until(async () => admin.nodes('all').length === 6);
+    const before = await moved();
+    let handled = 0;
+    const drive = <X>(source: QueueObservable<unknown, X>): QueueObservable<unknown, X> => {
+      source
+        .pipe(
+          handle(async (m: Message<unknown, X>) => {
+            handled++;
+            const { n } = m.body as { n: number };
+            if (n === 7 && m.attempt === 1) throw new Error('once more'); // a resend
+            if (n === 8) throw Object.assign(new Error('never'), { retryable: false }); // a dead letter
+          }),
+          retryWithResend({ maxAttempts: 3, backoff: () => 0 }),
+          ack(),
+        )
+        .subscribe();
+      return source;
+    };
+    const sources = [
+      drive(fromQueue(redis(q, { connection, blockMs: 200 }))),
+      drive(fromQueue(redisSimpleList(sq, { connection, blockMs: 200 }))),
+      drive(fromQueue(redisStream(s, { group: 'g', connection, blockMs: 200 }))),
+    ];
+    try {
+      await until(async () => handled >= 3 * 301);
+      for (const source of sources) await source.stop();
+      expect(await moved()).toBe(before);
+    } finally {
+      for (const source of sources) await source.stop();
+      await connection.quit();
+      for (const k of [q, sq, s]) await cleanupCluster(admin, k);
     }
   });
 
