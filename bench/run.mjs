@@ -1,4 +1,4 @@
-// `pnpm bench [memory|redis|amqp|kafka|postgres|nats|sqs|sqs-backlog ...]`: builds, then runs each connector's benchmark in its
+// `pnpm bench [memory|redis|redis-cluster|amqp|kafka|postgres|nats|sqs|sqs-backlog ...]`: builds, then runs each connector's benchmark in its
 // own node process (so that one case's heap never inflates the next one's peak RSS).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,6 +9,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const all = [
   'memory',
   'redis',
+  'redis-cluster',
   'amqp',
   'kafka',
   'gateway',
@@ -31,6 +32,8 @@ const brokerOf = {
   nats: 'nats',
   sqs: 'sqs',
 };
+/** The clustered broker each benchmark needs (a `scripts/cluster.d` script, started when not running). */
+const clusterOf = { 'redis-cluster': 'redis.sh' };
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const chosen = names.length > 0 ? names : all.filter((name) => !optIn.has(name));
 for (const name of chosen) {
@@ -55,6 +58,12 @@ for (const name of chosen) {
       stdio: 'inherit',
     });
     if (brokers.status !== 0) process.exit(brokers.status ?? 1);
+  }
+  if (clusterOf[name]) {
+    const cluster = spawnSync('bash', [join(here, '..', 'scripts', 'cluster.d', clusterOf[name]), 'start'], {
+      stdio: 'inherit',
+    });
+    if (cluster.status !== 0) process.exit(cluster.status ?? 1);
   }
   const run = spawnSync(process.execPath, ['--expose-gc', script], { stdio: 'inherit', cwd: join(here, '..') });
   if (run.status !== 0) process.exit(run.status ?? 1);

@@ -21,7 +21,8 @@ const METHODS = ['duplicate', 'callBuffer', 'call', 'on', 'off', 'once', 'quit',
 
 /**
  * Throws {@link InvalidOptionError} unless `client` has an ioredis client's shape, naming what is
- * missing, and for options of that client rxq cannot honour (a Redis Cluster client, `keyPrefix`).
+ * missing, and for options of that client rxq cannot honour (`keyPrefix`). A Redis Cluster client
+ * (ioredis `Cluster`) has the same shape and is accepted.
  */
 export function checkClient(client: unknown, option: string): RedisClient {
   if (typeof client !== 'object' || client === null)
@@ -34,18 +35,17 @@ export function checkClient(client: unknown, option: string): RedisClient {
       `an ioredis client (5.x or 6.x)${missing.length > 0 ? `, with ${missing.join(', ')}()` : ''}`,
       client,
     );
-  if (c.isCluster === true)
+  const options = c.options as { keyPrefix?: unknown; redisOptions?: { keyPrefix?: unknown } };
+  // A Cluster client takes a prefix at the top or in the options of its node connections.
+  const prefixed = [
+    ['options.keyPrefix', options.keyPrefix],
+    ['options.redisOptions.keyPrefix', options.redisOptions?.keyPrefix],
+  ].find(([, p]) => typeof p === 'string' && p.length > 0);
+  if (prefixed !== undefined)
     throw new InvalidOptionError(
-      option,
-      'a standalone ioredis client (a Redis Cluster client is not supported)',
-      client,
-    );
-  const { keyPrefix } = c.options as { keyPrefix?: unknown };
-  if (typeof keyPrefix === 'string' && keyPrefix.length > 0)
-    throw new InvalidOptionError(
-      `${option}.options.keyPrefix`,
+      `${option}.${prefixed[0] as string}`,
       'no key prefix: rxq builds key names inside its scripts, where ioredis cannot add it (put the prefix in the queue name instead)',
-      keyPrefix,
+      prefixed[1],
     );
   return client as RedisClient;
 }

@@ -1,6 +1,7 @@
 import { ConnectionLostError, InvalidOptionError, RxqError, silentLogger, type Logger } from '@rxq/core';
-import type { Redis } from 'ioredis';
-import { createClient } from './ioredis.js';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import { createClient, createNodeClient } from './ioredis.js';
+import { keySlot } from './keys.js';
 import type { ConnectionOptions } from 'node:tls';
 import { classify } from './errors.js';
 import { checkClient, type RedisClient } from './client.js';
@@ -54,6 +55,8 @@ export class Connections {
   /** The last non-retryable error a connection of ours reported; cleared when one gets ready. */
   private fatal: RxqError | undefined;
   private lastLogged = '';
+  /** Whether the connection is a Redis Cluster client (ioredis `Cluster`): keys are laid out for it. */
+  readonly cluster: boolean;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -64,9 +67,11 @@ export class Connections {
       if (!/^rediss?:\/\//.test(connection))
         throw new InvalidOptionError('connection', 'a redis:// or rediss:// URL or an ioredis client', '(a string)');
       this.owned = true;
+      this.cluster = false;
     } else {
       this.client = checkClient(connection, 'connection') as Redis;
       this.owned = false;
+      this.cluster = (connection as { isCluster?: unknown }).isCluster === true;
       if (tls !== undefined)
         throw new InvalidOptionError(
           'tls',
@@ -104,19 +109,23 @@ export class Connections {
   }
 
   /**
-   * A new dedicated connection for blocking reads, duplicated from the command connection. It does
-   * not reconnect: when it drops, its session is lost and `fromQueue` opens a new one. Rejects with
-   * the classified cause when it cannot open (a wrong password is an `AuthenticationError`).
+   * A new dedicated connection for blocking reads on `key`, duplicated from the command connection;
+   * on a cluster, a connection to the master that serves the key's slot (see {@link nodeFor}). It
+   * does not reconnect: when it drops, its session is lost and `fromQueue` opens a new one. Rejects
+   * with the classified cause when it cannot open (a wrong password is an `AuthenticationError`).
    */
-  async blocking(base: Redis, name: string): Promise<Redis> {
-    const client = base.duplicate({
+  async blocking(base: Redis, name: string, key: string): Promise<Redis> {
+    const own = {
       connectionName: name,
       lazyConnect: true,
       retryStrategy: () => null,
       enableOfflineQueue: false,
       autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: null,
-    });
+    };
+    const client = this.cluster
+      ? createNodeClient({ ...(await nodeFor(base as unknown as Cluster, key)), ...own })
+      : base.duplicate(own);
     let failure: RxqError | undefined;
     client.on('error', (error: unknown) => {
       failure = this.report(error, 'blocking');
@@ -136,6 +145,23 @@ export class Connections {
     }
     this.logger.debug({ connection: name }, 'opened a blocking connection');
     return client;
+  }
+
+  /**
+   * Wakes a blocked read (`CLIENT UNBLOCK <id>`): sent through the command connection on a
+   * standalone server; on a cluster, through the cluster's own connection to the node the blocking
+   * connection is on (a client id means something on its server only). Resolves either way.
+   */
+  async unblock(cmd: Redis, blk: Redis, id: number): Promise<void> {
+    if (!this.cluster) {
+      await cmd.client('UNBLOCK', id);
+      return;
+    }
+    const { host, port } = blk.options;
+    const node = (cmd as unknown as Cluster)
+      .nodes('all')
+      .find((n) => n.options.host === host && n.options.port === port);
+    await node?.client('UNBLOCK', id);
   }
 
   /** Listens to the errors of a connection rxq made (a passed client's errors are its owner's). */
@@ -161,6 +187,22 @@ export class Connections {
     }
     return classified;
   }
+}
+
+/**
+ * The options of a connection to the master that serves `key` on a cluster: its host and port (the
+ * cluster's `natMap` applied), with the cluster's `redisOptions` (credentials, TLS). A keyed
+ * command first, so that the cluster knows its slots (and follows a failover's `MOVED`).
+ */
+async function nodeFor(cluster: Cluster, key: string): Promise<RedisOptions> {
+  await cluster.exists(key);
+  const nodeKey = cluster.slots[keySlot(key)]?.[0];
+  if (nodeKey === undefined) throw lost(`no Redis Cluster node serves the slot of ${key} yet`);
+  const { natMap, redisOptions } = cluster.options;
+  const mapped = typeof natMap === 'function' ? natMap(nodeKey) : natMap?.[nodeKey];
+  const colon = nodeKey.lastIndexOf(':');
+  const node = mapped ?? { host: nodeKey.slice(0, colon), port: Number(nodeKey.slice(colon + 1)) };
+  return { ...redisOptions, host: node.host, port: node.port };
 }
 
 /** Closes a blocking connection and resolves once it has ended. */

@@ -8,7 +8,9 @@ import {
 } from '@rxq/core';
 
 /** Reply codes after which trying again later can succeed (a server loading, busy or failing over). */
-const TRANSIENT = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'MASTERDOWN', 'READONLY', 'CLUSTERDOWN']);
+// MOVED and ASK reach rxq only on a blocking connection to one cluster node (the cluster client
+// follows them itself): the slot moved (a failover, a resharding); a new session finds its node.
+const TRANSIENT = new Set(['LOADING', 'BUSY', 'TRYAGAIN', 'MASTERDOWN', 'READONLY', 'CLUSTERDOWN', 'MOVED', 'ASK']);
 
 /** Node's codes for a TLS certificate the client did not accept. */
 const CERTIFICATE =
@@ -24,7 +26,8 @@ const CERTIFICATE =
  * - `unknown command` / `unknown subcommand` / a command's syntax a server too old does not know →
  *   {@link UnsupportedError} naming the command (rxq needs Redis 6.2);
  * - `NOGROUP` (a consumer group deleted under a running consumer: reopening creates it),
- *   `LOADING`, `BUSY`, `TRYAGAIN`, `MASTERDOWN`, `READONLY` → a retryable `REDIS_<code>`;
+ *   `LOADING`, `BUSY`, `TRYAGAIN`, `MASTERDOWN`, `READONLY`, `CLUSTERDOWN`, `MOVED`, `ASK` → a
+ *   retryable `REDIS_<code>`;
  * - any other error reply (`WRONGTYPE`, a script error) → a non-retryable `REDIS_<code>`;
  * - anything else (a closed socket, a refused connection, a timeout) → a retryable
  *   {@link ConnectionLostError}.

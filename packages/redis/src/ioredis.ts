@@ -1,7 +1,10 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import * as ioredis from 'ioredis';
 
-type RedisConstructor = new (url: string, options: RedisOptions) => Redis;
+interface RedisConstructor {
+  new (url: string, options: RedisOptions): Redis;
+  new (options: RedisOptions): Redis;
+}
 
 /**
  * The client class of whichever ioredis the app installed: a named export where Node can see it
@@ -18,4 +21,9 @@ export const RedisClient: RedisConstructor =
 /** A client rxq makes (and closes) from a URL. */
 export function createClient(url: string, options: RedisOptions): Redis {
   return new RedisClient(url, options);
+}
+
+/** A client rxq makes (and closes) to one node of a Redis Cluster (host, port and the node options). */
+export function createNodeClient(options: RedisOptions): Redis {
+  return new RedisClient(options);
 }

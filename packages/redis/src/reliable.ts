@@ -7,6 +7,7 @@ import { checkOptions, KNOWN } from './options.js';
 import { ReliableSession, type ListDelivery, type ReliableSettings } from './reliableSession.js';
 import { redisSimpleList, type RedisSimpleListOptions } from './simple.js';
 import { codecOption, duration, key, name } from './validate.js';
+import { keyStem, sameSlot } from './keys.js';
 
 /** Options of {@link redis}, the reliable list. `T` is the body type of the codec. */
 export interface RedisOptions<T = unknown> {
@@ -31,7 +32,11 @@ export interface RedisOptions<T = unknown> {
   readonly mode?: 'reliable' | 'simple';
   /** How payloads are decoded; its body type is the messages' body type. @default json */
   readonly codec?: Codec<T>;
-  /** The list dead letters go to. @default `${queue}:dead` */
+  /**
+   * The list dead letters go to. On a Redis Cluster it must be in the queue's slot (rxq's scripts
+   * write it with the processing list): give it the queue's hash tag (`{orders}:failed`).
+   * @default `${queue}:dead` (`{queue}:dead` on a cluster, see the README's key layout)
+   */
   readonly deadLetterKey?: string;
   /** How long a receive blocks (`BLMOVE`) on an empty queue before it reports nothing. @default 1_000 */
   readonly blockMs?: number;
@@ -93,14 +98,17 @@ export function redis<T = unknown>(queue: string, options: RedisOptions<T> = {})
   }
   if (options.mode !== undefined && options.mode !== 'reliable')
     throw new InvalidOptionError('mode', "'reliable' or 'simple'", options.mode);
+  const connections = new Connections(options.connection ?? DEFAULT_URL, queue, options.tls);
+  const stem = keyStem(queue, connections.cluster, 'queue');
   const settings: ReliableSettings = {
     queue,
-    deadLetterKey: name('deadLetterKey', options.deadLetterKey, `${queue}:dead`),
+    stem,
+    deadLetterKey: name('deadLetterKey', options.deadLetterKey, `${stem}:dead`),
     blockMs: duration('blockMs', options.blockMs, 1_000, 10),
     consumerTtlMs: duration('consumerTtlMs', options.consumerTtlMs, 10_000, 300),
     consumerName: name('consumerName', options.consumerName, `${hostname()}-${process.pid}`),
   };
-  const connections = new Connections(options.connection ?? DEFAULT_URL, queue, options.tls);
+  if (connections.cluster) sameSlot('deadLetterKey', settings.deadLetterKey, queue, stem);
   const open: Connector<ListDelivery, T>['open'] = (context) =>
     ReliableSession.open(connections, context, settings, `${settings.consumerName}-${uniqueId()}`);
   return options.codec === undefined

@@ -18,6 +18,8 @@ import { RedisSession } from './session.js';
 /** Settings a reliable session runs with. */
 export interface ReliableSettings {
   readonly queue: string;
+  /** What the queue's own keys start with (`<stem>:processing:<id>`, …): see `keyStem` in keys.ts. */
+  readonly stem: string;
   readonly deadLetterKey: string;
   readonly blockMs: number;
   readonly consumerTtlMs: number;
@@ -44,12 +46,12 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     const cmd = await connections.acquire(context.logger);
     let blk: Redis | undefined;
     try {
-      blk = await connections.blocking(cmd, connectionName('rxq', settings.queue, id));
-      const { queue, consumerTtlMs } = settings;
-      await HEARTBEAT.run(cmd, [`${queue}:consumers:${id}`, `${queue}:consumers`], [consumerTtlMs, id]);
-      const recovered = await RECOVER.run(cmd, [`${queue}:consumers`, queue], [queue, `${id}:`]);
+      blk = await connections.blocking(cmd, connectionName('rxq', settings.queue, id), settings.queue);
+      const { queue, stem, consumerTtlMs } = settings;
+      await HEARTBEAT.run(cmd, [`${stem}:consumers:${id}`, `${stem}:consumers`], [consumerTtlMs, id]);
+      const recovered = await RECOVER.run(cmd, [`${stem}:consumers`, queue], [stem, `${id}:`]);
       logRecovered(context, recovered);
-      await PROMOTE.run(cmd, [`${queue}:delayed`, queue]);
+      await PROMOTE.run(cmd, [`${stem}:delayed`, queue]);
     } catch (error) {
       blk?.disconnect();
       await connections.release();
@@ -67,8 +69,8 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     private readonly id: string,
   ) {
     super(cmd, blk, context, connections);
-    const { queue } = settings;
-    this.keys = [`${queue}:processing:${id}`, queue, `${queue}:delayed`, settings.deadLetterKey];
+    const { queue, stem } = settings;
+    this.keys = [`${stem}:processing:${id}`, queue, `${stem}:delayed`, settings.deadLetterKey];
     this.writes = new OpBatch((ops) => SETTLE.run(this.cmd, this.keys, packed(ops)));
     const now = Date.now();
     this.nextBeat = now + settings.consumerTtlMs / 3;
@@ -111,7 +113,7 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     const items = await this.pull(max);
     if (items.length > 0 || this.stopped) return items;
     const first = (await this.blk.callBuffer(
-      'BLMOVE',
+      'blmove',
       queue,
       proc,
       'LEFT',
@@ -173,21 +175,17 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
   private async tick(): Promise<void> {
     if (this.busy || this.state === 'closed') return;
     this.busy = true;
-    const { queue, consumerTtlMs } = this.settings;
+    const { queue, stem, consumerTtlMs } = this.settings;
     const now = Date.now();
     try {
       if (now >= this.nextBeat) {
         this.nextBeat = now + consumerTtlMs / 3;
-        await HEARTBEAT.run(
-          this.cmd,
-          [`${queue}:consumers:${this.id}`, `${queue}:consumers`],
-          [consumerTtlMs, this.id],
-        );
+        await HEARTBEAT.run(this.cmd, [`${stem}:consumers:${this.id}`, `${stem}:consumers`], [consumerTtlMs, this.id]);
       }
-      await PROMOTE.run(this.cmd, [`${queue}:delayed`, queue]);
+      await PROMOTE.run(this.cmd, [`${stem}:delayed`, queue]);
       if (now >= this.nextRecover && this.state === 'open') {
         this.nextRecover = now + consumerTtlMs / 2;
-        const recovered = await RECOVER.run(this.cmd, [`${queue}:consumers`, queue], [queue, `${this.id}:`]);
+        const recovered = await RECOVER.run(this.cmd, [`${stem}:consumers`, queue], [stem, `${this.id}:`]);
         logRecovered(this.context, recovered);
       }
     } catch (error) {
@@ -211,10 +209,10 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     clearInterval(this.timer);
     for (const t of this.delays) clearTimeout(t);
     this.delays.clear();
-    const { queue } = this.settings;
+    const { queue, stem } = this.settings;
     await RETIRE.run(
       this.cmd,
-      [this.keys[0] as string, queue, `${queue}:consumers:${this.id}`, `${queue}:consumers`],
+      [this.keys[0] as string, queue, `${stem}:consumers:${this.id}`, `${stem}:consumers`],
       [this.id],
     );
   }

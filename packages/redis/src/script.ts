@@ -15,17 +15,21 @@ export class LuaScript {
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
-  /** Runs the script; bulk replies come back as Buffers. */
+  /**
+   * Runs the script; bulk replies come back as Buffers. Command names are lower case: ioredis finds
+   * a command's keys (and so, on a cluster, the node of their slot) only under its lower-case name;
+   * an upper-case one goes to a random node and costs a `MOVED` redirect and a slot refresh.
+   */
   async run(
     client: Redis,
     keys: readonly string[],
     args: readonly (string | Buffer | number)[] = [],
   ): Promise<unknown> {
     try {
-      return await client.callBuffer('EVALSHA', this.sha, keys.length, ...keys, ...args);
+      return await client.callBuffer('evalsha', this.sha, keys.length, ...keys, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return client.callBuffer('EVAL', this.lua, keys.length, ...keys, ...args);
+      return client.callBuffer('eval', this.lua, keys.length, ...keys, ...args);
     }
   }
 }
@@ -146,7 +150,7 @@ return 1`,
 );
 
 /**
- * KEYS: registry, queue. ARGV: key prefix (the queue name), tag. Every registered consumer whose
+ * KEYS: registry, queue. ARGV: the queue's key stem (see `keyStem`), tag. Every registered consumer whose
  * heartbeat is gone has its processing list moved back to the head of the queue, in order, with
  * attempt + 1. Returns how many elements moved.
  */

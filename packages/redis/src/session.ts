@@ -75,7 +75,7 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   stopIntake(): void {
     if (this.intakeStopped) return;
     this.intakeStopped = true;
-    void this.blockingId.then((id) => this.cmd.client('UNBLOCK', id as number)).catch(noop);
+    void this.blockingId.then((id) => this.connections.unblock(this.cmd, this.blk, id as number)).catch(noop);
   }
 
   /** Whether the intake stopped or the session is going: a fetch must not block any more. */

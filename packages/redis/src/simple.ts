@@ -19,6 +19,7 @@ import { DELAY, MULTI_POP, PROMOTE } from './script.js';
 import { RedisSession } from './session.js';
 import { checkOptions, KNOWN } from './options.js';
 import { codecOption, duration, key, name } from './validate.js';
+import { keySlot, keyStem } from './keys.js';
 
 const noop = (): void => undefined;
 
@@ -38,7 +39,10 @@ export interface RedisSimpleListOptions<T = unknown> {
   readonly tls?: ConnectionOptions;
   /** How payloads are decoded; its body type is the messages' body type. @default json */
   readonly codec?: Codec<T>;
-  /** The list dead letters go to. @default `${queue}:dead`, for the queue the message came from */
+  /**
+   * The list dead letters go to.
+   * @default `${queue}:dead` for the queue the message came from (`{queue}:dead` on a cluster)
+   */
   readonly deadLetterKey?: string;
   /** How long a receive blocks (`BLPOP`) on empty queues before it reports nothing. @default 1_000 */
   readonly blockMs?: number;
@@ -52,6 +56,8 @@ export type RedisSimpleOptions<T = unknown> = RedisSimpleListOptions<T>;
 
 interface SimpleSettings {
   readonly queues: readonly string[];
+  /** Each queue's key stem (`<stem>:delayed`, `<stem>:dead`), by queue name: see {@link keyStem}. */
+  readonly stems: ReadonlyMap<string, string>;
   readonly deadLetterKey: string | undefined;
   readonly blockMs: number;
 }
@@ -81,13 +87,21 @@ export function redisSimpleList<T = unknown>(
   const list: readonly unknown[] = typeof queues === 'string' ? [queues] : Array.isArray(queues) ? queues : [];
   if (list.length === 0) throw new InvalidOptionError('queues', 'a key name or a non-empty array of them', queues);
   const names = list.map((q, i) => key(`queues[${i}]`, q));
+  const label = names.join(',');
+  const connections = new Connections(options.connection ?? DEFAULT_URL, label, options.tls);
+  // One BLPOP (and one script) reads every list: on a cluster they must share a slot.
+  if (connections.cluster && names.some((q) => keySlot(q) !== keySlot(names[0] as string)))
+    throw new InvalidOptionError(
+      'queues',
+      'on a Redis Cluster, lists of one slot (one hash tag: `{app}emails`, `{app}sms`), or one source per list merged',
+      names,
+    );
   const settings: SimpleSettings = {
     queues: names,
+    stems: new Map(names.map((q, i) => [q, keyStem(q, connections.cluster, `queues[${i}]`)])),
     deadLetterKey: options.deadLetterKey === undefined ? undefined : name('deadLetterKey', options.deadLetterKey, ''),
     blockMs: duration('blockMs', options.blockMs, 1_000, 10),
   };
-  const label = names.join(',');
-  const connections = new Connections(options.connection ?? DEFAULT_URL, label, options.tls);
   const connector: Connector<ListDelivery, T> = {
     name: label,
     system: 'redis',
@@ -96,8 +110,8 @@ export function redisSimpleList<T = unknown>(
       let blk: Redis | undefined;
       try {
         const id = `${hostname()}-${process.pid}-${uniqueId()}`;
-        blk = await connections.blocking(cmd, connectionName('rxq', label, id));
-        await Promise.all(settings.queues.map((q) => PROMOTE.run(cmd, [`${q}:delayed`, q])));
+        blk = await connections.blocking(cmd, connectionName('rxq', label, id), settings.queues[0] as string);
+        await Promise.all(settings.queues.map((q) => PROMOTE.run(cmd, [delayedKey(settings, q), q])));
         return new SimpleSession(cmd, blk, context, connections, settings, id);
       } catch (error) {
         blk?.disconnect();
@@ -114,6 +128,11 @@ export function redisSimpleList<T = unknown>(
  * @deprecated Renamed {@link redisSimpleList}, which says what it promises.
  */
 export const redisList: typeof redisSimpleList = redisSimpleList;
+
+/** The delayed set of a queue: `<stem>:delayed`. */
+function delayedKey(settings: SimpleSettings, queue: string): string {
+  return `${settings.stems.get(queue) ?? queue}:delayed`;
+}
 
 /** What a pop brought: the elements and the queue each came from (one name for all, or one each). */
 interface Popped {
@@ -144,7 +163,7 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
     const { queues, blockMs } = this.settings;
     const popped = await this.pop(max);
     if (popped.elements.length > 0 || this.stopped) return popped;
-    const got = (await this.blk.callBuffer('BLPOP', ...queues, blockMs / 1000)) as [Buffer, Buffer] | null;
+    const got = (await this.blk.callBuffer('blpop', ...queues, blockMs / 1000)) as [Buffer, Buffer] | null;
     if (got === null) return NOTHING;
     const source = got[0].toString();
     const rest = max === 1 ? NOTHING : await this.pop(max - 1);
@@ -156,7 +175,7 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
     const { queues } = this.settings;
     if (queues.length === 1) {
       const q = queues[0] as string;
-      const items = (await this.cmd.callBuffer('LPOP', q, max)) as Buffer[] | null;
+      const items = (await this.cmd.callBuffer('lpop', q, max)) as Buffer[] | null;
       return items === null ? NOTHING : { elements: items, sources: q };
     }
     // Rotate the starting key so that one busy queue does not starve the others.
@@ -195,12 +214,20 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
     const copy = wrap(d.payload, resendHeaders(d.headers, request));
     if (request.delayMs <= 0) return this.settled(1, this.cmd.rpush(d.source, copy).then(noop));
     setTimeout(() => void this.promote(), request.delayMs + 1).unref();
-    return this.settled(1, DELAY.run(this.cmd, [`${d.source}:delayed`, d.source], [request.delayMs, copy]).then(noop));
+    return this.settled(
+      1,
+      DELAY.run(this.cmd, [delayedKey(this.settings, d.source), d.source], [request.delayMs, copy]).then(noop),
+    );
   }
 
   deadLetter(d: ListDelivery, request: DeadLetterRequest): Promise<void> {
     const letter = wrap(d.payload, deadLetterHeaders(d.headers, request, d.source));
-    return this.settled(1, this.cmd.rpush(this.settings.deadLetterKey ?? `${d.source}:dead`, letter).then(noop));
+    return this.settled(
+      1,
+      this.cmd
+        .rpush(this.settings.deadLetterKey ?? `${this.settings.stems.get(d.source) ?? d.source}:dead`, letter)
+        .then(noop),
+    );
   }
 
   release(ds: readonly ListDelivery[]): Promise<void> {
@@ -213,7 +240,7 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
 
   private async promote(): Promise<void> {
     if (this.state === 'closed') return;
-    await Promise.all(this.settings.queues.map((q) => PROMOTE.run(this.cmd, [`${q}:delayed`, q]))).catch(
+    await Promise.all(this.settings.queues.map((q) => PROMOTE.run(this.cmd, [delayedKey(this.settings, q), q]))).catch(
       () => undefined,
     );
   }

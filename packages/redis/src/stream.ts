@@ -3,11 +3,12 @@ import { hostname } from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
 import { Connections, connectionName, DEFAULT_URL, translate, type RedisConnection } from './connection.js';
 import { uniqueId } from './envelope.js';
-import { XPROMOTE } from './streamScript.js';
+import { CREATE_GROUP, XPROMOTE } from './streamScript.js';
 import type { StreamDelivery } from './streamDelivery.js';
 import { StreamSession, type StreamSettings } from './streamSession.js';
 import { checkOptions, KNOWN } from './options.js';
 import { codecOption, duration, key, name } from './validate.js';
+import { keyStem, sameSlot } from './keys.js';
 
 /** Options of {@link redisStream}. `T` is the body type of the codec. */
 export interface RedisStreamOptions<T = unknown> {
@@ -41,7 +42,11 @@ export interface RedisStreamOptions<T = unknown> {
   readonly minIdleMs?: number;
   /** How long a receive blocks (`XREADGROUP BLOCK`) before it reports nothing. @default 1_000 */
   readonly blockMs?: number;
-  /** The stream dead letters go to. @default `${stream}:dead` */
+  /**
+   * The stream dead letters go to. On a Redis Cluster it must be in the stream's slot (one script
+   * acks the entry and adds the dead letter): give it the stream's hash tag (`{events}:failed`).
+   * @default `${stream}:dead` (`{stream}:dead` on a cluster)
+   */
   readonly deadLetterKey?: string;
 }
 
@@ -68,6 +73,8 @@ export function redisStream<T = unknown>(stream: string, options: RedisStreamOpt
   codecOption(options.codec);
   const start = options.start ?? 'beginning';
   if (start !== 'beginning' && start !== 'new') throw new InvalidOptionError('start', "'beginning' or 'new'", start);
+  const connections = new Connections(options.connection ?? DEFAULT_URL, stream, options.tls);
+  const stem = keyStem(stream, connections.cluster, 'stream');
   const settings: StreamSettings = {
     stream,
     group: key('group', options.group),
@@ -75,9 +82,10 @@ export function redisStream<T = unknown>(stream: string, options: RedisStreamOpt
     bodyField: name('bodyField', options.bodyField, 'body'),
     minIdleMs: duration('minIdleMs', options.minIdleMs, 30_000, 10),
     blockMs: duration('blockMs', options.blockMs, 1_000, 10),
-    deadLetterKey: name('deadLetterKey', options.deadLetterKey, `${stream}:dead`),
+    deadLetterKey: name('deadLetterKey', options.deadLetterKey, `${stem}:dead`),
+    delayedKey: `${stem}:delayed`,
   };
-  const connections = new Connections(options.connection ?? DEFAULT_URL, stream, options.tls);
+  if (connections.cluster) sameSlot('deadLetterKey', settings.deadLetterKey, stream, stem);
   const connector: Connector<StreamDelivery, T> = {
     name: stream,
     system: 'redis',
@@ -85,16 +93,14 @@ export function redisStream<T = unknown>(stream: string, options: RedisStreamOpt
       const cmd = await connections.acquire(context.logger);
       try {
         const id = `${settings.consumer}-${uniqueId()}`;
-        const blk = await connections.blocking(cmd, connectionName('rxq', stream, id));
+        const blk = await connections.blocking(cmd, connectionName('rxq', stream, id), stream);
         try {
-          await cmd.xgroup('CREATE', stream, settings.group, start === 'new' ? '$' : '0', 'MKSTREAM');
+          await CREATE_GROUP.run(cmd, [stream], [settings.group, start === 'new' ? '$' : '0']);
         } catch (error) {
-          if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) {
-            blk.disconnect();
-            throw error;
-          }
+          blk.disconnect();
+          throw error;
         }
-        await XPROMOTE.run(cmd, [`${stream}:delayed`, stream], [settings.bodyField]).catch(() => undefined);
+        await XPROMOTE.run(cmd, [settings.delayedKey, stream], [settings.bodyField]).catch(() => undefined);
         return new StreamSession(cmd, blk, context, connections, settings);
       } catch (error) {
         await connections.release();

@@ -62,3 +62,17 @@ for _, v in ipairs(due) do
 end
 return #due`,
 );
+
+/**
+ * KEYS: stream. ARGV: group, start id. `XGROUP CREATE … MKSTREAM`; a group that exists already is
+ * no error (returns 0). A script because ioredis finds no key in `XGROUP` (a container command), so
+ * a cluster client would send it to a random node and follow a `MOVED`; a script's key routes it.
+ */
+export const CREATE_GROUP = new LuaScript(
+  `local r = redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], ARGV[2], 'MKSTREAM')
+if type(r) == 'table' and r.err then
+  if string.sub(r.err, 1, 9) == 'BUSYGROUP' then return 0 end
+  return r
+end
+return 1`,
+);

@@ -34,6 +34,8 @@ export interface StreamSettings {
   readonly minIdleMs: number;
   readonly blockMs: number;
   readonly deadLetterKey: string;
+  /** The sorted set delayed resends wait in: `<stem>:delayed` (see `keyStem` in keys.ts). */
+  readonly delayedKey: string;
 }
 
 /** A consumer-group session on one stream. */
@@ -96,7 +98,7 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
     const { stream, group, consumer } = this.settings;
     const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
     const args = ['GROUP', group, consumer, 'COUNT', max, ...block, 'STREAMS', stream, '>'];
-    const reply = (await connection.callBuffer('XREADGROUP', ...args)) as [Buffer, RawEntry[]][] | null;
+    const reply = (await connection.callBuffer('xreadgroup', ...args)) as [Buffer, RawEntry[]][] | null;
     return reply?.[0]?.[1];
   }
 
@@ -179,13 +181,13 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
     }
     for (const [k, v] of Object.entries(own)) args.push(k, v);
     if (delayMs > 0) setTimeout(() => void this.promote(), delayMs + 1).unref();
-    return XMOVE.run(this.cmd, [stream, target, `${stream}:delayed`], args);
+    return XMOVE.run(this.cmd, [stream, target, this.settings.delayedKey], args);
   }
 
   private async promote(): Promise<void> {
     if (this.state === 'closed') return;
-    const { stream, bodyField } = this.settings;
-    await XPROMOTE.run(this.cmd, [`${stream}:delayed`, stream], [bodyField]).catch(() => undefined);
+    const { stream, bodyField, delayedKey } = this.settings;
+    await XPROMOTE.run(this.cmd, [delayedKey, stream], [bodyField]).catch(() => undefined);
   }
 
   protected async giveBack(fetched: Fetched): Promise<void> {

@@ -2,7 +2,7 @@ import { ack, handle, HEADERS, type Message, type QueueObservable } from '@rxq/c
 import { filter, firstValueFrom, type Subject } from 'rxjs';
 import { expect } from 'vitest';
 import type { DeadLetterView } from '@rxq/core/testing';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import { readListEntry } from '../src/index.js';
 
 export const URL = 'redis://127.0.0.1:6379';
@@ -27,7 +27,7 @@ export async function cleanup(redis: Redis, stem: string): Promise<void> {
 }
 
 /** Dead letters of a list, as the contract suite reads them. */
-export async function listDeadLetters(redis: Redis, key: string): Promise<DeadLetterView[]> {
+export async function listDeadLetters(redis: Redis | Cluster, key: string): Promise<DeadLetterView[]> {
   const items = await redis.lrangeBuffer(key, 0, -1);
   return items.map((item) => {
     const { payload, headers } = readListEntry(item);
@@ -36,7 +36,7 @@ export async function listDeadLetters(redis: Redis, key: string): Promise<DeadLe
 }
 
 /** Dead letters of a stream. */
-export async function streamDeadLetters(redis: Redis, key: string): Promise<DeadLetterView[]> {
+export async function streamDeadLetters(redis: Redis | Cluster, key: string): Promise<DeadLetterView[]> {
   const entries = await redis.xrangeBuffer(key, '-', '+');
   return entries.map(([, fields]) => {
     const map = new Map<string, Buffer>();

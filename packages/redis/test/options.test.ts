@@ -103,9 +103,42 @@ describe('a client passed in is checked by its shape', () => {
     const prefixed = new Redis({ lazyConnect: true, keyPrefix: 'app:' });
     expect(thrown(() => redis('q', { connection: prefixed })).option).toBe('connection.options.keyPrefix');
     prefixed.disconnect();
-    const cluster = new Cluster([{ host: '127.0.0.1', port: 6379 }], { lazyConnect: true });
-    expect(thrown(() => redis('q', { connection: cluster as never })).message).toContain('Cluster');
-    cluster.disconnect();
+    const prefixedCluster = new Cluster([{ host: '127.0.0.1', port: 7001 }], {
+      lazyConnect: true,
+      redisOptions: { keyPrefix: 'app:' },
+    });
+    // ioredis copies the node options' prefix to the cluster's own options.
+    expect(thrown(() => redis('q', { connection: prefixedCluster })).option).toMatch(
+      /^connection\.options\..*keyPrefix$/,
+    );
+    prefixedCluster.disconnect();
+  });
+});
+
+describe('a Redis Cluster client', () => {
+  const cluster = new Cluster([{ host: '127.0.0.1', port: 7001 }], { lazyConnect: true });
+  afterAll(() => cluster.disconnect());
+
+  it('is accepted by every factory', () => {
+    expect(() => redis('orders', { connection: cluster })).not.toThrow();
+    expect(() => redisSimpleList('orders', { connection: cluster })).not.toThrow();
+    expect(() => redisSimpleList(['{app}emails', '{app}sms'], { connection: cluster })).not.toThrow();
+    expect(() => redisStream('events', { group: 'g', connection: cluster })).not.toThrow();
+  });
+
+  it('refuses keys that cannot share the queue’s slot, naming the option', () => {
+    expect(thrown(() => redis('orders', { connection: cluster, deadLetterKey: 'failed' })).option).toBe(
+      'deadLetterKey',
+    );
+    expect(() => redis('orders', { connection: cluster, deadLetterKey: '{orders}:failed' })).not.toThrow();
+    expect(thrown(() => redisStream('events', { group: 'g', connection: cluster, deadLetterKey: 'x' })).option).toBe(
+      'deadLetterKey',
+    );
+    expect(thrown(() => redis('a}b', { connection: cluster })).option).toBe('queue');
+    expect(thrown(() => redisSimpleList(['emails', 'sms'], { connection: cluster })).option).toBe('queues');
+    // On a standalone server the same names are fine (nothing changes for existing users).
+    expect(() => redis('orders', { connection: lazy, deadLetterKey: 'failed' })).not.toThrow();
+    expect(() => redisSimpleList(['emails', 'sms'], { connection: lazy })).not.toThrow();
   });
 });
 
