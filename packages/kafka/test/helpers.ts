@@ -82,16 +82,32 @@ export class TestTopic {
     return t;
   }
 
-  /** Resolves once every partition has a leader and `replicas` in-sync replicas. */
+  /**
+   * Resolves once every partition has a leader and `replicas` in-sync replicas, as each broker
+   * says (a client asks its bootstrap broker first): a consumer that starts on a broker that has
+   * not heard of the topic yet gets UNKNOWN_TOPIC_OR_PARTITION.
+   */
   private async replicated(replicas: number, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const metadata = await this.admin.fetchTopicMetadata({ topics: [this.name] }).catch(() => undefined);
-      const partitions = metadata?.topics[0]?.partitions ?? [];
-      if (partitions.length === this.partitions && partitions.every((p) => p.leader >= 0 && p.isr.length === replicas))
-        return;
-      if (Date.now() > deadline) throw new Error(`${this.name}: not on ${replicas} replicas within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
+    for (const broker of this.placement.brokers) {
+      const admin = new Kafka({ brokers: [broker], logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        for (;;) {
+          const metadata = await admin.fetchTopicMetadata({ topics: [this.name] }).catch(() => undefined);
+          const partitions = metadata?.topics[0]?.partitions ?? [];
+          if (
+            partitions.length === this.partitions &&
+            partitions.every((p) => p.leader >= 0 && p.isr.length === replicas)
+          )
+            break;
+          if (Date.now() > deadline)
+            throw new Error(`${this.name}: not on ${replicas} replicas within ${timeoutMs} ms`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        await admin.disconnect();
+      }
     }
   }
 

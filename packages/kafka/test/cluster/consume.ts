@@ -1,4 +1,5 @@
 import { ack, fromQueue, handle, type SourceStatus } from '@rxq/core';
+import { logLevel } from 'kafkajs';
 import { tap } from 'rxjs';
 import type { KafkaSourceOptions } from '../../src/index.js';
 import type { TestTopic } from '../helpers.js';
@@ -28,10 +29,20 @@ export function countingConsumer(topic: TestTopic, options: Partial<KafkaSourceO
   const statuses: SourceStatus[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const bodyOf = new Map<string, number>();
-  const source = fromQueue<{ n: number }>(topic.connector({ commitIntervalMs: 200, ...options }), {
-    maxInFlight: MAX_IN_FLIGHT,
-    reconnect: { initialMs: 200, maxMs: 2_000 },
-  });
+  const debug = process.env.RXQ_TEST_DEBUG
+    ? (level: string) => (fields: Record<string, unknown>, message: string) =>
+        console.log(new Date().toISOString(), level, message, JSON.stringify(fields))
+    : undefined;
+  const source = fromQueue<{ n: number }>(
+    topic.connector({ commitIntervalMs: 200, ...(debug ? { logLevel: logLevel.INFO } : {}), ...options }),
+    {
+      maxInFlight: MAX_IN_FLIGHT,
+      reconnect: { initialMs: 200, maxMs: 2_000 },
+      ...(debug
+        ? { logger: { debug: debug('debug'), info: debug('info'), warn: debug('warn'), error: debug('error') } }
+        : {}),
+    },
+  );
   source.status$.subscribe((s) => statuses.push(s.status));
   const subscription = source
     .pipe(
