@@ -131,7 +131,13 @@ export function connectSettings(
 
 /** The brokers of a URL, connect options or a list of them, in order. */
 export function addressesOf(option: AmqpBrokerAddress | readonly AmqpBrokerAddress[]): readonly AmqpBrokerAddress[] {
-  return Array.isArray(option) ? option : [option as AmqpBrokerAddress];
+  return isAddressList(option) ? option : [option];
+}
+
+function isAddressList(
+  option: AmqpBrokerAddress | readonly AmqpBrokerAddress[],
+): option is readonly AmqpBrokerAddress[] {
+  return Array.isArray(option);
 }
 
 function isSecure(address: AmqpBrokerAddress): boolean {
