@@ -1,5 +1,7 @@
 // `pnpm bench [memory|redis|amqp|kafka|postgres|nats|sqs ...]`: builds, then runs each connector's benchmark in its
-// own node process (so that one case's heap never inflates the next one's peak RSS).
+// own node process (so that one case's heap never inflates the next one's peak RSS). The clustered
+// brokers' benchmarks (`kafka-cluster`, `amqp-cluster`) run only when named; their clusters are started
+// through scripts/cluster.d/<broker>.sh.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,11 +19,13 @@ const brokerOf = {
   nats: 'nats',
   sqs: 'sqs',
 };
+/** Benchmarks on a clustered broker (the cluster script each needs), run only when named. */
+const clusterOf = { 'kafka-cluster': 'kafka', 'amqp-cluster': 'rabbitmq' };
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const chosen = names.length > 0 ? names : all;
 for (const name of chosen) {
-  if (!all.includes(name)) {
-    console.error(`bench: unknown benchmark "${name}"; choose from ${all.join(', ')}`);
+  if (!all.includes(name) && !clusterOf[name]) {
+    console.error(`bench: unknown benchmark "${name}"; choose from ${[...all, ...Object.keys(clusterOf)].join(', ')}`);
     process.exit(2);
   }
 }
@@ -41,6 +45,12 @@ for (const name of chosen) {
       stdio: 'inherit',
     });
     if (brokers.status !== 0) process.exit(brokers.status ?? 1);
+  }
+  if (clusterOf[name]) {
+    const cluster = spawnSync('bash', [join(here, '..', 'scripts', 'cluster.d', `${clusterOf[name]}.sh`), 'start'], {
+      stdio: 'inherit',
+    });
+    if (cluster.status !== 0) process.exit(cluster.status ?? 1);
   }
   const run = spawnSync(process.execPath, ['--expose-gc', script], { stdio: 'inherit', cwd: join(here, '..') });
   if (run.status !== 0) process.exit(run.status ?? 1);
