@@ -63,7 +63,9 @@ const subscription = fromQueue(connector, {
     if (r.settlement === 'acked') acked++;
   });
 
-const report = setInterval(() => process.send({ acked, holding, firstAfterMark }), 50);
+const report = setInterval(() => {
+  if (process.connected) process.send({ acked, holding, firstAfterMark }, undefined, {}, () => undefined);
+}, 50);
 process.on('disconnect', () => {
   clearInterval(report);
   subscription.unsubscribe();

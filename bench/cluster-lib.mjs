@@ -110,8 +110,12 @@ export async function failoverRun(kind, name, count, publish, fail, heal) {
     await sleep(2_000);
     producing = false;
     await load;
-    await c.until(`every one of ${published} acked`, () => c.acked() >= published, 180_000);
-    return recovery;
+    // Then every published body must be acked; a consumer that stops making progress is reported.
+    const drained = await c
+      .until(`every one of ${published} acked`, () => c.acked() >= published, 90_000)
+      .then(() => true)
+      .catch(() => false);
+    return { recovery, drained, published, acked: c.acked() };
   } finally {
     producing = false;
     await c.close();

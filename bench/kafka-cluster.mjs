@@ -6,6 +6,7 @@
 //  (b) failover: 2 processes consume a stream of about 1,000 records a second (acks=all); the leader
 //      of partition 0 is SIGKILLed; the time from the kill to the first record produced after it
 //      being handled; BENCH_FAILOVER rounds (default 3). The broker is started again after each.
+// BENCH_CASES=scaling or BENCH_CASES=failover runs one of the two cases.
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { envInt, median } from './lib.mjs';
@@ -19,6 +20,8 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const N = envInt('BENCH_N', 40_000);
 const REPEAT = envInt('BENCH_REPEAT', 3);
 const FAILOVER = envInt('BENCH_FAILOVER', 3);
+/** BENCH_CASES=scaling or =failover runs one of the two. */
+const CASES = (process.env.BENCH_CASES ?? 'scaling,failover').split(',');
 const brokers = script('kafka.sh', 'cluster', 'ports').trim().split(',');
 const client = new Kafka({
   brokers,
@@ -77,7 +80,7 @@ const groupReady = (name, count) => async () => {
 };
 
 const scaling = {};
-for (let round = 0; round < REPEAT; round++) {
+for (let round = 0; CASES.includes('scaling') && round < REPEAT; round++) {
   for (const count of [1, 2, 4]) {
     const name = await topic(4);
     for (let i = 0; i < N; i += 1_000) await send(name, i, Math.min(1_000, N - i));
@@ -86,13 +89,19 @@ for (let round = 0; round < REPEAT; round++) {
     await admin.deleteTopics({ topics: [name] }).catch(() => undefined);
   }
 }
-reportScaling('kafka cluster', N, scaling);
+if (CASES.includes('scaling')) reportScaling('kafka cluster', N, scaling);
 
 const recoveries = [];
-for (let round = 0; round < FAILOVER; round++) {
+const stalls = [];
+for (let round = 0; CASES.includes('failover') && round < FAILOVER; round++) {
   const name = await topic(4);
   let victim;
-  const ms = await failoverRun(
+  const {
+    recovery: ms,
+    drained,
+    published,
+    acked,
+  } = await failoverRun(
     'kafka',
     name,
     2,
@@ -105,16 +114,19 @@ for (let round = 0; round < FAILOVER; round++) {
     async () => script('kafka.sh', 'cluster', 'start-node', String(victim)),
   );
   recoveries.push(ms);
+  if (!drained) stalls.push(`round ${round + 1}: ${acked} acks of ${published} published after 90 s`);
   console.error(`kafka cluster failover round ${round + 1}: broker ${victim} killed, ${ms} ms`);
   await admin.deleteGroups([`${name}-group`]).catch(() => undefined);
   await admin.deleteTopics({ topics: [name] }).catch(() => undefined);
 }
-console.log(
-  JSON.stringify({
-    case: 'kafka cluster: partition leader SIGKILLed → first new record handled',
-    ms: recoveries,
-    medianMs: median(recoveries),
-  }),
-);
+if (CASES.includes('failover'))
+  console.log(
+    JSON.stringify({
+      case: 'kafka cluster: partition leader SIGKILLed → first new record handled',
+      ms: recoveries,
+      medianMs: median(recoveries),
+      stalls,
+    }),
+  );
 await producer.disconnect();
 await admin.disconnect();
