@@ -1,5 +1,7 @@
-// `pnpm bench [memory|redis|redis-cluster|amqp|kafka|postgres|nats|sqs|sqs-backlog ...]`: builds, then runs each connector's benchmark in its
-// own node process (so that one case's heap never inflates the next one's peak RSS).
+// `pnpm bench [memory|redis|amqp|kafka|postgres|nats|sqs ...]`: builds, then runs each connector's benchmark in its
+// own node process (so that one case's heap never inflates the next one's peak RSS). Long ones
+// (`sqs-backlog`) and the clustered brokers' (`redis-cluster`, `kafka-cluster`, `amqp-cluster`) run
+// only when named; their clusters are started through scripts/cluster.d/<broker>.sh.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,7 +11,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const all = [
   'memory',
   'redis',
-  'redis-cluster',
   'amqp',
   'kafka',
   'gateway',
@@ -32,13 +33,13 @@ const brokerOf = {
   nats: 'nats',
   sqs: 'sqs',
 };
-/** The clustered broker each benchmark needs (a `scripts/cluster.d` script, started when not running). */
-const clusterOf = { 'redis-cluster': 'redis.sh' };
+/** Benchmarks on a clustered broker (the cluster script each needs), run only when named. */
+const clusterOf = { 'redis-cluster': 'redis', 'kafka-cluster': 'kafka', 'amqp-cluster': 'rabbitmq' };
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const chosen = names.length > 0 ? names : all.filter((name) => !optIn.has(name));
 for (const name of chosen) {
-  if (!all.includes(name)) {
-    console.error(`bench: unknown benchmark "${name}"; choose from ${all.join(', ')}`);
+  if (!all.includes(name) && !clusterOf[name]) {
+    console.error(`bench: unknown benchmark "${name}"; choose from ${[...all, ...Object.keys(clusterOf)].join(', ')}`);
     process.exit(2);
   }
 }
@@ -60,7 +61,7 @@ for (const name of chosen) {
     if (brokers.status !== 0) process.exit(brokers.status ?? 1);
   }
   if (clusterOf[name]) {
-    const cluster = spawnSync('bash', [join(here, '..', 'scripts', 'cluster.d', clusterOf[name]), 'start'], {
+    const cluster = spawnSync('bash', [join(here, '..', 'scripts', 'cluster.d', `${clusterOf[name]}.sh`), 'start'], {
       stdio: 'inherit',
     });
     if (cluster.status !== 0) process.exit(cluster.status ?? 1);

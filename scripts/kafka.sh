@@ -17,6 +17,11 @@
 #                                          change) and run its class (tests' own Java producers)
 #   scripts/kafka.sh logs [N]              tail of the broker log
 #   scripts/kafka.sh reset                 stop and delete all broker data
+#   scripts/kafka.sh cluster SUB [N]       a three-broker KRaft cluster beside the single broker
+#                                          (each node broker and controller, replication factor 3,
+#                                          min.insync.replicas 2): SUB is start, stop, status, reset,
+#                                          kill N (SIGKILL), stop-node N, start-node N, ports,
+#                                          topics ARGS..., logs N [LINES]
 #
 # Environment:
 #   RXQ_KAFKA_HOME        cache dir (default ~/.cache/rxq-kafka): libs/ data/ config/ kafka.log kafka.pid
@@ -26,6 +31,12 @@
 #                         its one user is rxq / rxq-test-secret (a test broker's fixed credentials)
 #   RXQ_KAFKA_HEAP_OPTS   broker heap (default "-Xmx512m -Xms256m")
 #   RXQ_KAFKA_WAIT_SECS   start/wait timeout (default 90)
+#   RXQ_KAFKA_CLUSTER_HOME  the cluster's data (default /tmp/rxq-kafka-cluster): node1/ node2/ node3/
+#   RXQ_KAFKA_CLUSTER_PORT  the first broker's port (default 9192): brokers on it and the next two,
+#                         controllers on the three after them (9192-9194, 9195-9197)
+#   RXQ_KAFKA_CLUSTER_HEAP_OPTS  heap of each cluster broker (default "-Xmx384m -Xms128m")
+#   (`cluster` sets these for each of its nodes: RXQ_KAFKA_NODE_ID, RXQ_KAFKA_VOTERS,
+#   RXQ_KAFKA_CLUSTER_ID, RXQ_KAFKA_REPLICATION)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -44,6 +55,9 @@ CPORT="${RXQ_KAFKA_CONTROLLER_PORT:-9093}"
 BOOTSTRAP="$HOST:$PORT"
 HEAP_OPTS="${RXQ_KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
 WAIT_SECS="${RXQ_KAFKA_WAIT_SECS:-90}"
+NODE_ID="${RXQ_KAFKA_NODE_ID:-1}"
+VOTERS="${RXQ_KAFKA_VOTERS:-}"
+REPLICATION="${RXQ_KAFKA_REPLICATION:-1}"
 
 die() { echo "kafka: $*" >&2; exit 1; }
 
@@ -92,6 +106,18 @@ write_configs() {
   mkdir -p "$CONF" "$DATA"
   sed -e "s|@HOST@|$HOST|g" -e "s|@PORT@|$PORT|g" -e "s|@CONTROLLER_PORT@|$CPORT|g" \
       -e "s|@LOG_DIRS@|$DATA/kraft-combined-logs|g" "$TEMPLATE" >"$CONF/server.properties"
+  if [[ -n "$VOTERS" ]]; then
+    # one node of a cluster (see `cluster`): later keys win
+    cat >>"$CONF/server.properties" <<EOF
+node.id=$NODE_ID
+controller.quorum.voters=$VOTERS
+offsets.topic.replication.factor=$REPLICATION
+transaction.state.log.replication.factor=$REPLICATION
+transaction.state.log.min.isr=$(( REPLICATION > 1 ? 2 : 1 ))
+default.replication.factor=$REPLICATION
+min.insync.replicas=$(( REPLICATION > 1 ? 2 : 1 ))
+EOF
+  fi
   if [[ -n "${RXQ_KAFKA_SASL_PORT:-}" ]]; then
     # later keys win: a SASL_PLAINTEXT listener beside the PLAINTEXT one (which this script's own
     # checks and the inter-broker traffic keep using)
@@ -130,7 +156,8 @@ EOF
 format_storage() {
   [[ -f "$DATA/kraft-combined-logs/meta.properties" ]] && return 0
   local id flog="$KHOME/format.log"
-  if [[ -s "$KHOME/cluster.id" ]]; then id="$(cat "$KHOME/cluster.id")"; else
+  if [[ -n "${RXQ_KAFKA_CLUSTER_ID:-}" ]]; then id="$RXQ_KAFKA_CLUSTER_ID"
+  elif [[ -s "$KHOME/cluster.id" ]]; then id="$(cat "$KHOME/cluster.id")"; else
     id="$("$JAVA" -Dlog4j.configuration="file:$CONF/tools-log4j.properties" -cp "$LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
     [[ -n "$id" ]] || die "kafka.tools.StorageTool random-uuid printed nothing"
     echo "$id" >"$KHOME/cluster.id"
@@ -196,6 +223,9 @@ cmd_wait() {
     fi
     sleep 0.5
   done
+  # a cluster node started again: its listener answering is enough (the callers wait for its
+  # replicas to catch up); a JVM tool per check would double the restart on a busy machine
+  [[ -n "${RXQ_KAFKA_WAIT_LISTENER_ONLY:-}" ]] && return 0
   # the listener is up; one admin call proves metadata requests are served
   local left=$(( deadline - SECONDS )); (( left < 20 )) && left=20
   if ! timeout "$left" "$BASH" "$0" topics --list >/dev/null 2>"$KHOME/wait.err"; then
@@ -211,6 +241,15 @@ cmd_start() {
   if pid="$(live_pid)"; then # started but not answering yet
     cmd_wait; echo "kafka: started on $BOOTSTRAP (pid $pid)"; return 0
   fi
+  cmd_launch
+  cmd_wait
+  echo "kafka: started on $BOOTSTRAP (pid $(cat "$PIDFILE"))"
+}
+
+# starts the broker process and returns at once (a cluster's first node cannot answer alone)
+cmd_launch() {
+  need_java
+  if answers || live_pid >/dev/null; then return 0; fi
   cmd_fetch
   write_configs
   format_storage
@@ -227,8 +266,6 @@ cmd_start() {
     -cp "$LIBS/*" kafka.Kafka "$CONF/server.properties" \
     >"$LOG" 2>&1 </dev/null 9>&- &
   for _ in $(seq 50); do [[ -s "$PIDFILE" ]] && break; sleep 0.1; done
-  cmd_wait
-  echo "kafka: started on $BOOTSTRAP (pid $(cat "$PIDFILE"))"
 }
 
 cmd_stop() {
@@ -259,7 +296,100 @@ cmd_status() {
   return 1
 }
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+# --- the three-broker cluster: each node is this script with its own home, ports and node id ---
+CHOME="${RXQ_KAFKA_CLUSTER_HOME:-/tmp/rxq-kafka-cluster}"
+CBASE="${RXQ_KAFKA_CLUSTER_PORT:-9192}"
+CNODES=(1 2 3)
+
+cluster_bootstrap() { echo "$HOST:$CBASE,$HOST:$((CBASE + 1)),$HOST:$((CBASE + 2))"; }
+
+on_node() { # on_node N SUB ARGS...: this script for node N of the cluster
+  local n="$1"; shift
+  local voters="" i
+  for i in "${CNODES[@]}"; do voters+="${voters:+,}$i@$HOST:$((CBASE + 2 + i))"; done
+  env -u RXQ_KAFKA_SASL_PORT RXQ_KAFKA_HOME="$CHOME/node$n" RXQ_KAFKA_LIBS="$LIBS" \
+    RXQ_KAFKA_PORT=$((CBASE + n - 1)) RXQ_KAFKA_CONTROLLER_PORT=$((CBASE + 2 + n)) \
+    RXQ_KAFKA_NODE_ID="$n" RXQ_KAFKA_VOTERS="$voters" RXQ_KAFKA_REPLICATION=3 \
+    RXQ_KAFKA_CLUSTER_ID="$(cat "$CHOME/cluster.id")" \
+    RXQ_KAFKA_HEAP_OPTS="${RXQ_KAFKA_CLUSTER_HEAP_OPTS:--Xmx384m -Xms128m}" \
+    "$BASH" "$0" "$@"
+}
+
+cluster_id() {
+  mkdir -p "$CHOME"
+  [[ -s "$CHOME/cluster.id" ]] && return 0
+  cmd_fetch; need_java; [[ -f "$CONF/tools-log4j.properties" ]] || write_configs
+  local id
+  id="$("$JAVA" -Dlog4j.configuration="file:$CONF/tools-log4j.properties" -cp "$LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
+  [[ -n "$id" ]] || die "kafka.tools.StorageTool random-uuid printed nothing"
+  echo "$id" >"$CHOME/cluster.id"
+}
+
+cluster_lock() {
+  mkdir -p "$CHOME"
+  exec 8>"$CHOME/cluster.lock"
+  flock -w 300 8 || die "another scripts/kafka.sh cluster holds $CHOME/cluster.lock for 300s"
+}
+
+cluster_node_arg() { [[ "${1:-}" =~ ^[123]$ ]] || die "cluster: a node number 1, 2 or 3 expected, got '${1:-}'"; }
+
+cluster_node_pid() { # the pid of node N's broker, if this script started it and it runs
+  local f="$CHOME/node$1/kafka.pid" pid
+  [[ -f "$f" ]] || return 1
+  pid="$(cat "$f")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q 'kafka\.Kafka' \
+    && { echo "$pid"; return 0; }
+  return 1
+}
+
+# all at once: a broker stopped last, without a controller quorum, cannot finish its shutdown
+cluster_stop_all() {
+  [[ -s "$CHOME/cluster.id" ]] || return 0
+  local n pids=() status=0
+  for n in "${CNODES[@]}"; do on_node "$n" stop 8>&- >/dev/null & pids+=($!); done
+  for n in "${pids[@]}"; do wait "$n" || status=1; done
+  return "$status"
+}
+
+cmd_cluster() {
+  local csub="${1:-}" n pid; [[ $# -gt 0 ]] && shift
+  case "$csub" in
+    start)
+      cluster_lock; cmd_fetch; cluster_id
+      # all three processes first: a controller quorum needs two of them before any answers
+      for n in "${CNODES[@]}"; do on_node "$n" launch 8>&-; done
+      for n in "${CNODES[@]}"; do on_node "$n" wait 8>&- >/dev/null; done
+      echo "kafka: cluster running on $(cluster_bootstrap)" ;;
+    stop)
+      cluster_lock
+      cluster_stop_all
+      echo "kafka: cluster stopped" ;;
+    status)
+      local down=()
+      for n in "${CNODES[@]}"; do PORT=$((CBASE + n - 1)) answers || down+=("$n"); done
+      if ((${#down[@]} > 0)); then echo "kafka: cluster not running (node ${down[*]} down)"; return 1; fi
+      echo "kafka: cluster running on $(cluster_bootstrap)" ;;
+    reset)
+      cluster_lock
+      cluster_stop_all
+      rm -rf "$CHOME"; echo "kafka: cluster data deleted ($CHOME)" ;;
+    kill)
+      cluster_node_arg "${1:-}"
+      pid="$(cluster_node_pid "$1")" || die "cluster: node $1 is not running (or was not started by this script)"
+      kill -KILL "$pid"
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done ;;
+    stop-node) cluster_node_arg "${1:-}"; on_node "$1" stop ;;
+    start-node)
+      cluster_node_arg "${1:-}"; on_node "$1" launch 8>&-
+      RXQ_KAFKA_WAIT_LISTENER_ONLY=1 on_node "$1" wait 8>&- >/dev/null ;;
+    ports) cluster_bootstrap ;;
+    topics) tool "-Xmx256m -XX:TieredStopAtLevel=1" org.apache.kafka.tools.TopicCommand --bootstrap-server "$(cluster_bootstrap)" "$@" ;;
+    logs) cluster_node_arg "${1:-}"; tail -n "${2:-50}" "$CHOME/node$1/kafka.log" ;;
+    *) die "usage: cluster start|stop|status|reset|kill N|stop-node N|start-node N|ports|topics ARGS...|logs N [LINES]" ;;
+  esac
+}
+
+usage() { sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # start/stop/restart/reset of the same RXQ_KAFKA_HOME run one at a time
 lock() {
@@ -270,11 +400,13 @@ lock() {
 
 sub="${1:-}"; [[ $# -gt 0 ]] && shift
 case "$sub" in
-  start|stop|restart|reset) lock ;;
+  start|stop|restart|reset|launch) lock ;;
 esac
 case "$sub" in
   fetch) cmd_fetch ;;
   start) cmd_start ;;
+  launch) cmd_launch ;;
+  cluster) cmd_cluster "$@" ;;
   stop) cmd_stop ;;
   restart) cmd_stop; cmd_start ;;
   status) cmd_status ;;

@@ -1,6 +1,7 @@
 import type { Codec, Connector, OpenContext, Session } from '@rxq/core';
 import type { AmqpDelivery } from './delivery.js';
 import { settingsOf, type AmqpOptions, type AmqpQueueType } from './options.js';
+import { BrokerCursor } from './connection.js';
 import { AmqpSession } from './session.js';
 import { delayBucket } from './topology.js';
 
@@ -53,6 +54,7 @@ export function amqp<T = unknown>(queue: string, options: AmqpOptions<T> = {}): 
   const s = settingsOf<T>(queue, options);
   let sessions = 0;
   const delayQueues = new Set<string>();
+  const cursor = new BrokerCursor();
   return {
     name: s.queue,
     system: 'rabbitmq',
@@ -62,6 +64,6 @@ export function amqp<T = unknown>(queue: string, options: AmqpOptions<T> = {}): 
     deadLetterQueue: s.deadLetterQueue,
     delayQueue: (delayMs) => s.delayQueuePrefix + delayBucket(delayMs),
     delayQueues,
-    open: (context) => AmqpSession.open(s, context, ++sessions, delayQueues),
+    open: (context) => AmqpSession.open(s, context, ++sessions, delayQueues, cursor),
   };
 }

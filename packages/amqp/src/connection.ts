@@ -1,7 +1,13 @@
 import type { Logger } from '@rxq/core';
 import { connect, type ChannelModel } from 'amqplib';
 import { amqpError, redactUrl } from './errors.js';
-import { isConnection, type AmqpConnection, type AmqpConnectionOption } from './connectionOption.js';
+import {
+  addressesOf,
+  isConnection,
+  type AmqpBrokerAddress,
+  type AmqpConnection,
+  type AmqpConnectionOption,
+} from './connectionOption.js';
 
 /** A connection a session uses: opened by rxq (and closed with the session) or borrowed. */
 export interface ConnectionLease {
@@ -12,9 +18,65 @@ export interface ConnectionLease {
 
 /** Where a connection option points, for errors and logs: a URL without its password. */
 export function describeConnection(option: AmqpConnectionOption): string {
-  if (typeof option === 'string') return redactUrl(option);
   if (isConnection(option)) return 'the given connection';
-  return `${option.protocol ?? 'amqp'}://${option.hostname ?? 'localhost'}:${option.port ?? 5672}`;
+  return addressesOf(option).map(describeAddress).join(', ');
+}
+
+function describeAddress(address: AmqpBrokerAddress): string {
+  if (typeof address === 'string') return redactUrl(address);
+  return `${address.protocol ?? 'amqp'}://${address.hostname ?? 'localhost'}:${address.port ?? 5672}`;
+}
+
+/**
+ * Which of several brokers (the nodes of a cluster) to try first: the one that last worked, or
+ * the next one once its connection was lost. One per connector (its sessions share it).
+ */
+export class BrokerCursor {
+  private current = 0;
+
+  /** Indexes of `count` brokers in the order to try them. */
+  order(count: number): number[] {
+    const start = this.current % count;
+    return Array.from({ length: count }, (_, i) => (start + i) % count);
+  }
+
+  connected(index: number): void {
+    this.current = index;
+  }
+
+  /** The connection to broker `index` was lost: start with the next one. */
+  lost(index: number, count: number): void {
+    if (this.current === index) this.current = (index + 1) % count;
+  }
+}
+
+/**
+ * Opens a connection to the first broker of `option` that accepts one, in the cursor's order. A
+ * broker that cannot be reached (a retryable error) passes to the next; one that refuses (wrong
+ * credentials, a missing vhost: not retryable) ends the attempt at once, since the next nodes of
+ * the same cluster would refuse too. When none can be reached, the last broker's error is thrown.
+ */
+export async function connectAny(
+  option: AmqpBrokerAddress | readonly AmqpBrokerAddress[],
+  cursor: BrokerCursor,
+  socketOptions: Readonly<Record<string, unknown>>,
+  connectionName: string,
+): Promise<{ model: ChannelModel; index: number; where: string }> {
+  const addresses = addressesOf(option);
+  let last: unknown;
+  for (const index of cursor.order(addresses.length)) {
+    const address = addresses[index]!;
+    const where = describeAddress(address);
+    try {
+      const model = await connect(address, { ...socketOptions, clientProperties: { connection_name: connectionName } });
+      cursor.connected(index);
+      return { model, index, where };
+    } catch (error) {
+      last = amqpError(`connecting to ${where}`, error);
+      if (!(last as { retryable?: boolean }).retryable) throw last;
+    }
+  }
+  throw last;
 }
 
 /** What {@link lease} needs to open a connection. */
@@ -26,6 +88,8 @@ export interface LeaseOptions {
   readonly logger: Logger;
   /** Hears of an owned connection's loss (a borrowed one's loss shows as its channels closing). */
   readonly onClose?: (error: unknown) => void;
+  /** Where to start among several brokers. @default a new cursor (the first broker) */
+  readonly cursor?: BrokerCursor;
 }
 
 /**
@@ -36,16 +100,9 @@ export interface LeaseOptions {
 export async function lease(o: LeaseOptions): Promise<ConnectionLease> {
   const { connection: option, logger } = o;
   if (isConnection(option)) return { connection: option, release: () => Promise.resolve() };
-  const where = describeConnection(option);
-  let model: ChannelModel;
-  try {
-    model = await connect(option, {
-      ...o.socketOptions,
-      clientProperties: { connection_name: o.connectionName },
-    });
-  } catch (error) {
-    throw amqpError(`connecting to ${where}`, error);
-  }
+  const cursor = o.cursor ?? new BrokerCursor();
+  const count = addressesOf(option).length;
+  const { model, index, where } = await connectAny(option, cursor, o.socketOptions, o.connectionName);
   logger.info({ broker: where, connectionName: o.connectionName }, 'amqp: connected');
   let releasing = false;
   const onError = (error: unknown): void => {
@@ -56,6 +113,7 @@ export async function lease(o: LeaseOptions): Promise<ConnectionLease> {
   const closed = (error?: unknown): void => {
     if (releasing) return;
     logger.warn({ broker: where, err: errorFields(error) }, 'amqp: connection lost');
+    cursor.lost(index, count);
     o.onClose?.(error);
   };
   model.on('error', onError);

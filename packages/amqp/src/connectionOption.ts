@@ -15,8 +15,14 @@ export interface AmqpConnection {
   removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
-/** Where rxq connects: an `amqp://` or `amqps://` URL, amqplib's connect options, or an open connection. */
-export type AmqpConnectionOption = string | Options.Connect | AmqpConnection;
+/** One broker rxq can open a connection to: an `amqp://` or `amqps://` URL, or amqplib's connect options. */
+export type AmqpBrokerAddress = string | Options.Connect;
+
+/**
+ * Where rxq connects: a URL or connect options, a list of them (the nodes of a cluster, tried in
+ * order), or an open connection.
+ */
+export type AmqpConnectionOption = AmqpBrokerAddress | readonly AmqpBrokerAddress[] | AmqpConnection;
 
 /** How rxq opens its own connections (URL or connect options): the parts a passed connection already has. */
 export interface AmqpConnectOptions {
@@ -45,8 +51,28 @@ const CONNECT_OPTIONS = [
   'maxFrameSize',
 ] as const;
 
-/** Checks the `connection` option: a URL, connect options (keys checked), or a connection by shape. */
+/**
+ * Checks the `connection` option: a URL, connect options (keys checked), a non-empty list of
+ * those (each checked, named `connection[i]`), or a connection by shape.
+ */
 export function connectionOf(value: unknown, option = 'connection'): AmqpConnectionOption {
+  if (Array.isArray(value)) {
+    if (value.length === 0) throw new InvalidOptionError(option, 'at least one broker URL or connect options', value);
+    return Object.freeze(
+      value.map((item: unknown, i) => {
+        const name = `${option}[${i}]`;
+        const address =
+          item === null || item === undefined || Array.isArray(item) ? undefined : connectionOf(item, name);
+        if (address === undefined || isConnection(address))
+          throw new InvalidOptionError(
+            name,
+            'a broker URL or connect options (not a connection)',
+            address && 'a connection',
+          );
+        return address as AmqpBrokerAddress;
+      }),
+    );
+  }
   const connection = value ?? 'amqp://localhost';
   if (typeof connection === 'string') {
     if (!/^amqps?:\/\//i.test(connection))
@@ -88,14 +114,34 @@ export function connectSettings(
       );
     return { socketOptions: {}, connectionName: defaultName };
   }
-  const secure =
-    typeof connection === 'string' ? /^amqps:/i.test(connection) : /^amqps/i.test(connection.protocol ?? 'amqp');
-  if (options.tls !== undefined && !secure)
-    throw new InvalidOptionError('tls', 'an amqps:// connection (the connection is plain amqp://)', 'tls options');
+  const plain = addressesOf(connection).findIndex((a) => !isSecure(a));
+  if (options.tls !== undefined && plain >= 0)
+    throw new InvalidOptionError(
+      'tls',
+      Array.isArray(connection)
+        ? `amqps:// brokers only (connection[${plain}] is plain amqp://)`
+        : 'an amqps:// connection (the connection is plain amqp://)',
+      'tls options',
+    );
   return {
     socketOptions: tlsOf(options.tls),
     connectionName: name('connectionName', options.connectionName, defaultName),
   };
+}
+
+/** The brokers of a URL, connect options or a list of them, in order. */
+export function addressesOf(option: AmqpBrokerAddress | readonly AmqpBrokerAddress[]): readonly AmqpBrokerAddress[] {
+  return isAddressList(option) ? option : [option];
+}
+
+function isAddressList(
+  option: AmqpBrokerAddress | readonly AmqpBrokerAddress[],
+): option is readonly AmqpBrokerAddress[] {
+  return Array.isArray(option);
+}
+
+function isSecure(address: AmqpBrokerAddress): boolean {
+  return typeof address === 'string' ? /^amqps:/i.test(address) : /^amqps/i.test(address.protocol ?? 'amqp');
 }
 
 /** An object with any of a connection's methods is meant as one (and then needs them all). */

@@ -24,7 +24,11 @@ export interface AmqpExchangeOptions {
 
 /** Options of {@link amqp}; `T` is the body type of its codec. */
 export interface AmqpOptions<T = unknown> extends AmqpConnectOptions {
-  /** An AMQP URL, connect options, or an open amqplib connection. @default 'amqp://localhost' */
+  /**
+   * An AMQP URL, connect options, a list of them (the nodes of a cluster: each connect tries them in
+   * order from the one that last worked, and the next one first after a lost connection), or an open
+   * amqplib connection. @default 'amqp://localhost'
+   */
   readonly connection?: AmqpConnectionOption;
   /** Declare the queue (and exchange, binding) on every connect. @default true */
   readonly assert?: boolean;

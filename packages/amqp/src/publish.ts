@@ -1,6 +1,6 @@
 import { InvalidOptionError, json, NotFoundError, publishHeaders, rejectUnknownOptions, type Codec } from '@rxq/core';
-import { connect, type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
-import { describeConnection } from './connection.js';
+import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
+import { BrokerCursor, connectAny, describeConnection } from './connection.js';
 import { amqpError } from './errors.js';
 import {
   connectionOf,
@@ -167,10 +167,7 @@ async function withConfirmChannel(
     let channel: ConfirmChannel;
     if (isConnection(option)) channel = await option.createConfirmChannel();
     else {
-      model = await connect(option, {
-        ...settings.socketOptions,
-        clientProperties: { connection_name: settings.connectionName },
-      });
+      ({ model } = await connectAny(option, new BrokerCursor(), settings.socketOptions, settings.connectionName));
       model.on('error', () => undefined);
       channel = await model.createConfirmChannel();
     }

@@ -9,7 +9,7 @@ import {
 } from '@rxq/core';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { Acker } from './acker.js';
-import { describeConnection, errorFields, lease, type ConnectionLease } from './connection.js';
+import { describeConnection, errorFields, lease, type BrokerCursor, type ConnectionLease } from './connection.js';
 import { copyOptions, toDelivery, type AmqpDelivery } from './delivery.js';
 import { amqpError } from './errors.js';
 import { Inbox } from './inbox.js';
@@ -59,6 +59,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
     context: OpenContext,
     sessionNumber: number,
     delayQueues: Set<string>,
+    cursor?: BrokerCursor,
   ): Promise<AmqpSession> {
     let session: AmqpSession | undefined;
     const { logger } = context;
@@ -68,6 +69,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
       connectionName: s.connectionName,
       logger,
       onClose: (e) => session?.fail(lostError('connection closed', e)),
+      ...(cursor ? { cursor } : {}),
     });
     let channel: Channel | undefined;
     try {

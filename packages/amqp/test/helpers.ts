@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { text } from '@rxq/core';
 import type { ContractHarness, DeadLetterView } from '@rxq/core/testing';
 import { connect, type ChannelModel, type GetMessage } from 'amqplib';
-import { amqp, publishMany, type AmqpConnector, type AmqpOptions, type AmqpQueueType } from '../src/index.js';
+import {
+  amqp,
+  publishMany,
+  type AmqpConnectionOption,
+  type AmqpConnector,
+  type AmqpOptions,
+  type AmqpQueueType,
+} from '../src/index.js';
 
 export const BROKER_URL = process.env.RXQ_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -22,9 +29,22 @@ export interface TestQueue {
   close(): Promise<void>;
 }
 
-export async function testQueue(label: string, queueType: AmqpQueueType = 'classic'): Promise<TestQueue> {
+/** Where a {@link testQueue} lives: the broker its harness connection uses, and its connectors'. */
+export interface QueuePlacement {
+  /** The harness's own connection (declare, inspect, publish, clean up). @default BROKER_URL */
+  readonly adminUrl?: string;
+  /** The connectors' `connection`. @default BROKER_URL */
+  readonly connection?: AmqpConnectionOption;
+}
+
+export async function testQueue(
+  label: string,
+  queueType: AmqpQueueType = 'classic',
+  placement: QueuePlacement = {},
+): Promise<TestQueue> {
   const queue = uniqueQueue(label);
-  const admin = await connect(BROKER_URL);
+  const connection = placement.connection ?? BROKER_URL;
+  const admin = await connect(placement.adminUrl ?? BROKER_URL);
   admin.on('error', () => undefined);
   const setup = await admin.createChannel();
   await setup.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': queueType } });
@@ -44,7 +64,7 @@ export async function testQueue(label: string, queueType: AmqpQueueType = 'class
     admin,
     connectors,
     connector(options = {}) {
-      const c = amqp(queue, { connection: BROKER_URL, queueType, ...options });
+      const c = amqp(queue, { connection, queueType, ...options });
       connectors.push(c);
       return c;
     },
@@ -70,8 +90,11 @@ export async function testQueue(label: string, queueType: AmqpQueueType = 'class
 }
 
 /** The contract suite's harness over a {@link TestQueue}. */
-export async function contractHarness(queueType: AmqpQueueType): Promise<ContractHarness> {
-  const t = await testQueue(`contract.${queueType}`, queueType);
+export async function contractHarness(
+  queueType: AmqpQueueType,
+  placement: QueuePlacement = {},
+): Promise<ContractHarness> {
+  const t = await testQueue(`contract.${queueType}`, queueType, placement);
   return {
     connector: () => t.connector(),
     publish: (bodies) => publishMany(t.admin, t.queue, bodies),

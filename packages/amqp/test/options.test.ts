@@ -87,6 +87,30 @@ describe('amqp options', () => {
     expect(() => amqp('q', { connection: 'redis://u:secret@h' })).not.toThrow(/secret/);
   });
 
+  it('takes a list of brokers (a cluster), checking each and naming the one that is wrong', () => {
+    const cluster = ['amqp://guest:guest@127.0.0.1:5681', { hostname: '127.0.0.1', port: 5682 }];
+    expect(amqp('q', { connection: cluster }).queue).toBe('q');
+    expect(() => amqp('q', { connection: [] })).toThrow(expect.objectContaining({ option: 'connection' }));
+    const wrong: [unknown[], string, RegExp?][] = [
+      [['amqp://a', 'redis://u:secret@b'], 'connection[1]'],
+      [['amqp://a', null], 'connection[1]'],
+      [[['amqp://a']], 'connection[0]'],
+      [[connectionLike()], 'connection[0]', /not a connection/],
+      [[{ hostnme: 'h' }], 'connection[0].hostnme', /did you mean `connection\[0\].hostname`/],
+    ];
+    for (const [connection, option, message] of wrong) {
+      const attempt = () => amqp('q', { connection: connection as never });
+      expect(attempt).toThrow(expect.objectContaining({ option }));
+      if (message) expect(attempt).toThrow(message);
+      expect(attempt).not.toThrow(/secret/);
+    }
+    expect(() => amqp('q', { connection: ['amqps://a', 'amqp://b'], tls: { ca: 'x' } })).toThrow(
+      /connection\[1\] is plain amqp/,
+    );
+    expect(() => amqp('q', { connection: ['amqps://a', 'amqps://b'], tls: { ca: 'x' } })).not.toThrow();
+    return expect(publish([], 'q', {})).rejects.toThrow(expect.objectContaining({ option: 'connection' }));
+  });
+
   it('types bodies by the codec', () => {
     expectTypeOf(amqp('q', { codec: text })).toEqualTypeOf<AmqpConnector<string>>();
     expectTypeOf(amqp('q')).toEqualTypeOf<AmqpConnector<unknown>>();

@@ -29,11 +29,19 @@ export const QUICK: Partial<KafkaSourceOptions> = {
 
 export const unique = (prefix: string): string => `rxq-test-${prefix}-${randomUUID().slice(0, 8)}`;
 
+/** Where a {@link TestTopic} lives: another broker or cluster, and its topics' settings. */
+export interface TopicPlacement {
+  readonly brokers: string[];
+  readonly replicationFactor?: number;
+  /** Topic configs, e.g. `{ 'min.insync.replicas': '2' }`. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
 /** A topic (and its dead-letter topic) made for one test, with a producer and cleanup. */
 export class TestTopic {
-  readonly client = new Kafka({ brokers: BROKERS, clientId: 'rxq-test', logLevel: logLevel.NOTHING });
-  readonly admin: Admin = this.client.admin();
-  readonly producer: Producer = this.client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  readonly client: Kafka;
+  readonly admin: Admin;
+  readonly producer: Producer;
   readonly group: string;
   /** Resolves when a session opened by this harness has closed. */
   private readonly closing = new Set<Promise<void>>();
@@ -42,16 +50,74 @@ export class TestTopic {
   private constructor(
     readonly name: string,
     readonly partitions: number,
+    readonly placement: TopicPlacement,
   ) {
     this.group = `${name}-group`;
+    this.client = new Kafka({
+      brokers: placement.brokers,
+      clientId: 'rxq-test',
+      logLevel: logLevel.NOTHING,
+      // On a cluster, the harness's own producer outlives a broker's death: a partition's leader
+      // moves only once the controller fenced the dead broker (broker.session.timeout.ms, 9 s).
+      ...(placement.replicationFactor ? { retry: { retries: 20, initialRetryTime: 200, maxRetryTime: 2_000 } } : {}),
+    });
+    this.admin = this.client.admin();
+    this.producer = this.client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   }
 
-  static async create(prefix: string, partitions = 1): Promise<TestTopic> {
-    const t = new TestTopic(unique(prefix), partitions);
+  static async create(
+    prefix: string,
+    partitions = 1,
+    placement: TopicPlacement = { brokers: BROKERS },
+  ): Promise<TestTopic> {
+    const t = new TestTopic(unique(prefix), partitions, placement);
     await t.admin.connect();
-    await t.admin.createTopics({ topics: [{ topic: t.name, numPartitions: partitions }], waitForLeaders: true });
+    const { replicationFactor, config = {} } = placement;
+    await t.admin.createTopics({
+      topics: [
+        {
+          topic: t.name,
+          numPartitions: partitions,
+          ...(replicationFactor ? { replicationFactor } : {}),
+          configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+        },
+      ],
+      // A cluster's brokers learn of a new topic one after another: kafkajs' own wait can ask one
+      // that does not know it yet (UNKNOWN_TOPIC_OR_PARTITION); wait for every replica instead.
+      waitForLeaders: replicationFactor === undefined,
+    });
+    if (replicationFactor !== undefined) await t.replicated(replicationFactor);
     await t.producer.connect();
     return t;
+  }
+
+  /**
+   * Resolves once every partition has a leader and `replicas` in-sync replicas, as each broker
+   * says (a client asks its bootstrap broker first): a consumer that starts on a broker that has
+   * not heard of the topic yet gets UNKNOWN_TOPIC_OR_PARTITION.
+   */
+  private async replicated(replicas: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const broker of this.placement.brokers) {
+      const admin = new Kafka({ brokers: [broker], logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        for (;;) {
+          const metadata = await admin.fetchTopicMetadata({ topics: [this.name] }).catch(() => undefined);
+          const partitions = metadata?.topics[0]?.partitions ?? [];
+          if (
+            partitions.length === this.partitions &&
+            partitions.every((p) => p.leader >= 0 && p.isr.length === replicas)
+          )
+            break;
+          if (Date.now() > deadline)
+            throw new Error(`${this.name}: not on ${replicas} replicas within ${timeoutMs} ms`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    }
   }
 
   get dead(): string {
@@ -60,7 +126,7 @@ export class TestTopic {
 
   /** A connector on this topic; every session it opens is tracked until it closes. */
   connector(options: Partial<KafkaSourceOptions> = {}): Connector {
-    const connector = kafka(this.name, { ...QUICK, groupId: this.group, ...options });
+    const connector = kafka(this.name, { ...QUICK, brokers: this.placement.brokers, groupId: this.group, ...options });
     const closing = this.closing;
     return {
       ...connector,
