@@ -31,7 +31,12 @@ function fmt(n, digits = 1) {
 const ms = (n) => (n === null || n === undefined ? '–' : n < 10 ? n.toFixed(2) + ' ms' : fmt(n, 0) + ' ms');
 
 function figure(key, label, value) {
-  return el('div', { class: 'figure' }, el('div', { class: 'label' }, label), el('div', { class: 'value', 'data-figure': key }, value));
+  return el(
+    'div',
+    { class: 'figure' },
+    el('div', { class: 'label' }, label),
+    el('div', { class: 'value', 'data-figure': key }, value),
+  );
 }
 
 /** A small line plot of `lines` over `at`, the last `spanMs`; null values break a line. */
@@ -76,7 +81,13 @@ function plot(at, lines, spanMs, unit) {
       d += `${pen ? 'L' : 'M'}${X(at[j]).toFixed(1)},${Y(v).toFixed(1)}`;
       pen = true;
     });
-    add('path', { d, fill: 'none', stroke: COLORS[i % COLORS.length], 'stroke-width': 1.5, 'vector-effect': 'non-scaling-stroke' });
+    add('path', {
+      d,
+      fill: 'none',
+      stroke: COLORS[i % COLORS.length],
+      'stroke-width': 1.5,
+      'vector-effect': 'non-scaling-stroke',
+    });
   });
   const legend = el(
     'div',
@@ -161,7 +172,11 @@ function sourceBlock(s) {
       'div',
       { class: 'bar' },
       el('strong', {}, s.name),
-      el('span', { class: 'pill', 'data-state': s.status, 'data-figure': 'status' }, s.status + (s.retry ? ` (retry ${s.retry})` : '')),
+      el(
+        'span',
+        { class: 'pill', 'data-state': s.status, 'data-figure': 'status' },
+        s.status + (s.retry ? ` (retry ${s.retry})` : ''),
+      ),
       s.error ? el('span', { class: 'error' }, s.error) : null,
     ),
     el(
@@ -181,7 +196,12 @@ function sourceBlock(s) {
       figure('mean', 'mean', ms(s.latency.mean)),
     ),
     errors.length
-      ? el('div', { class: 'sub', 'data-figure': 'errors' }, 'errors: ', errors.map(([k, v]) => `${k} × ${v}`).join(', '))
+      ? el(
+          'div',
+          { class: 'sub', 'data-figure': 'errors' },
+          'errors: ',
+          errors.map(([k, v]) => `${k} × ${v}`).join(', '),
+        )
       : null,
     plot(
       s.history.at,
@@ -259,7 +279,8 @@ async function loadDead() {
     message(error.message, true);
     return;
   }
-  $('dead-count').textContent = `${result.letters.length} shown${listedCount !== null ? ` of ${listedCount}` : ''} · ${result.destination}`;
+  $('dead-count').textContent =
+    `${result.letters.length} shown${listedCount !== null ? ` of ${listedCount}` : ''} · ${result.destination}`;
   $('select-all').checked = false;
   const rows = result.letters.map((l) =>
     el(
@@ -277,7 +298,22 @@ async function loadDead() {
       el('td', {}, l.deadAt ? new Date(l.deadAt).toLocaleString() : '–'),
       el('td', {}, String(l.attempt)),
       el('td', {}, `${l.size} B`),
-      el('td', { class: 'headers' }, el('details', {}, el('summary', {}, `${Object.keys(l.headers).length}`), el('pre', {}, Object.entries(l.headers).map(([k, v]) => `${k}: ${v}`).join('\n')))),
+      el(
+        'td',
+        { class: 'headers' },
+        el(
+          'details',
+          {},
+          el('summary', {}, `${Object.keys(l.headers).length}`),
+          el(
+            'pre',
+            {},
+            Object.entries(l.headers)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join('\n'),
+          ),
+        ),
+      ),
     ),
   );
   $('dead-table').tBodies[0].replaceChildren(...rows);
@@ -301,11 +337,11 @@ async function act(action) {
   const q = state.queues.find((x) => x.id === openQueue);
   if (!q) return;
   const ids = selectedIds();
-  const what = ids.length ? `${ids.length} selected dead letter${ids.length === 1 ? '' : 's'}` : `all dead letters (${fmt(q.stats?.deadLetters)})`;
+  const what = ids.length
+    ? `${ids.length} selected dead letter${ids.length === 1 ? '' : 's'}`
+    : `all dead letters (${fmt(q.stats?.deadLetters)})`;
   const text =
-    action === 'redrive'
-      ? `Move ${what} of ${q.queue} back to ${q.queue}?`
-      : `Delete ${what} of ${q.queue} for good?`;
+    action === 'redrive' ? `Move ${what} of ${q.queue} back to ${q.queue}?` : `Delete ${what} of ${q.queue} for good?`;
   if (!(await confirmAction(text))) return;
   message(`${action}…`);
   try {

@@ -79,13 +79,18 @@ export class ConsumerTracker {
   }
 
   private take(report: ConsumerReport, now: number): void {
-    const restarted = this.report !== undefined && (this.report.pid !== report.pid || this.report.startedAt !== report.startedAt);
+    const restarted =
+      this.report !== undefined && (this.report.pid !== report.pid || this.report.startedAt !== report.startedAt);
     this.report = report;
     this.updatedAt = now;
     for (const source of report.sources) {
       let t = this.sources.get(source.name);
       if (!t) {
-        t = { samples: [], history: { at: [], received: [], acked: [], failed: [], p50: [], p99: [] }, view: undefined };
+        t = {
+          samples: [],
+          history: { at: [], received: [], acked: [], failed: [], p50: [], p99: [] },
+          view: undefined,
+        };
         this.sources.set(source.name, t);
       }
       if (restarted) t.samples = []; // the counters start again from 0: no rate across the restart

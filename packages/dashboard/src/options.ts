@@ -94,7 +94,8 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host === '') throw new InvalidOptionError('host', 'a host name or address', host);
   const port = options.port ?? 9470;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidOptionError('port', 'a port 0–65535', port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new InvalidOptionError('port', 'a port 0–65535', port);
   const token = options.token;
   if (token !== undefined && (typeof token !== 'string' || token.length < 8))
     throw new InvalidOptionError('token', 'a string of at least 8 characters', '(hidden)');

@@ -60,7 +60,10 @@ async function route(ctx: RouteContext, request: IncomingMessage, response: Serv
   const asset = ASSETS[url.pathname];
   if (method === 'GET' && asset !== undefined) {
     const body = await readFile(new URL(asset, ctx.assets));
-    response.writeHead(200, { 'content-type': TYPES[asset.split('.').pop() ?? ''] ?? 'text/plain', ...SECURITY_HEADERS });
+    response.writeHead(200, {
+      'content-type': TYPES[asset.split('.').pop() ?? ''] ?? 'text/plain',
+      ...SECURITY_HEADERS,
+    });
     response.end(body);
     return;
   }
@@ -76,7 +79,11 @@ async function route(ctx: RouteContext, request: IncomingMessage, response: Serv
     const limit = Math.min(MAX_LISTED, Math.max(1, Number(url.searchParams.get('limit') ?? 100) || 100));
     const admin = await queue.open();
     const letters = await admin.deadLetters.list({ limit, body });
-    return send(response, 200, { destination: admin.deadLetters.destination, limit, letters: letters.map((l) => view(l, body)) });
+    return send(response, 200, {
+      destination: admin.deadLetters.destination,
+      limit,
+      letters: letters.map((l) => view(l, body)),
+    });
   }
   if ((action === 'redrive' || action === 'purge') && method === 'POST') {
     if (!authorized(ctx, request, response)) return;
@@ -88,8 +95,7 @@ async function route(ctx: RouteContext, request: IncomingMessage, response: Serv
     const admin = await queue.open();
     let result: object;
     try {
-      result =
-        action === 'redrive' ? await admin.deadLetters.redrive(filter) : await admin.deadLetters.purge(filter);
+      result = action === 'redrive' ? await admin.deadLetters.redrive(filter) : await admin.deadLetters.purge(filter);
     } catch (error) {
       return send(response, 502, { error: describeError(error) });
     }
