@@ -91,7 +91,7 @@ async function route(ctx: RouteContext, request: IncomingMessage, response: Serv
     const ids = (input as { ids?: unknown }).ids;
     if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => typeof id === 'string')))
       return send(response, 400, { error: '`ids` must be an array of dead-letter ids' });
-    const filter = ids === undefined ? {} : { ids: ids as string[] };
+    const filter = ids === undefined ? {} : { ids: ids };
     const admin = await queue.open();
     let result: object;
     try {

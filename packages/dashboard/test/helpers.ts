@@ -41,7 +41,7 @@ export async function startConsumer(queue: string, broken: string, name: string)
     env: { ...process.env, RXQ_URL: REDIS_URL, RXQ_QUEUE: queue, RXQ_BROKEN: broken, RXQ_NAME: name },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const [line] = (await Promise.race([
     once(lines, 'line'),
     once(child, 'exit').then(([code]) => {
