@@ -64,8 +64,6 @@ export type OpenAdmin = (
 
 /** `openAdmin` of `@rxq/console`, loaded when the first queue is opened. */
 export async function consoleOpenAdmin(): Promise<OpenAdmin> {
-  const specifier = '@rxq/console';
-  const console = (await import(specifier)) as { openAdmin?: OpenAdmin };
-  if (typeof console.openAdmin !== 'function') throw new Error('@rxq/console has no openAdmin export');
-  return console.openAdmin;
+  const { openAdmin } = await import('@rxq/console');
+  return openAdmin;
 }
