@@ -75,6 +75,7 @@ describe('live consumers on the page', () => {
     expect(await page.content()).not.toContain('secret-card-4242');
 
     const laptop = join(shots, 'consumers-laptop.png');
+    await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header at the top of the shot
     await page.screenshot({ path: laptop, fullPage: true });
     console.log(`screenshot: ${laptop}`);
     await annotate('laptop screenshot', { path: laptop });
@@ -86,6 +87,7 @@ describe('live consumers on the page', () => {
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     const phoneShot = join(shots, 'consumers-phone.png');
+    await phone.evaluate(() => window.scrollTo(0, 0)); // the sticky header at the top of the shot
     await phone.screenshot({ path: phoneShot, fullPage: true });
     console.log(`screenshot: ${phoneShot}`);
     await annotate('phone screenshot', { path: phoneShot });
