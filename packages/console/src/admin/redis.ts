@@ -170,6 +170,7 @@ export class RedisAdmin extends BaseAdmin {
       maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
       connectionName: 'rxq:console',
+      connectTimeout: 5_000,
       ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
     });
     client.on('error', (error: unknown) => (failure ??= error));
