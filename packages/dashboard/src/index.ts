@@ -1,5 +1,7 @@
 export { startDashboard } from './startDashboard.js';
 export type { Dashboard } from './startDashboard.js';
+export { dashboardCli } from './cli.js';
+export type { CliIo } from './cli.js';
 export type { DashboardOptions, QueueConfig } from './options.js';
 export type {
   AdminDeadLetter,
