@@ -40,6 +40,7 @@ export default defineConfig({
       project('nats'),
       project('sqs'),
       project('otel'),
+      project('console', 120_000),
       // Each example consumer run as its own process against the real brokers.
       { test: { name: 'examples', root: 'examples', include: ['*.test.mjs'], testTimeout: 60_000 } },
     ],
