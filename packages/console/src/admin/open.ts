@@ -67,6 +67,11 @@ export async function openAdmin(url: string, queue: string, options: AdminOption
         const { RedisAdmin } = await load(() => import('./redis.js'));
         return await RedisAdmin.open(parsed, shown, secrets, queue, options.deadLetter, options.group);
       }
+      case 'amqp':
+      case 'amqps': {
+        const { AmqpAdmin } = await load(() => import('./amqp.js'));
+        return await AmqpAdmin.open(parsed, shown, secrets, queue, options.deadLetter);
+      }
       default:
         throw new RxqError('UNSUPPORTED', `${scheme}:// has no admin adapter yet`);
     }

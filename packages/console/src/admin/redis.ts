@@ -354,8 +354,12 @@ export class RedisAdmin extends BaseAdmin {
     let left = filter.limit ?? Infinity;
     const list = (await this.kindOf()) === 'list';
     pacer.progress();
+    // Only what was there at the start: letters that a consumer dead-letters again meanwhile wait.
+    let scan = pacer.total ?? Infinity;
     for await (const step of this.dead(false)) {
-      const chosen = step.page.filter((p) => match(p.letter)).slice(0, left);
+      const seen = step.page.slice(0, scan);
+      scan -= seen.length;
+      const chosen = seen.filter((p) => match(p.letter)).slice(0, left);
       for (let i = 0; i < chosen.length && !pacer.stopped; ) {
         const batch = chosen.slice(i, i + pacer.batch(MAX_BATCH));
         i += batch.length;
@@ -388,7 +392,7 @@ export class RedisAdmin extends BaseAdmin {
         }
         pacer.progress();
       }
-      if (left <= 0 || pacer.stopped) break;
+      if (left <= 0 || pacer.stopped || scan <= 0) break;
     }
     return pacer.result();
   }

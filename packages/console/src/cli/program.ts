@@ -144,7 +144,7 @@ export function program(io: Io): Command {
       await withAdmin(url, queue, o, async (a) => {
         for (;;) {
           const s = await a.stats();
-          if (o.json) write(JSON.stringify({ at: new Date().toISOString(), ...s }) + (o.watch ? '\n' : '\n'));
+          if (o.json) write(JSON.stringify({ at: new Date().toISOString(), ...s }) + '\n');
           else
             write(
               (o.watch && (io.stdout as { isTTY?: boolean }).isTTY ? '\u001b[2J\u001b[H' : '') +
