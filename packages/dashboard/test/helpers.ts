@@ -8,6 +8,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { Redis } from 'ioredis';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
+export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
 /** Debian's chromium (installed by .ci/run where missing); `RXQ_CHROMIUM` overrides the path. */
 export const CHROMIUM = process.env.RXQ_CHROMIUM ?? '/usr/bin/chromium';
@@ -35,10 +36,26 @@ export interface ConsumerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the fixture consumer on `queue`; it fails messages marked `fail` while `broken` exists. */
-export async function startConsumer(queue: string, broken: string, name: string): Promise<ConsumerProcess> {
+/**
+ * Starts the fixture consumer on `queue` of Redis (or RabbitMQ); it fails messages marked `fail`
+ * while the Redis key `broken` exists.
+ */
+export async function startConsumer(
+  queue: string,
+  broken: string,
+  name: string,
+  broker: 'redis' | 'amqp' = 'redis',
+): Promise<ConsumerProcess> {
   const child = spawn(process.execPath, [new URL('./fixtures/consumer.mjs', import.meta.url).pathname], {
-    env: { ...process.env, RXQ_URL: REDIS_URL, RXQ_QUEUE: queue, RXQ_BROKEN: broken, RXQ_NAME: name },
+    env: {
+      ...process.env,
+      RXQ_BROKER: broker,
+      RXQ_URL: broker === 'amqp' ? AMQP_URL : REDIS_URL,
+      RXQ_FLAGS: REDIS_URL,
+      RXQ_QUEUE: queue,
+      RXQ_BROKEN: broken,
+      RXQ_NAME: name,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
