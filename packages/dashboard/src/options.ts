@@ -33,7 +33,7 @@ export interface DashboardOptions {
    * Enables actions (redrive, purge, showing bodies) for requests that carry it (`Authorization:
    * Bearer <token>`; the page asks for it). Without a token the dashboard is read-only. @default none
    */
-  readonly token?: string;
+  readonly token?: string | undefined;
   /** How often queues' stats and consumers' reports are read. @default 2_000 */
   readonly pollMs?: number;
   /** How much history the plots keep. @default 600_000 (10 minutes) */
