@@ -357,10 +357,39 @@ async function act(action) {
   await loadDead();
 }
 
+/** `history` plus the points of `newest` after its last one, without those older than `from`. */
+function append(history, newest, from) {
+  if (!history) return newest;
+  const lastAt = history.at[history.at.length - 1] ?? -Infinity;
+  const out = {};
+  const keep = history.at.findIndex((t) => t >= from);
+  const start = keep < 0 ? history.at.length : keep;
+  for (const key of Object.keys(newest)) out[key] = (history[key] ?? []).slice(start);
+  newest.at.forEach((t, i) => {
+    if (t <= lastAt) return;
+    for (const key of Object.keys(newest)) out[key].push(newest[key][i]);
+  });
+  return out;
+}
+
 function connect() {
   const events = new EventSource('events');
+  // `state` (on connect) has the whole history; each `update` only the newest point of each.
   events.addEventListener('state', (e) => {
     state = JSON.parse(e.data);
+    render();
+  });
+  events.addEventListener('update', (e) => {
+    const next = JSON.parse(e.data);
+    if (!state) return;
+    const from = next.at - next.historyMs;
+    for (const q of next.queues) q.history = append(state.queues.find((x) => x.id === q.id)?.history, q.history, from);
+    for (const c of next.consumers) {
+      const before = state.consumers.find((x) => x.id === c.id);
+      for (const s of c.sources)
+        s.history = append(before?.sources.find((x) => x.name === s.name)?.history, s.history, from);
+    }
+    state = next;
     render();
   });
   events.addEventListener('error', () => {

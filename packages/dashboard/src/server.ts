@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdminDeadLetter } from './admin.js';
 import type { Collector } from './collector.js';
-import type { DashboardState } from './state.js';
+import type { DashboardState, Series } from './state.js';
 import { describeError } from './state.js';
 import { bearerOf, tokenMatches } from './token.js';
 
@@ -124,14 +124,33 @@ function stream(ctx: RouteContext, response: ServerResponse): void {
     connection: 'keep-alive',
     ...SECURITY_HEADERS,
   });
-  const write = (state: DashboardState) => response.write(`event: state\ndata: ${JSON.stringify(state)}\n\n`);
-  write(ctx.collector.current());
-  const unsubscribe = ctx.collector.subscribe(write);
+  // The whole state (histories included) once, then each poll's state with only the newest point
+  // of each history: the page appends it, so an update stays small however long the history.
+  response.write(`event: state\ndata: ${JSON.stringify(ctx.collector.current())}\n\n`);
+  const unsubscribe = ctx.collector.subscribe((state) =>
+    response.write(`event: update\ndata: ${JSON.stringify(newestPoints(state))}\n\n`),
+  );
   ctx.streams.add(response);
   response.on('close', () => {
     unsubscribe();
     ctx.streams.delete(response);
   });
+}
+
+/** The state with each history cut to its newest point. */
+export function newestPoints(state: DashboardState): DashboardState {
+  return {
+    ...state,
+    queues: state.queues.map((q) => ({ ...q, history: last(q.history) })),
+    consumers: state.consumers.map((c) => ({
+      ...c,
+      sources: c.sources.map((s) => ({ ...s, history: last(s.history) })),
+    })),
+  };
+}
+
+function last<S extends Series<string>>(series: S): S {
+  return Object.fromEntries(Object.entries(series).map(([k, v]) => [k, (v as unknown[]).slice(-1)])) as S;
 }
 
 function view(letter: AdminDeadLetter, body: boolean) {

@@ -72,6 +72,18 @@ describe('live consumers on the page', () => {
       (sel) => [...document.querySelectorAll(`${sel} svg path`)].some((p) => (p.getAttribute('d') ?? '').length > 10),
       source,
     );
+    // Each update appends to the plots: the rates line gains points as the page stays open.
+    const segments = () =>
+      page.evaluate(
+        (sel) => (document.querySelector(`${sel} svg path`)?.getAttribute('d') ?? '').split(/[ML]/).length,
+        source,
+      );
+    const before = await segments();
+    await page.waitForFunction(
+      ([sel, n]) => (document.querySelector(`${sel} svg path`)?.getAttribute('d') ?? '').split(/[ML]/).length >= n + 3,
+      [source, before] as const,
+      { timeout: 30_000 },
+    );
     expect(await page.content()).not.toContain('secret-card-4242');
 
     const laptop = join(shots, 'consumers-laptop.png');

@@ -100,10 +100,17 @@ describe('the dashboard server', () => {
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     const reader = response.body!.getReader();
     let text = '';
-    while ((text.match(/event: state\n/g) ?? []).length < 2)
-      text += new TextDecoder().decode((await reader.read()).value);
-    const first = JSON.parse(/data: (.*)\n/.exec(text)![1]!) as DashboardState;
+    const decoder = new TextDecoder();
+    while ((text.match(/event: update\ndata: .*\n/g) ?? []).length < 3)
+      text += decoder.decode((await reader.read()).value);
+    // The whole state first, histories included; then updates with the newest point only.
+    const first = JSON.parse(/^event: state\ndata: (.*)\n/.exec(text)![1]!) as DashboardState;
     expect(first.queues[0]!.queue).toBe(queue);
+    const updates = [...text.matchAll(/event: update\ndata: (.*)\n/g)].map((m) => JSON.parse(m[1]!) as DashboardState);
+    const points = updates.map((u) => u.queues[0]!.history.at);
+    expect(points.every((at) => at.length === 1)).toBe(true);
+    expect(points[2]![0]!).toBeGreaterThan(points[1]![0]!);
+    expect(updates[2]!.queues[0]!.stats).not.toBeNull();
     controller.abort();
   });
 });
