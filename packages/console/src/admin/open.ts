@@ -72,6 +72,11 @@ export async function openAdmin(url: string, queue: string, options: AdminOption
         const { AmqpAdmin } = await load(() => import('./amqp.js'));
         return await AmqpAdmin.open(parsed, shown, secrets, queue, options.deadLetter);
       }
+      case 'postgres':
+      case 'postgresql': {
+        const { PostgresAdmin } = await load(() => import('./postgres.js'));
+        return await PostgresAdmin.open(parsed, shown, secrets, queue);
+      }
       default:
         throw new RxqError('UNSUPPORTED', `${scheme}:// has no admin adapter yet`);
     }
