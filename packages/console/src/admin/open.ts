@@ -77,6 +77,10 @@ export async function openAdmin(url: string, queue: string, options: AdminOption
         const { PostgresAdmin } = await load(() => import('./postgres.js'));
         return await PostgresAdmin.open(parsed, shown, secrets, queue);
       }
+      case 'sqs': {
+        const { SqsAdmin } = await load(() => import('./sqs.js'));
+        return await SqsAdmin.open(parsed, shown, secrets, queue, options.deadLetter, env);
+      }
       default:
         throw new RxqError('UNSUPPORTED', `${scheme}:// has no admin adapter yet`);
     }
