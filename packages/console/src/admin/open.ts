@@ -81,6 +81,10 @@ export async function openAdmin(url: string, queue: string, options: AdminOption
         const { SqsAdmin } = await load(() => import('./sqs.js'));
         return await SqsAdmin.open(parsed, shown, secrets, queue, options.deadLetter, env);
       }
+      case 'kafka': {
+        const { KafkaAdmin } = await load(() => import('./kafka.js'));
+        return await KafkaAdmin.open(parsed, shown, secrets, queue, options.deadLetter, options.group);
+      }
       default:
         throw new RxqError('UNSUPPORTED', `${scheme}:// has no admin adapter yet`);
     }
