@@ -115,7 +115,7 @@ export class Pacer {
 
   noteMatched(letters: readonly { id: string }[]): void {
     this.matched += letters.length;
-    for (const l of letters) if (this.ids.length < 1000) this.ids.push(l.id);
+    for (const l of letters) if (this.ids.length < 100) this.ids.push(l.id);
   }
 
   progress(): void {

@@ -72,6 +72,19 @@ export async function openAdmin(url: string, queue: string, options: AdminOption
         const { AmqpAdmin } = await load(() => import('./amqp.js'));
         return await AmqpAdmin.open(parsed, shown, secrets, queue, options.deadLetter);
       }
+      case 'postgres':
+      case 'postgresql': {
+        const { PostgresAdmin } = await load(() => import('./postgres.js'));
+        return await PostgresAdmin.open(parsed, shown, secrets, queue);
+      }
+      case 'sqs': {
+        const { SqsAdmin } = await load(() => import('./sqs.js'));
+        return await SqsAdmin.open(parsed, shown, secrets, queue, options.deadLetter, env);
+      }
+      case 'kafka': {
+        const { KafkaAdmin } = await load(() => import('./kafka.js'));
+        return await KafkaAdmin.open(parsed, shown, secrets, queue, options.deadLetter, options.group);
+      }
       default:
         throw new RxqError('UNSUPPORTED', `${scheme}:// has no admin adapter yet`);
     }

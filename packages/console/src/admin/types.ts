@@ -87,7 +87,7 @@ export interface RedriveResult {
   /** Dead letters that matched the filter (what a dry run would move). */
   readonly matched: number;
   readonly dryRun: boolean;
-  /** The ids that matched, in order (up to 1,000; more are counted, not listed). */
+  /** The ids that matched, in order (the first 100; more are counted, not listed). */
   readonly ids: readonly string[];
 }
 

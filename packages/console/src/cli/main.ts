@@ -5,6 +5,8 @@ import { program } from './program.js';
 import { redactText } from '../admin/common.js';
 
 async function main(): Promise<void> {
+  // The AWS SDK warns on stderr under Node < 22; rxq's output keeps errors to one line.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const root = program({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
   try {
     await root.parseAsync(process.argv);
