@@ -40,6 +40,9 @@ export default defineConfig({
       project('nats'),
       project('sqs'),
       project('otel'),
+      project('console', 120_000),
+      // Browser tests: Debian's chromium driven by playwright-core, against live consumers and brokers.
+      project('dashboard', 120_000),
       // Each example consumer run as its own process against the real brokers.
       { test: { name: 'examples', root: 'examples', include: ['*.test.mjs'], testTimeout: 60_000 } },
     ],
