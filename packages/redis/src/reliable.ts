@@ -6,7 +6,7 @@ import { uniqueId } from './envelope.js';
 import { checkOptions, KNOWN } from './options.js';
 import { ReliableSession, type ListDelivery, type ReliableSettings } from './reliableSession.js';
 import { redisSimpleList, type RedisSimpleListOptions } from './simple.js';
-import { codecOption, duration, key, name } from './validate.js';
+import { codecOption, duration, nonEmpty } from '@rxq/core/kit';
 import { keyStem, sameSlot } from './keys.js';
 
 /** Options of {@link redis}, the reliable list. `T` is the body type of the codec. */
@@ -77,9 +77,9 @@ export type RedisListOptions<T = unknown> = RedisOptions<T>;
  *   .subscribe();
  */
 export function redis<T = unknown>(queue: string, options: RedisOptions<T> = {}): Connector<ListDelivery, T> {
-  key('queue', queue);
+  nonEmpty('queue', queue);
   checkOptions(options, KNOWN.redis);
-  codecOption(options.codec);
+  codecOption(options.codec, { encode: true });
   if (options.mode === 'simple') {
     for (const option of ['consumerTtlMs', 'consumerName'] as const)
       if (options[option] !== undefined)
@@ -103,10 +103,10 @@ export function redis<T = unknown>(queue: string, options: RedisOptions<T> = {})
   const settings: ReliableSettings = {
     queue,
     stem,
-    deadLetterKey: name('deadLetterKey', options.deadLetterKey, `${stem}:dead`),
+    deadLetterKey: nonEmpty('deadLetterKey', options.deadLetterKey, `${stem}:dead`),
     blockMs: duration('blockMs', options.blockMs, 1_000, 10),
     consumerTtlMs: duration('consumerTtlMs', options.consumerTtlMs, 10_000, 300),
-    consumerName: name('consumerName', options.consumerName, `${hostname()}-${process.pid}`),
+    consumerName: nonEmpty('consumerName', options.consumerName, `${hostname()}-${process.pid}`),
   };
   if (connections.cluster) sameSlot('deadLetterKey', settings.deadLetterKey, queue, stem);
   const open: Connector<ListDelivery, T>['open'] = (context) =>

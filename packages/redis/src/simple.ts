@@ -18,7 +18,7 @@ import { listMessage, type ListDelivery } from './listMessage.js';
 import { DELAY, MULTI_POP, PROMOTE } from './script.js';
 import { RedisSession } from './session.js';
 import { checkOptions, KNOWN } from './options.js';
-import { codecOption, duration, key, name } from './validate.js';
+import { codecOption, duration, nonEmpty } from '@rxq/core/kit';
 import { keySlot, keyStem } from './keys.js';
 
 const noop = (): void => undefined;
@@ -83,10 +83,10 @@ export function redisSimpleList<T = unknown>(
   options: RedisSimpleListOptions<T> = {},
 ): Connector<ListDelivery, T> {
   checkOptions(options, KNOWN.redisSimpleList);
-  codecOption(options.codec);
+  codecOption(options.codec, { encode: true });
   const list: readonly unknown[] = typeof queues === 'string' ? [queues] : Array.isArray(queues) ? queues : [];
   if (list.length === 0) throw new InvalidOptionError('queues', 'a key name or a non-empty array of them', queues);
-  const names = list.map((q, i) => key(`queues[${i}]`, q));
+  const names = list.map((q, i) => nonEmpty(`queues[${i}]`, q));
   const label = names.join(',');
   const connections = new Connections(options.connection ?? DEFAULT_URL, label, options.tls);
   // One BLPOP (and one script) reads every list: on a cluster they must share a slot.
@@ -99,7 +99,7 @@ export function redisSimpleList<T = unknown>(
   const settings: SimpleSettings = {
     queues: names,
     stems: new Map(names.map((q, i) => [q, keyStem(q, connections.cluster, `queues[${i}]`)])),
-    deadLetterKey: options.deadLetterKey === undefined ? undefined : name('deadLetterKey', options.deadLetterKey, ''),
+    deadLetterKey: options.deadLetterKey === undefined ? undefined : nonEmpty('deadLetterKey', options.deadLetterKey, ''),
     blockMs: duration('blockMs', options.blockMs, 1_000, 10),
   };
   const connector: Connector<ListDelivery, T> = {
