@@ -15,6 +15,18 @@ const bad = (topics: unknown, options: unknown): InvalidOptionError => {
 };
 
 describe('kafka() options', () => {
+  it("driver: 'kafkajs', 'platformatic' or a factory; platformatic takes no kafkajs client, logLevel or aws sasl", () => {
+    expect(bad('t', { groupId: 'g', driver: 'rdkafka' }).option).toBe('driver');
+    expect(bad('t', { groupId: 'g', driver: 'platformatic', client: new Kafka({ brokers: ['x:1'] }) }).option).toBe(
+      'client',
+    );
+    expect(bad('t', { groupId: 'g', driver: 'platformatic', logLevel: 1 }).option).toBe('logLevel');
+    const aws = { mechanism: 'aws', authorizationIdentity: 'a', accessKeyId: 'b', secretAccessKey: 'c' };
+    expect(bad('t', { groupId: 'g', driver: 'platformatic', sasl: aws }).option).toBe('sasl.mechanism');
+    expect(() => kafka('t', { groupId: 'g', driver: 'platformatic' })).not.toThrow();
+    expect(() => kafka('t', { groupId: 'g', driver: 'kafkajs' })).not.toThrow();
+  });
+
   it('names the option that is wrong, at construction', () => {
     expect(bad('', { groupId: 'g' }).option).toBe('topics');
     expect(bad([], { groupId: 'g' }).option).toBe('topics');

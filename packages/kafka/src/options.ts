@@ -169,7 +169,10 @@ export function settingsOf<T>(topics: string | readonly string[], options: Kafka
     if (options.logLevel !== undefined)
       throw new InvalidOptionError('logLevel', "no kafkajs logLevel with driver 'platformatic'", options.logLevel);
     const mechanism = (options.sasl as { mechanism?: unknown } | undefined)?.mechanism;
-    if (mechanism !== undefined && !['plain', 'scram-sha-256', 'scram-sha-512'].includes(String(mechanism)))
+    if (
+      mechanism !== undefined &&
+      (typeof mechanism !== 'string' || !['plain', 'scram-sha-256', 'scram-sha-512'].includes(mechanism))
+    )
       throw new InvalidOptionError(
         'sasl.mechanism',
         "plain, scram-sha-256 or scram-sha-512 with driver 'platformatic'",

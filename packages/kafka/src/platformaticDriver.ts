@@ -9,7 +9,6 @@ import type {
   HeaderValue,
   KafkaDriver,
   KafkaRecord,
-  OutgoingRecord,
   PartitionOffset,
   TopicPartition,
 } from './driver.js';
@@ -27,7 +26,7 @@ let loaded: Promise<Module> | undefined;
 function loadPlatformatic(): Promise<Module> {
   loaded ??= import('@platformatic/kafka').then(
     (m) => {
-      installPlatformaticCodecs(m.compressionsAlgorithms as never);
+      installPlatformaticCodecs(m.compressionsAlgorithms);
       return m;
     },
     (error: unknown) => {
@@ -294,7 +293,7 @@ export function platformaticDriver(
         maxBytes: options.maxFetchBytes,
         maxBytesPerPartition: options.maxBytesPerPartition,
         isolationLevel: 1,
-      } as never) as Consumer;
+      } as never);
       consumer = c;
       c.on('consumer:group:rebalance', () => {
         if (rebalancing) return;

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 
 interface RequestQueueLike {
   pending: unknown[];
-  scheduleCheckPendingRequests(): void;
+  scheduleCheckPendingRequests: (this: RequestQueueLike) => void;
 }
 
 let patched = false;
