@@ -9,6 +9,8 @@ import { PartitionState } from './partition.js';
  */
 export class Assignments {
   private states = new Map<string, PartitionState>();
+  /** Partitions whose seek by timestamp is being looked up: it applies to whichever generation owns them when it ends. */
+  private readonly lookups = new Set<string>();
   private epoch = 0;
   private readonly waiters = new Set<() => void>();
 
@@ -20,7 +22,7 @@ export class Assignments {
 
   /** The current state of a partition (made on the fly if a batch arrives before the join event). */
   stateOf(tp: TopicPartition): PartitionState {
-    const key = `${tp.topic}:${tp.partition}`;
+    const key = keyOf(tp);
     let s = this.states.get(key);
     if (!s) {
       s = new PartitionState(tp.topic, tp.partition, this.epoch);
@@ -41,6 +43,8 @@ export class Assignments {
     this.wake();
     for (const tp of partitions) {
       const state = this.stateOf(tp);
+      // A lookup begun in the previous generation still moves this partition when it ends.
+      if (this.lookups.has(keyOf(tp))) state.seeking = true;
       for (const target of this.seekOnce(tp)) this.seek(state, target);
     }
   }
@@ -51,14 +55,20 @@ export class Assignments {
       this.driver.seek({ topic, partition, offset: String(target.offset) });
       return;
     }
+    const key = keyOf(state);
     state.seeking = true;
+    this.lookups.add(key);
     // Records fetched during the lookup are dropped; if it fails, go back to the first of them so
-    // that nothing is skipped.
+    // that nothing is skipped. A rebalance during the lookup (a new group often joins twice) hands
+    // the partition to a new state: the seek applies to that one, or is lost with the partition.
     const done = (to: PartitionOffset | undefined): void => {
-      const target =
-        to ?? (state.droppedFrom === undefined ? undefined : { topic, partition, offset: state.droppedFrom });
-      if (target && state.live) this.driver.seek(target);
-      state.seeking = false;
+      this.lookups.delete(key);
+      const owner = this.states.get(key);
+      if (!owner?.live) return;
+      const droppedFrom = owner.droppedFrom ?? state.droppedFrom;
+      const target = to ?? (droppedFrom === undefined ? undefined : { topic, partition, offset: droppedFrom });
+      if (target) this.driver.seek(target);
+      owner.seeking = false;
     };
     this.driver.offsetsAt(topic, target.timestamp).then(
       (found) => done(found.find((o) => o.partition === partition)),
@@ -112,3 +122,5 @@ export class Assignments {
     for (const s of this.states.values()) s.cancelDelayed();
   }
 }
+
+const keyOf = (tp: TopicPartition): string => `${tp.topic}:${tp.partition}`;
