@@ -1,4 +1,4 @@
-import { ack, deadLetterHeaders, fixed, fromQueue, handle, HEADERS, json, retryWithResend, text } from '@rxq/core';
+import { ack, deadLetterHeaders, fixed, fromQueue, handle, HEADERS, json, retryWithResend } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
 import { amqp } from '@rxq/amqp';
 import { connect, type ChannelModel } from 'amqplib';

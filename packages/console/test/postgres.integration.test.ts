@@ -1,4 +1,4 @@
-import { ack, fixed, fromQueue, handle, json, retryWithResend, text } from '@rxq/core';
+import { ack, fixed, fromQueue, handle, json, retryWithResend } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
 import { migrate, pgQueue, publishMany } from '@rxq/postgres';
 import pg from 'pg';

@@ -35,14 +35,13 @@ function textOf(value: unknown): string {
   if (typeof value === 'string') return value;
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value && typeof value === 'object' && 'value' in value) return textOf((value as { value: unknown }).value);
+  if (value && typeof value === 'object' && 'value' in value) return textOf(value.value);
   return JSON.stringify(value) ?? '';
 }
 
 function headersOf(msg: GetMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries((msg.properties.headers ?? {}) as Record<string, unknown>))
-    if (v !== undefined) out[k] = textOf(v);
+  for (const [k, v] of Object.entries(msg.properties.headers ?? {})) if (v !== undefined) out[k] = textOf(v);
   return out;
 }
 
@@ -215,8 +214,7 @@ export class AmqpAdmin extends BaseAdmin {
         const now = Date.now();
         for (const { msg, letter } of batch) {
           const headers: Record<string, unknown> = {};
-          for (const [k, v] of Object.entries((msg.properties.headers ?? {}) as Record<string, unknown>))
-            if (!BROKER_HEADERS.has(k)) headers[k] = v;
+          for (const [k, v] of Object.entries(msg.properties.headers ?? {})) if (!BROKER_HEADERS.has(k)) headers[k] = v;
           const kept = redriveHeaders(letter.headers, now);
           for (const k of Object.keys(headers)) if (!(k in kept)) delete headers[k];
           headers['x-rxq-redriven-at'] = kept['x-rxq-redriven-at'];
@@ -275,17 +273,17 @@ export class AmqpAdmin extends BaseAdmin {
 
 /** The original's AMQP properties for its copy. */
 function properties(msg: GetMessage): Options.Publish {
-  const p = msg.properties;
+  const p = msg.properties as unknown as Record<string, unknown>;
   const out: Options.Publish = {};
-  if (p.contentType) out.contentType = p.contentType;
-  if (p.contentEncoding) out.contentEncoding = p.contentEncoding;
-  if (p.deliveryMode) out.deliveryMode = p.deliveryMode;
-  if (p.priority !== undefined) out.priority = p.priority;
-  if (p.correlationId) out.correlationId = p.correlationId;
-  if (p.replyTo) out.replyTo = p.replyTo;
-  if (p.messageId) out.messageId = p.messageId;
-  if (p.timestamp !== undefined) out.timestamp = p.timestamp;
-  if (p.type) out.type = p.type;
-  if (p.appId) out.appId = p.appId;
+  if (typeof p.contentType === 'string' && p.contentType) out.contentType = p.contentType;
+  if (typeof p.contentEncoding === 'string' && p.contentEncoding) out.contentEncoding = p.contentEncoding;
+  if (typeof p.deliveryMode === 'number') out.deliveryMode = p.deliveryMode;
+  if (typeof p.priority === 'number') out.priority = p.priority;
+  if (typeof p.correlationId === 'string' && p.correlationId) out.correlationId = p.correlationId;
+  if (typeof p.replyTo === 'string' && p.replyTo) out.replyTo = p.replyTo;
+  if (typeof p.messageId === 'string' && p.messageId) out.messageId = p.messageId;
+  if (typeof p.timestamp === 'number') out.timestamp = p.timestamp;
+  if (typeof p.type === 'string' && p.type) out.type = p.type;
+  if (typeof p.appId === 'string' && p.appId) out.appId = p.appId;
   return out;
 }

@@ -200,7 +200,11 @@ export class KafkaAdmin extends BaseAdmin {
     });
     let finish!: (error?: unknown) => void;
     const finished = new Promise<void>(
-      (resolve, reject) => (finish = (error) => (error === undefined ? resolve() : reject(error as Error))),
+      (resolve, reject) =>
+        (finish = (error) =>
+          error === undefined
+            ? resolve()
+            : reject(error instanceof Error ? error : new Error('the Kafka consumer crashed', { cause: error }))),
     );
     consumer.on(consumer.events.CRASH, (e) => finish(e.payload.error));
     try {
@@ -209,7 +213,8 @@ export class KafkaAdmin extends BaseAdmin {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        eachBatch: async (payload) => {
+          const { batch } = payload;
           const p = batch.partition;
           if (!pending.has(p)) return;
           const from = start.get(p) ?? 0n;
@@ -218,8 +223,8 @@ export class KafkaAdmin extends BaseAdmin {
           const go = records.length === 0 ? true : await visit(consumer, p, records);
           const last = batch.messages[batch.messages.length - 1];
           // The next fetch starts after what is resolved (else the same batch comes again).
-          if (go && last) resolveOffset(last.offset);
-          await heartbeat();
+          if (go && last) payload.resolveOffset(last.offset);
+          await payload.heartbeat();
           if (!go) {
             pending.clear();
             finish();

@@ -146,12 +146,11 @@ export class RedisAdmin extends BaseAdmin {
   ) {
     super(queue, shown, secrets);
     this.deadKey = deadKey ?? `${queue}:dead`;
-    const self = this;
     this.deadLetters = {
       destination: this.deadKey,
-      list: (options) => self.guard(() => self.listDead(options ?? {})),
-      redrive: (filter, options) => self.guard(() => self.redriveDead(filter ?? {}, options ?? {})),
-      purge: (filter) => self.guard(() => self.purgeDead(filter ?? {})),
+      list: (options) => this.guard(() => this.listDead(options ?? {})),
+      redrive: (filter, options) => this.guard(() => this.redriveDead(filter ?? {}, options ?? {})),
+      purge: (filter) => this.guard(() => this.purgeDead(filter ?? {})),
     };
   }
 

@@ -46,12 +46,19 @@ export function oneLine(text: string, max: number): string {
   return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
 }
 
+/** Whether text holds control characters other than tab, newline and carriage return. */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return true;
+  }
+  return false;
+}
+
 /** A body for display: UTF-8 text as it is, else base64 with a marker. */
 export function bodyText(body: Buffer): string {
   const text = body.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(body) && !/[\u0000-\u0008\u000e-\u001f]/.test(text)
-    ? text
-    : `base64:${body.toString('base64')}`;
+  return Buffer.from(text, 'utf8').equals(body) && !hasControl(text) ? text : `base64:${body.toString('base64')}`;
 }
 
 export function peekText(messages: readonly PeekedMessage[]): string {
