@@ -99,7 +99,8 @@ export function redisSimpleList<T = unknown>(
   const settings: SimpleSettings = {
     queues: names,
     stems: new Map(names.map((q, i) => [q, keyStem(q, connections.cluster, `queues[${i}]`)])),
-    deadLetterKey: options.deadLetterKey === undefined ? undefined : nonEmpty('deadLetterKey', options.deadLetterKey, ''),
+    deadLetterKey:
+      options.deadLetterKey === undefined ? undefined : nonEmpty('deadLetterKey', options.deadLetterKey, ''),
     blockMs: duration('blockMs', options.blockMs, 1_000, 10),
   };
   const connector: Connector<ListDelivery, T> = {
