@@ -25,31 +25,8 @@ export async function forward(command: keyof typeof TARGETS, args: string[]): Pr
     throw error;
   }
   const cli = mod[exportName];
-  if (command === 'dashboard' && typeof cli !== 'function' && typeof mod.startDashboard === 'function') {
-    await (mod.startDashboard as (options: Record<string, string | number>) => Promise<unknown>)(
-      dashboardOptions(args),
-    );
-    return 0;
-  }
   if (typeof cli !== 'function')
     throw new Error(`${pkg} has no ${exportName}(): install a version of ${pkg} that matches @rxq/console`);
   const code = await (cli as (argv: string[]) => Promise<number | undefined> | number | undefined)(args);
   return typeof code === 'number' ? code : 0;
-}
-
-/**
- * `--port 8080 --host 0.0.0.0 --config rxq.json --token …` as `startDashboard`'s options, for a
- * `@rxq/dashboard` without its own command-line entry.
- */
-function dashboardOptions(args: readonly string[]): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
-  for (let i = 0; i < args.length; i++) {
-    const m = /^--(port|host|config|token)(?:=(.*))?$/.exec(args[i] ?? '');
-    if (!m)
-      throw new Error(`rxq dashboard: unknown option ${args[i] ?? ''} (expected --port, --host, --config, --token)`);
-    const value = m[2] ?? args[++i];
-    if (value === undefined) throw new Error(`rxq dashboard: --${m[1] ?? ''} needs a value`);
-    out[m[1] as string] = m[1] === 'port' ? Number(value) : value;
-  }
-  return out;
 }
