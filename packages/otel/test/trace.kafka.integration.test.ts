@@ -7,8 +7,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { expect, it } from 'vitest';
 import { traced } from '../src/index.js';
 import { parentOf, registerTracing } from './otel.js';
+import { traceScenario } from './scenario.js';
 
 const { exporter, tracer } = registerTracing();
+const { produce, scenario } = traceScenario(exporter, tracer);
 const BROKERS = ['127.0.0.1:9092'];
 
 it('Kafka: one trace from the producer to the handler span, with partition, offset, key and group', async () => {
@@ -73,6 +75,40 @@ it('Kafka: one trace from the producer to the handler span, with partition, offs
       'rxq.attempt': 1,
     });
     expect(JSON.stringify(process?.attributes)).not.toContain('4242');
+  } finally {
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+});
+
+it('Kafka: the shared scenario; a resend stays in the trace and the metrics match the run', async () => {
+  exporter.reset();
+  const topic = `rxq-test-otel-${randomUUID().slice(0, 8)}`;
+  const groupId = `${topic}-group`;
+  const url = `kafka://${BROKERS[0]}`;
+  const admin = new Kafka({ brokers: BROKERS, clientId: 'rxq-otel-test', logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const producers = {
+      ok: await produce(() => publish(url, topic, { value: { name: 'ok' } })),
+      flaky: await produce(() => publish(url, topic, { value: { name: 'flaky' } })),
+    };
+    const source = fromQueue<{ name: string }>(
+      kafka(topic, {
+        brokers: BROKERS,
+        groupId,
+        fromBeginning: true,
+        logLevel: logLevel.NOTHING,
+        sessionTimeoutMs: 6_000,
+        heartbeatIntervalMs: 300,
+        rebalanceTimeoutMs: 6_000,
+        fetchMaxWaitMs: 100,
+      }),
+      { logger: silentLogger },
+    );
+    await scenario(source, 'kafka', producers);
   } finally {
     await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
