@@ -85,6 +85,10 @@ export async function openAdmin(url: string, queue: string, options: AdminOption
         const { KafkaAdmin } = await load(() => import('./kafka.js'));
         return await KafkaAdmin.open(parsed, shown, secrets, queue, options.deadLetter, options.group);
       }
+      case 'nats': {
+        const { NatsAdmin } = await load(() => import('./nats.js'));
+        return await NatsAdmin.open(parsed, shown, secrets, queue, options.deadLetter, options.group);
+      }
       default:
         throw new RxqError('UNSUPPORTED', `${scheme}:// has no admin adapter yet`);
     }
