@@ -1,3 +1,4 @@
+import { BatchWriter, type BatchBuffer } from '@rxq/core/kit';
 import type { Channel, Message } from 'amqplib';
 
 /** amqplib reads only `fields.deliveryTag` of the message it acks. */
@@ -11,16 +12,37 @@ const tagged = (deliveryTag: number): Message => ({ fields: { deliveryTag } }) a
  *
  * Once the channel has died every call does nothing: the broker redelivers what it never saw.
  */
-export class Acker {
+interface Settlements {
+  readonly acks: number[];
+  readonly nacks: number[];
+}
+
+export class Acker implements BatchBuffer<Settlements> {
   private readonly unsettled = new Set<number>();
   private acks: number[] = [];
   private nacks: number[] = [];
   private low = 1;
   private high = 0;
-  private scheduled = false;
   private dead = false;
+  /** Sends once per event-loop turn (channel writes are synchronous: one at a time is all there is). */
+  private readonly writer = new BatchWriter<Settlements>({
+    buffer: this,
+    write: async (batch) => this.send(batch),
+    maxSize: Infinity,
+  });
 
   constructor(private readonly channel: Channel) {}
+
+  get size(): number {
+    return this.dead ? 0 : this.acks.length + this.nacks.length;
+  }
+
+  cut(): Settlements {
+    const batch = { acks: this.acks, nacks: this.nacks };
+    this.acks = [];
+    this.nacks = [];
+    return batch;
+  }
 
   /** Records a delivery; tags on a channel rise by one per delivery. */
   delivered(tag: number): void {
@@ -37,14 +59,14 @@ export class Acker {
   ack(tag: number): void {
     if (this.dead || !this.unsettled.delete(tag)) return;
     this.acks.push(tag);
-    this.schedule();
+    void this.writer.added();
   }
 
   /** Queues a `basic.nack` with requeue. */
   requeue(tag: number): void {
     if (this.dead || !this.unsettled.delete(tag)) return;
     this.nacks.push(tag);
-    this.schedule();
+    void this.writer.added();
   }
 
   /** The channel is gone: forget everything (the broker requeues it). */
@@ -57,11 +79,11 @@ export class Acker {
 
   /** Sends what is queued now. */
   flush(): void {
-    this.scheduled = false;
+    if (!this.dead) this.send(this.cut());
+  }
+
+  private send({ acks, nacks }: Settlements): void {
     if (this.dead) return;
-    const { acks, nacks } = this;
-    this.acks = [];
-    this.nacks = [];
     try {
       for (const tag of nacks) this.channel.nack(tagged(tag), false, true);
       const { unsettled } = this;
@@ -79,11 +101,5 @@ export class Acker {
       // The channel closed under us (IllegalOperationError): the broker will redeliver.
       this.kill();
     }
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
   }
 }

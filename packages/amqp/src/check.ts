@@ -1,12 +1,5 @@
 import { InvalidOptionError } from '@rxq/core';
 
-/** A boolean option, or its default. */
-export function bool(option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value === 'boolean') return value;
-  throw new InvalidOptionError(option, 'a boolean', value);
-}
-
 /** A queue or exchange name option (1 to 255 characters), or its default. */
 export function name(option: string, value: unknown, fallback: string | undefined): string {
   if (value === undefined && fallback !== undefined) return fallback;

@@ -1,5 +1,6 @@
 import { InvalidOptionError, json, rejectUnknownOptions, type Codec } from '@rxq/core';
-import { bool, name } from './check.js';
+import { bool, codecOption, oneOf } from '@rxq/core/kit';
+import { name } from './check.js';
 import {
   connectionOf,
   connectSettings,
@@ -88,16 +89,13 @@ export function settingsOf<T>(queue: unknown, options: AmqpOptions<T>): AmqpSett
   rejectUnknownOptions(options, OPTIONS);
   const o = options as Record<string, unknown>;
   const connection = connectionOf(options.connection);
-  const queueType = options.queueType ?? 'classic';
-  if (queueType !== 'classic' && queueType !== 'quorum')
-    throw new InvalidOptionError('queueType', "'classic' or 'quorum'", queueType);
+  const queueType = oneOf('queueType', options.queueType, ['classic', 'quorum'], 'classic');
   const durable = bool('durable', o.durable, true);
   if (queueType === 'quorum' && !durable) throw new InvalidOptionError('durable', 'true for a quorum queue', durable);
   const pollMs = options.pollMs ?? 1_000;
   if (typeof pollMs !== 'number' || !(pollMs > 0) || !Number.isFinite(pollMs))
     throw new InvalidOptionError('pollMs', 'a finite number > 0', pollMs);
-  const codec = options.codec ?? (json as Codec<T>);
-  if (typeof codec?.decode !== 'function') throw new InvalidOptionError('codec', 'a Codec with decode()', codec);
+  const codec = codecOption(options.codec) ?? (json as Codec<T>);
   const queueArguments = options.queueArguments ?? {};
   if (typeof queueArguments !== 'object' || queueArguments === null || Array.isArray(queueArguments))
     throw new InvalidOptionError('queueArguments', 'an object of x- arguments', queueArguments);

@@ -7,12 +7,12 @@ import {
   type ResendRequest,
   type Session,
 } from '@rxq/core';
+import { PullBuffer } from '@rxq/core/kit';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { Acker } from './acker.js';
 import { describeConnection, errorFields, lease, type ConnectionLease } from './connection.js';
 import { copyOptions, toDelivery, type AmqpDelivery } from './delivery.js';
 import { amqpError } from './errors.js';
-import { Inbox } from './inbox.js';
 import type { AmqpSettings } from './options.js';
 import { Publisher } from './publisher.js';
 import { keepRawHeaders } from './rawHeaders.js';
@@ -33,7 +33,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
   /** The `basic.cancel` in progress once the intake stopped. */
   private cancelled: Promise<unknown> | undefined;
   private readonly idPrefix: string;
-  private readonly inbox: Inbox<AmqpDelivery>;
+  private readonly inbox: PullBuffer<AmqpDelivery>;
   private readonly acker: Acker;
   private readonly publisher: Publisher;
   private readonly topology: Topology;
@@ -47,7 +47,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
     delayQueues: Set<string>,
   ) {
     this.idPrefix = `${sessionNumber}.`;
-    this.inbox = new Inbox(s.pollMs);
+    this.inbox = new PullBuffer(s.pollMs);
     this.acker = new Acker(channel);
     this.publisher = new Publisher(link.connection, context.logger);
     this.topology = new Topology(s, delayQueues);

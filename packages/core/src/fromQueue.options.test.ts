@@ -1,4 +1,4 @@
-import { filter, firstValueFrom, Subject } from 'rxjs';
+import { filter, firstValueFrom, map, merge, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MemoryQueue, memory } from '../../memory/dist/index.js';
 import { json } from './codec.js';
@@ -50,7 +50,21 @@ describe('fromQueue options', () => {
     const sub = open.subscribe();
     await firstValueFrom(open.status$.pipe(filter((s) => s.status === 'connected')));
     queue.push(5);
-    await firstValueFrom(open.metrics.observe(5).pipe(filter((m) => m.received === 1)));
+    // Whichever comes first: the message, or the source stopping because the signal completed.
+    const first = await firstValueFrom(
+      merge(
+        open.metrics.observe(5).pipe(
+          filter((m) => m.received === 1),
+          map(() => 'received'),
+        ),
+        open.status$.pipe(
+          filter((s) => s.status === 'draining' || s.status === 'closed'),
+          map((s) => s.status),
+        ),
+      ),
+    );
+    expect(first).toBe('received');
+    expect(open.metrics.snapshot().received).toBe(1);
     sub.unsubscribe();
   });
 });

@@ -2,6 +2,7 @@ import { fromQueue, type Message } from '@rxq/core';
 import { type Subscription } from 'rxjs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { TestTopic } from './helpers.js';
+import { until } from './tools.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -14,14 +15,6 @@ afterEach(async () => {
   for (const s of subscriptions.splice(0)) s.unsubscribe();
   await topic.close();
 });
-
-const until = async (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 it('an ack after its partition moved to another consumer commits nothing', async () => {
   await topic.producer.send({
@@ -42,12 +35,12 @@ it('an ack after its partition moved to another consumer commits nothing', async
       }
     }),
   );
-  await until('A to hold all 20', () => a.length === 20);
+  await until(() => a.length === 20, 20_000, 'A to hold all 20');
   // B joins: a new generation, one partition each. A's 20 messages now belong to a dead one.
   const b: Message[] = [];
   const sourceB = fromQueue(topic.connector(), { maxInFlight: 100 });
   subscriptions.push(sourceB.subscribe((m) => b.push(m)));
-  await until('both to be assigned again', () => b.length > 0 && aSecond !== undefined);
+  await until(() => b.length > 0 && aSecond !== undefined, 20_000, 'both to be assigned again');
   const mine = aSecond!.partition;
   const theirs = b[0]!.partition;
   expect(mine).not.toBe(theirs);
@@ -58,7 +51,7 @@ it('an ack after its partition moved to another consumer commits nothing', async
     const offsets = await topic.admin.fetchOffsets({ groupId: topic.group, topics: [topic.name] });
     return offsets[0]?.partitions.find((x) => x.partition === p)?.offset;
   };
-  await until('A to commit its new generation', async () => (await committed(mine!)) !== '-1');
+  await until(async () => (await committed(mine!)) !== '-1', 20_000, 'A to commit its new generation');
   // Only the new-generation ack counts: offset 0 settled → commit 1 (the 10 late acks did not).
   expect(await committed(mine!)).toBe(String(Number(aSecond!.offset) + 1));
   // B's partition: A's late acks never committed it.

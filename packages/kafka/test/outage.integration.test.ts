@@ -33,17 +33,20 @@ it('the broker goes away mid-stream and comes back: the source reconnects by its
   });
   let allSeen!: () => void;
   const complete = new Promise<void>((r) => (allSeen = r));
+  let fiftySeen!: () => void;
+  const fifty = new Promise<void>((r) => (fiftySeen = r));
   const subscription = source
     .pipe(
       handle(() => new Promise((r) => setTimeout(r, 25)), { concurrency: 2 }),
       ack(),
       tap((r) => {
         if (r.settlement === 'acked') seen.add(r.id);
+        if (seen.size === 50) fiftySeen();
         if (seen.size === total) allSeen();
       }),
     )
     .subscribe();
-  while (seen.size < 50) await new Promise((r) => setTimeout(r, 20));
+  await fifty;
   const reconnecting = firstValueFrom(source.status$.pipe(filter((s) => s.status === 'reconnecting')));
   await kafkaSh('stop');
   const atStop = seen.size;

@@ -1,4 +1,5 @@
 import { InvalidOptionError, rejectUnknownOptions } from '@rxq/core';
+import { wakeOrTimeout } from '@rxq/core/kit';
 import { Timeout } from './timeout.js';
 
 /** Options of {@link MemoryQueue.pull} and {@link MemoryQueue.pullMany}. */
@@ -29,8 +30,7 @@ export interface Envelope {
 interface Waiter {
   readonly want: number;
   readonly min: number;
-  timer: NodeJS.Timeout | undefined;
-  resolve(items: number): void;
+  readonly resolve: () => void;
 }
 
 /**
@@ -152,18 +152,18 @@ export class MemoryQueue<T> {
    * @internal Resolves when at least `min` items are there, or after `timeoutMs`, or when the
    * function handed to `onCancel` is called (the waiter then leaves the line at once).
    */
-  wait(want: number, min: number, timeoutMs: number, onCancel?: (cancel: () => void) => void): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const waiter: Waiter = { want, min, timer: undefined, resolve: () => resolve() };
-      const leave = (): void => {
-        if (waiter.timer) clearTimeout(waiter.timer);
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve();
-      };
-      if (timeoutMs !== Infinity) waiter.timer = setTimeout(leave, timeoutMs);
-      onCancel?.(leave);
-      this.waiters.push(waiter);
-    });
+  async wait(want: number, min: number, timeoutMs: number, onCancel?: (cancel: () => void) => void): Promise<void> {
+    let waiter: Waiter | undefined;
+    const leave = (): void => void (this.waiters = this.waiters.filter((w) => w !== waiter));
+    await wakeOrTimeout(
+      timeoutMs,
+      (wake) => {
+        waiter = { want, min, resolve: wake };
+        onCancel?.(() => (leave(), wake()));
+        this.waiters.push(waiter);
+      },
+      leave,
+    );
   }
 
   /** @internal Wakes waiters in order while there are items for them. */
@@ -173,8 +173,7 @@ export class MemoryQueue<T> {
       const waiter = this.waiters[0] as Waiter;
       if (available < waiter.min) break;
       this.waiters.shift();
-      if (waiter.timer) clearTimeout(waiter.timer);
-      waiter.resolve(available);
+      waiter.resolve();
       available -= Math.min(available, waiter.want);
     }
   }

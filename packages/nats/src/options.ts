@@ -1,4 +1,5 @@
 import { InvalidOptionError, json, rejectUnknownOptions, type Codec } from '@rxq/core';
+import { bool, codecOption, duration, nonEmpty } from '@rxq/core/kit';
 import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 
 /** Where rxq connects: a server URL (or several), the client's connect options, or an open connection. */
@@ -129,8 +130,7 @@ export function settingsOf(stream: unknown, options: NatsOptions<unknown>): Nats
   const ephemeral = bool('ephemeral', o.ephemeral, false);
   if (ephemeral && options.consumer !== undefined)
     throw new InvalidOptionError('consumer', 'no durable name with ephemeral: true', options.consumer);
-  const codec = options.codec ?? json;
-  if (typeof codec?.decode !== 'function') throw new InvalidOptionError('codec', 'a Codec with decode()', codec);
+  const codec = codecOption(options.codec) ?? json;
   return {
     stream,
     connection,
@@ -139,7 +139,7 @@ export function settingsOf(stream: unknown, options: NatsOptions<unknown>): Nats
     createConsumer: bool('createConsumer', o.createConsumer, true),
     filterSubject: options.filterSubject === undefined ? undefined : subject('filterSubject', options.filterSubject),
     deliver: deliverOf(options.deliver),
-    ackWaitMs: ms('ackWaitMs', options.ackWaitMs, 30_000, 1),
+    ackWaitMs: duration('ackWaitMs', options.ackWaitMs, 30_000, 1),
     extendAckWait: bool('extendAckWait', o.extendAckWait, true),
     deadLetterSubject:
       options.deadLetterSubject === false
@@ -147,10 +147,10 @@ export function settingsOf(stream: unknown, options: NatsOptions<unknown>): Nats
         : subject('deadLetterSubject', options.deadLetterSubject ?? `rxq.dead.${stream}`),
     deadLetterStream:
       options.deadLetterStream === false ? false : name('deadLetterStream', options.deadLetterStream, `${stream}_dead`),
-    expiresMs: ms('expiresMs', options.expiresMs, 5_000, 1_000),
-    inactiveMs: ms('inactiveMs', options.inactiveMs, 30_000, 1_000),
+    expiresMs: duration('expiresMs', options.expiresMs, 5_000, 1_000),
+    inactiveMs: duration('inactiveMs', options.inactiveMs, 30_000, 1_000),
     codec: codec,
-    connectionName: text('connectionName', options.connectionName, `rxq:${stream}`),
+    connectionName: nonEmpty('connectionName', options.connectionName, `rxq:${stream}`),
   };
 }
 
@@ -171,18 +171,6 @@ function deliverOf(value: unknown): NatsDeliverFrom {
   );
 }
 
-function bool(option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value === 'boolean') return value;
-  throw new InvalidOptionError(option, 'a boolean', value);
-}
-
-function ms(option: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value === 'number' && Number.isFinite(value) && value >= min) return value;
-  throw new InvalidOptionError(option, `a finite number of milliseconds ≥ ${min}`, value);
-}
-
 function name(option: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value === 'string' && NAME.test(value)) return value;
@@ -192,12 +180,6 @@ function name(option: string, value: unknown, fallback: string): string {
 function subject(option: string, value: unknown): string {
   if (typeof value === 'string' && SUBJECT.test(value)) return value;
   throw new InvalidOptionError(option, 'a NATS subject', value);
-}
-
-function text(option: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback;
-  if (typeof value === 'string' && value.length > 0) return value;
-  throw new InvalidOptionError(option, 'a non-empty string', value);
 }
 
 /** Whether the option is an open connection (rather than a way to open one). */

@@ -1,4 +1,4 @@
-import { Fifo } from '@rxq/core';
+import { Fifo, Wakeup } from '@rxq/core/kit';
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 
 /** What a {@link Puller} needs from its session. */
@@ -22,7 +22,8 @@ export class Puller {
   /** Requested and not yet delivered. */
   private requested = 0;
   private readonly fetches = new Set<ConsumerMessages>();
-  private waiter: (() => void) | undefined;
+  /** Wakes a receive waiting for the first message of an open request. */
+  private readonly arrived = new Wakeup();
   private open = true;
   private closed = false;
   private readonly threshold: number;
@@ -42,15 +43,14 @@ export class Puller {
       const want = max - this.buffer.size;
       if (want >= this.threshold || (want > 0 && this.buffer.size === 0)) this.pull(want);
     }
-    if (this.buffer.size === 0 && this.open && this.requested > 0)
-      await new Promise<void>((resolve) => (this.waiter = resolve));
+    if (this.buffer.size === 0 && this.open && this.requested > 0) await this.arrived.wait();
     return this.take(max);
   }
 
   /** Stops asking for more and ends a waiting receive; open pull requests are stopped at `close`. */
   stop(): void {
     this.open = false;
-    this.wake();
+    this.arrived.wake();
   }
 
   /**
@@ -78,12 +78,6 @@ export class Puller {
     return out;
   }
 
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.();
-  }
-
   private pull(n: number): void {
     this.requested += n;
     void this.run(n);
@@ -104,14 +98,14 @@ export class Puller {
           continue;
         }
         this.buffer.push(msg);
-        this.wake();
+        this.arrived.wake();
       }
     } catch (error) {
       if (this.open) this.owner.failed(error);
     } finally {
       if (fetch) this.fetches.delete(fetch);
       this.requested -= left;
-      this.wake();
+      this.arrived.wake();
     }
   }
 }

@@ -1,7 +1,7 @@
 import { InvalidOptionError, rejectUnknownOptions, silentLogger } from '@rxq/core';
 import { checkConnection, Pools, type PgConnection, type PgQueryable } from './connection.js';
 import { translate } from './errors.js';
-import { nonEmpty } from './options.js';
+import { nonEmpty } from '@rxq/core/kit';
 import { DEFAULT_SCHEMA, quoteSchema } from './sql.js';
 
 /** Where {@link resetSubscriber} moves subscribers: the next offset they read. */

@@ -1,4 +1,5 @@
-import { InvalidOptionError, positiveInt, type Codec } from '@rxq/core';
+import { positiveInt, type Codec } from '@rxq/core';
+import { bool, duration, nonEmpty } from '@rxq/core/kit';
 import { hostname } from 'node:os';
 import type { PgConnection } from './connection.js';
 
@@ -53,20 +54,6 @@ export const COMMON_KEYS = [
   'synchronousCommit',
 ] as const;
 
-/** `value` if defined and a finite number ≥ `min`, else `fallback`; throws otherwise. */
-export function duration(option: string, value: unknown, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  if (typeof value === 'number' && Number.isFinite(value) && value >= min) return value;
-  throw new InvalidOptionError(option, `a finite number ≥ ${min} (milliseconds)`, value);
-}
-
-/** `value` if defined and a non-empty string, else `fallback`; throws otherwise. */
-export function nonEmpty(option: string, value: unknown, fallback?: string): string {
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value === 'string' && value.length > 0) return value;
-  throw new InvalidOptionError(option, 'a non-empty string', value);
-}
-
 /** The common options with their defaults. */
 export function commonSettings(options: CommonOptions): {
   pollMs: number;
@@ -77,17 +64,13 @@ export function commonSettings(options: CommonOptions): {
   migrate: boolean;
   synchronousCommit: boolean;
 } {
-  if (options.migrate !== undefined && typeof options.migrate !== 'boolean')
-    throw new InvalidOptionError('migrate', 'true or false', options.migrate);
-  if (options.synchronousCommit !== undefined && typeof options.synchronousCommit !== 'boolean')
-    throw new InvalidOptionError('synchronousCommit', 'true or false', options.synchronousCommit);
   return {
     pollMs: duration('pollMs', options.pollMs, 1_000, 10),
     leaseMs: duration('leaseMs', options.leaseMs, 30_000, 300),
     consumerName: nonEmpty('consumerName', options.consumerName, `${hostname()}-${process.pid}`),
     maxConnections: positiveInt('maxConnections', options.maxConnections ?? 4),
     maxAckBatch: positiveInt('maxAckBatch', options.maxAckBatch ?? 1_000),
-    migrate: options.migrate ?? true,
-    synchronousCommit: options.synchronousCommit ?? false,
+    migrate: bool('migrate', options.migrate, true),
+    synchronousCommit: bool('synchronousCommit', options.synchronousCommit, false),
   };
 }

@@ -2,7 +2,8 @@ import { rejectUnknownOptions, type Codec, type Connector } from '@rxq/core';
 import type { PgDelivery } from './delivery.js';
 import { Jobs } from './jobs.js';
 import { Opener, sessionId } from './opener.js';
-import { COMMON_KEYS, commonSettings, nonEmpty, type CommonOptions } from './options.js';
+import { nonEmpty } from '@rxq/core/kit';
+import { COMMON_KEYS, commonSettings, type CommonOptions } from './options.js';
 import { QueueSession, type QueueSettings } from './queueSession.js';
 import { channelOf, DEFAULT_SCHEMA, quoteSchema, syncCommit } from './sql.js';
 

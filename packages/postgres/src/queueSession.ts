@@ -1,6 +1,6 @@
+import { batcher, type Batcher } from '@rxq/core/kit';
 import { HEADERS, type DeadLetterRequest, type OpenContext, type ResendRequest } from '@rxq/core';
 import type { PgPool, PgPoolClient, Pools } from './connection.js';
-import { Coalescer } from './coalescer.js';
 import { jobDelivery, type PgDelivery } from './delivery.js';
 import type { Jobs } from './jobs.js';
 import { PgSession, type SessionSettings } from './session.js';
@@ -14,7 +14,7 @@ export interface QueueSettings extends SessionSettings {
 
 /** A session of {@link pgQueue}: claims with SKIP LOCKED, holds leases, batches acks. */
 export class QueueSession extends PgSession {
-  private readonly acks: Coalescer<string>;
+  private readonly acks: Batcher<string>;
   /** Ids of rows this session claimed and has not settled: their leases are extended. */
   private readonly held = new Set<string>();
 
@@ -27,7 +27,11 @@ export class QueueSession extends PgSession {
     private readonly owner: string,
   ) {
     super(pool, listener, pools, ctx, q);
-    this.acks = new Coalescer<string>((ids) => this.write((db) => q.jobs.ack(db, ids)), q.maxAckBatch);
+    this.acks = batcher<string>({
+      flush: (ids) => this.write((db) => q.jobs.ack(db, ids)),
+      maxSize: q.maxAckBatch,
+      mode: 'coalesce',
+    });
   }
 
   protected wants(payload: string): boolean {

@@ -7,6 +7,7 @@ import {
   type RxqError,
   type Session,
 } from '@rxq/core';
+import { Wakeup } from '@rxq/core/kit';
 import type { PgNotification, PgPool, PgPoolClient, PgQueryable, Pools } from './connection.js';
 import type { PgDelivery } from './delivery.js';
 import { translate } from './errors.js';
@@ -36,7 +37,7 @@ export abstract class PgSession implements Session<PgDelivery> {
   protected outstanding = 0;
   private lostError: RxqError | undefined;
   private notified = false;
-  private wake: (() => void) | undefined;
+  private readonly wakeup = new Wakeup();
   private zeroWaiter: (() => void) | undefined;
   private closing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
@@ -95,7 +96,7 @@ export abstract class PgSession implements Session<PgDelivery> {
   private readonly onNotification = (n: PgNotification): void => {
     if (n.payload !== undefined && !this.wants(n.payload)) return;
     this.notified = true;
-    this.wake?.();
+    this.wakeup.wake();
   };
 
   private readonly onError = (error: Error): void => {
@@ -106,13 +107,13 @@ export abstract class PgSession implements Session<PgDelivery> {
     if (this.state !== 'open' || this.lostError !== undefined) return;
     this.lostError = error;
     this.logger.warn({ err: error.message }, 'PostgreSQL session lost');
-    this.wake?.();
+    this.wakeup.wake();
     this.ctx.lost(error);
   }
 
   stopIntake(): void {
     this.intakeStopped = true;
-    this.wake?.();
+    this.wakeup.wake();
   }
 
   private get stopped(): boolean {
@@ -164,19 +165,9 @@ export abstract class PgSession implements Session<PgDelivery> {
     return translated;
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.notified || this.stopped || this.lostError) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
-    });
+  private async sleep(ms: number): Promise<void> {
+    if (this.notified || this.stopped || this.lostError) return;
+    await this.wakeup.wait(ms);
   }
 
   /** Runs a settlement statement, once more on a fresh pool connection if the first one was cut. */
@@ -230,7 +221,7 @@ export abstract class PgSession implements Session<PgDelivery> {
 
   private async shutdown(): Promise<void> {
     this.state = 'closing';
-    this.wake?.();
+    this.wakeup.wake();
     this.listener.removeListener('notification', this.onNotification);
     // Keep a listener: an error of this connection after close must not crash the process.
     this.listener.removeListener('error', this.onError);

@@ -4,7 +4,8 @@ import { translate } from './errors.js';
 import { Jobs } from './jobs.js';
 import { Log } from './log.js';
 import { Opener, sessionId } from './opener.js';
-import { COMMON_KEYS, commonSettings, nonEmpty, type CommonOptions } from './options.js';
+import { nonEmpty } from '@rxq/core/kit';
+import { COMMON_KEYS, commonSettings, type CommonOptions } from './options.js';
 import { channelOf, DEFAULT_SCHEMA, quoteSchema, syncCommit, retryQueueOf } from './sql.js';
 import { TopicSession, type TopicSettings } from './topicSession.js';
 

@@ -1,7 +1,7 @@
 import { InvalidOptionError, NotFoundError, rejectUnknownOptions } from '@rxq/core';
 import { withClient } from './admin.js';
 import type { PgConnection, PgQueryable } from './connection.js';
-import { nonEmpty } from './options.js';
+import { nonEmpty } from '@rxq/core/kit';
 import { DEFAULT_SCHEMA, quoteSchema } from './sql.js';
 
 /** Where a topic is: its connection and schema. */

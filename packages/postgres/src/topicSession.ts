@@ -1,3 +1,4 @@
+import { batcher, type Batcher } from '@rxq/core/kit';
 import {
   attemptOf,
   HEADERS,
@@ -7,7 +8,6 @@ import {
   type ResendRequest,
 } from '@rxq/core';
 import type { PgPool, PgPoolClient, Pools } from './connection.js';
-import { Coalescer } from './coalescer.js';
 import { jobDelivery, stringHeaders, type PgDelivery } from './delivery.js';
 import type { Jobs } from './jobs.js';
 import type { ClaimProgress, ClaimRow, Log } from './log.js';
@@ -36,8 +36,8 @@ interface Held {
  */
 export class TopicSession extends PgSession {
   private readonly claims = new Map<string, Held>();
-  private readonly commits: Coalescer<string>;
-  private readonly jobAcks: Coalescer<string>;
+  private readonly commits: Batcher<string>;
+  private readonly jobAcks: Batcher<string>;
   private readonly heldJobs = new Set<string>();
   private nextTakeOver = 0;
   private nextRetries = 0;
@@ -51,8 +51,12 @@ export class TopicSession extends PgSession {
     private readonly owner: string,
   ) {
     super(pool, listener, pools, ctx, t);
-    this.commits = new Coalescer<string>((ids) => this.commit(ids), t.maxAckBatch);
-    this.jobAcks = new Coalescer<string>((ids) => this.write((db) => t.jobs.ack(db, ids)), t.maxAckBatch);
+    this.commits = batcher<string>({ flush: (ids) => this.commit(ids), maxSize: t.maxAckBatch, mode: 'coalesce' });
+    this.jobAcks = batcher<string>({
+      flush: (ids) => this.write((db) => t.jobs.ack(db, ids)),
+      maxSize: t.maxAckBatch,
+      mode: 'coalesce',
+    });
   }
 
   protected wants(payload: string): boolean {

@@ -1,4 +1,5 @@
 import { ConnectionLostError, InvalidOptionError, RxqError, silentLogger, type Logger } from '@rxq/core';
+import { within } from '@rxq/core/kit';
 import type { Redis } from 'ioredis';
 import { createClient } from './ioredis.js';
 import type { ConnectionOptions } from 'node:tls';
@@ -166,16 +167,10 @@ export class Connections {
 /** Closes a blocking connection and resolves once it has ended. */
 export function closeBlocking(client: Redis): Promise<void> {
   if (client.status === 'end') return Promise.resolve();
-  const ended = new Promise<void>((resolve) => {
-    // 'end' follows at once (the connection never reconnects); the timer only guards a close.
-    const timer = setTimeout(resolve, 1_000);
-    client.once('end', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  // 'end' follows at once (the connection never reconnects); the bound only guards a close.
+  const ended = within(new Promise((resolve) => client.once('end', resolve)), 1_000);
   client.disconnect();
-  return ended;
+  return ended.then(() => undefined);
 }
 
 /** A retryable connection-lost error whose message never holds credentials. */

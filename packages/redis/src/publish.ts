@@ -7,7 +7,7 @@ import { type RedisConnection } from './connection.js';
 import { wrap } from './envelope.js';
 import { classify } from './errors.js';
 import { checkHeaders, checkOptions, KNOWN } from './options.js';
-import { codecOption } from './validate.js';
+import { codecOption } from '@rxq/core/kit';
 
 /** Options of {@link publish} and {@link publishMany}. `T` is the body type of the codec. */
 export interface PublishOptions<T = unknown> {
@@ -46,7 +46,7 @@ function headersOf<T>(options: PublishOptions<T>): Record<string, string> | unde
 function check<T>(options: PublishOptions<T>, known: readonly string[]): void {
   checkOptions(options, known);
   checkHeaders(options.headers);
-  codecOption(options.codec);
+  codecOption(options.codec, { encode: true });
   const { attempt } = options;
   if (attempt !== undefined && !(Number.isInteger(attempt) && attempt >= 1))
     throw new InvalidOptionError('attempt', 'an integer ≥ 1', attempt);

@@ -6,7 +6,7 @@ import { uniqueId } from './envelope.js';
 import { checkOptions, KNOWN } from './options.js';
 import { ReliableSession, type ListDelivery, type ReliableSettings } from './reliableSession.js';
 import { redisSimpleList, type RedisSimpleListOptions } from './simple.js';
-import { codecOption, duration, key, name } from './validate.js';
+import { codecOption, duration, nonEmpty } from '@rxq/core/kit';
 
 /** Options of {@link redis}, the reliable list. `T` is the body type of the codec. */
 export interface RedisOptions<T = unknown> {
@@ -72,9 +72,9 @@ export type RedisListOptions<T = unknown> = RedisOptions<T>;
  *   .subscribe();
  */
 export function redis<T = unknown>(queue: string, options: RedisOptions<T> = {}): Connector<ListDelivery, T> {
-  key('queue', queue);
+  nonEmpty('queue', queue);
   checkOptions(options, KNOWN.redis);
-  codecOption(options.codec);
+  codecOption(options.codec, { encode: true });
   if (options.mode === 'simple') {
     for (const option of ['consumerTtlMs', 'consumerName'] as const)
       if (options[option] !== undefined)
@@ -95,10 +95,10 @@ export function redis<T = unknown>(queue: string, options: RedisOptions<T> = {})
     throw new InvalidOptionError('mode', "'reliable' or 'simple'", options.mode);
   const settings: ReliableSettings = {
     queue,
-    deadLetterKey: name('deadLetterKey', options.deadLetterKey, `${queue}:dead`),
+    deadLetterKey: nonEmpty('deadLetterKey', options.deadLetterKey, `${queue}:dead`),
     blockMs: duration('blockMs', options.blockMs, 1_000, 10),
     consumerTtlMs: duration('consumerTtlMs', options.consumerTtlMs, 10_000, 300),
-    consumerName: name('consumerName', options.consumerName, `${hostname()}-${process.pid}`),
+    consumerName: nonEmpty('consumerName', options.consumerName, `${hostname()}-${process.pid}`),
   };
   const connections = new Connections(options.connection ?? DEFAULT_URL, queue, options.tls);
   const open: Connector<ListDelivery, T>['open'] = (context) =>

@@ -83,21 +83,21 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
 
   /** Pulls up to `max`, with the settlements waiting to be written riding along. */
   private async pull(max: number): Promise<Buffer[]> {
-    const pending = this.writes.take();
+    const pending = this.writes.writer.take();
     // Settlements made while this read is out wait for the next read rather than a call of their own.
-    this.writes.hold();
+    this.writes.writer.hold();
     try {
       return await this.pullWith(pending, max);
     } finally {
-      this.writes.unhold();
+      this.writes.writer.unhold();
     }
   }
 
-  private async pullWith(pending: ReturnType<OpBatch['take']>, max: number): Promise<Buffer[]> {
+  private async pullWith(pending: ReturnType<OpBatch['writer']['take']>, max: number): Promise<Buffer[]> {
     if (pending === undefined)
       return (await PULL.run(this.cmd, [this.keys[1] as string, this.keys[0] as string], [max])) as Buffer[];
     try {
-      const items = (await SETTLE_PULL.run(this.cmd, this.keys, [...packed(pending.ops), max])) as Buffer[];
+      const items = (await SETTLE_PULL.run(this.cmd, this.keys, [...packed(pending.batch), max])) as Buffer[];
       pending.done();
       return items;
     } catch (error) {
@@ -204,7 +204,7 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
   }
 
   protected flushWrites(): Promise<void> {
-    return this.writes.flush();
+    return this.writes.writer.flush();
   }
 
   protected async retire(): Promise<void> {

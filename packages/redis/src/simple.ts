@@ -18,7 +18,7 @@ import { listMessage, type ListDelivery } from './listMessage.js';
 import { DELAY, MULTI_POP, PROMOTE } from './script.js';
 import { RedisSession } from './session.js';
 import { checkOptions, KNOWN } from './options.js';
-import { codecOption, duration, key, name } from './validate.js';
+import { codecOption, duration, nonEmpty } from '@rxq/core/kit';
 
 const noop = (): void => undefined;
 
@@ -77,13 +77,14 @@ export function redisSimpleList<T = unknown>(
   options: RedisSimpleListOptions<T> = {},
 ): Connector<ListDelivery, T> {
   checkOptions(options, KNOWN.redisSimpleList);
-  codecOption(options.codec);
+  codecOption(options.codec, { encode: true });
   const list: readonly unknown[] = typeof queues === 'string' ? [queues] : Array.isArray(queues) ? queues : [];
   if (list.length === 0) throw new InvalidOptionError('queues', 'a key name or a non-empty array of them', queues);
-  const names = list.map((q, i) => key(`queues[${i}]`, q));
+  const names = list.map((q, i) => nonEmpty(`queues[${i}]`, q));
   const settings: SimpleSettings = {
     queues: names,
-    deadLetterKey: options.deadLetterKey === undefined ? undefined : name('deadLetterKey', options.deadLetterKey, ''),
+    deadLetterKey:
+      options.deadLetterKey === undefined ? undefined : nonEmpty('deadLetterKey', options.deadLetterKey, ''),
     blockMs: duration('blockMs', options.blockMs, 1_000, 10),
   };
   const label = names.join(',');

@@ -7,7 +7,7 @@ import { XPROMOTE } from './streamScript.js';
 import type { StreamDelivery } from './streamDelivery.js';
 import { StreamSession, type StreamSettings } from './streamSession.js';
 import { checkOptions, KNOWN } from './options.js';
-import { codecOption, duration, key, name } from './validate.js';
+import { codecOption, duration, nonEmpty } from '@rxq/core/kit';
 
 /** Options of {@link redisStream}. `T` is the body type of the codec. */
 export interface RedisStreamOptions<T = unknown> {
@@ -61,21 +61,21 @@ export interface RedisStreamOptions<T = unknown> {
  *   .subscribe();
  */
 export function redisStream<T = unknown>(stream: string, options: RedisStreamOptions<T>): Connector<StreamDelivery, T> {
-  key('stream', stream);
+  nonEmpty('stream', stream);
   if (options === null || typeof options !== 'object')
     throw new InvalidOptionError('options', 'an object with `group`', options);
   checkOptions(options, KNOWN.redisStream);
-  codecOption(options.codec);
+  codecOption(options.codec, { encode: true });
   const start = options.start ?? 'beginning';
   if (start !== 'beginning' && start !== 'new') throw new InvalidOptionError('start', "'beginning' or 'new'", start);
   const settings: StreamSettings = {
     stream,
-    group: key('group', options.group),
-    consumer: name('consumer', options.consumer, `${hostname()}-${process.pid}`),
-    bodyField: name('bodyField', options.bodyField, 'body'),
+    group: nonEmpty('group', options.group),
+    consumer: nonEmpty('consumer', options.consumer, `${hostname()}-${process.pid}`),
+    bodyField: nonEmpty('bodyField', options.bodyField, 'body'),
     minIdleMs: duration('minIdleMs', options.minIdleMs, 30_000, 10),
     blockMs: duration('blockMs', options.blockMs, 1_000, 10),
-    deadLetterKey: name('deadLetterKey', options.deadLetterKey, `${stream}:dead`),
+    deadLetterKey: nonEmpty('deadLetterKey', options.deadLetterKey, `${stream}:dead`),
   };
   const connections = new Connections(options.connection ?? DEFAULT_URL, stream, options.tls);
   const connector: Connector<StreamDelivery, T> = {

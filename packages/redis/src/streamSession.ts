@@ -75,15 +75,15 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
     }
     // Acks waiting to be written go out just before a read that does not block, on the same
     // connection: one round trip. Their outcome goes to their settlements, the read's to the receive.
-    const pending = this.acks.take();
-    if (pending) this.xack(pending.ops.parts).then(() => pending.done(), pending.done);
+    const pending = this.acks.writer.take();
+    if (pending) this.xack(pending.batch.parts).then(() => pending.done(), pending.done);
     // Settlements made while the read is out wait for the next read rather than a call of their own.
-    this.acks.hold();
+    this.acks.writer.hold();
     let ready: readonly RawEntry[] | undefined;
     try {
       ready = await this.read(this.cmd, max);
     } finally {
-      this.acks.unhold();
+      this.acks.writer.unhold();
     }
     if (ready !== undefined && ready.length > 0) return { entries: ready };
     if (this.stopped) return NONE;
@@ -193,7 +193,7 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
   }
 
   protected flushWrites(): Promise<void> {
-    return this.acks.flush();
+    return this.acks.writer.flush();
   }
 
   protected retire(): Promise<void> {

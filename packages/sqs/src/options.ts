@@ -1,4 +1,5 @@
 import { InvalidOptionError, json, rejectUnknownOptions, type Codec } from '@rxq/core';
+import { bool, codecOption, numberIn } from '@rxq/core/kit';
 import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
 
 /** Options of {@link sqs}. */
@@ -86,9 +87,11 @@ export function settingsOf(queue: unknown, options: SqsOptions<unknown>): SqsSet
   const clientConfig = options.clientConfig ?? {};
   if (typeof clientConfig !== 'object' || clientConfig === null)
     throw new InvalidOptionError('clientConfig', 'an SQSClientConfig object', clientConfig);
-  const codec = options.codec ?? json;
-  if (typeof codec?.decode !== 'function') throw new InvalidOptionError('codec', 'a Codec with decode()', codec);
-  const visibilityTimeoutMs = num('visibilityTimeoutMs', o.visibilityTimeoutMs, 30_000, 1_000, 43_200_000);
+  const codec = codecOption(options.codec) ?? json;
+  const visibilityTimeoutMs = numberIn('visibilityTimeoutMs', o.visibilityTimeoutMs, 30_000, {
+    min: 1_000,
+    max: 43_200_000,
+  });
   const deadLetterQueue = options.deadLetterQueue ?? `${name.replace(/\.fifo$/, '')}-dead${fifo ? '.fifo' : ''}`;
   if (typeof deadLetterQueue !== 'string' || deadLetterQueue.length === 0)
     throw new InvalidOptionError('deadLetterQueue', "a queue name or URL, or 'redrive'", deadLetterQueue);
@@ -104,23 +107,15 @@ export function settingsOf(queue: unknown, options: SqsOptions<unknown>): SqsSet
     clientConfig,
     visibilityTimeoutMs,
     extendVisibility: bool('extendVisibility', o.extendVisibility, true),
-    waitTimeSeconds: num('waitTimeSeconds', o.waitTimeSeconds, 20, 0, 20, true),
-    maxConcurrentReceives: num('maxConcurrentReceives', o.maxConcurrentReceives, 4, 1, 100, true),
+    waitTimeSeconds: numberIn('waitTimeSeconds', o.waitTimeSeconds, 20, { min: 0, max: 20, integer: true }),
+    maxConcurrentReceives: numberIn('maxConcurrentReceives', o.maxConcurrentReceives, 4, {
+      min: 1,
+      max: 100,
+      integer: true,
+    }),
     deadLetterQueue,
     createDeadLetterQueue: bool('createDeadLetterQueue', o.createDeadLetterQueue, true),
     fifo,
     codec: codec,
   };
-}
-
-function bool(option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value === 'boolean') return value;
-  throw new InvalidOptionError(option, 'a boolean', value);
-}
-
-function num(option: string, value: unknown, fallback: number, min: number, max: number, integer = false): number {
-  if (value === undefined) return fallback;
-  if (typeof value === 'number' && value >= min && value <= max && (!integer || Number.isInteger(value))) return value;
-  throw new InvalidOptionError(option, `a${integer ? 'n integer' : ' number'} from ${min} to ${max}`, value);
 }

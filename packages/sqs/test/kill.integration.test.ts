@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { killRounds } from '@rxq/core/testing';
 import { afterEach, expect, it } from 'vitest';
 import { ENDPOINT, testQueue, type TestQueue } from './helpers.js';
 
@@ -16,57 +14,25 @@ afterEach(async () => {
   t = undefined;
 });
 
-/** Starts a consumer child; `until(k)` resolves once it printed k lines (or every n was seen). */
-function consumer(queue: string, seen: Map<number, number>, mine: Set<number>) {
-  const child: ChildProcess = spawn(process.execPath, [FIXTURE, queue, ENDPOINT, String(MAX_IN_FLIGHT)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, NODE_NO_WARNINGS: '1' },
-  });
-  let lines = 0;
-  const waiters: { k: number; resolve: () => void }[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const n = Number(line);
-    seen.set(n, (seen.get(n) ?? 0) + 1);
-    mine.add(n);
-    lines++;
-    for (const w of waiters.filter((w) => lines >= w.k || seen.size === N)) w.resolve();
-  });
-  return {
-    child,
-    exited: once(child, 'exit'),
-    until: (k: number) => new Promise<void>((resolve) => waiters.push({ k, resolve })),
-  };
-}
-
 it('loses nothing when consumers are SIGKILLed mid-stream; what comes again stays within maxInFlight', async () => {
   t = await testQueue('kill');
   await t.send(Array.from({ length: N }, (_, n) => ({ n })));
-  const seen = new Map<number, number>();
-  const byChild: Set<number>[] = [];
-  for (let k = 0; k < KILLS; k++) {
-    byChild.push(new Set());
-    const c = consumer(t.queue, seen, byChild[k]!);
-    await c.until(400);
-    c.child.kill('SIGKILL');
-    const [code, signal] = await c.exited;
-    expect([code, signal]).toEqual([null, 'SIGKILL']);
-    expect(seen.size).toBeLessThan(N); // it really died mid-stream
+  const r = await killRounds({
+    fixture: FIXTURE,
+    args: [t.queue, ENDPOINT, String(MAX_IN_FLIGHT)],
+    total: N,
+    kills: KILLS,
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
+  for (const k of r.killed) {
+    expect([k.code, k.signal]).toEqual([null, 'SIGKILL']);
+    expect(k.seenAtKill).toBeLessThan(N); // it really died mid-stream
   }
-  byChild.push(new Set());
-  const last = consumer(t.queue, seen, byChild[KILLS]!);
-  await last.until(N * 10); // resolves once every n was seen
-  last.child.kill('SIGTERM');
-  const [code] = await last.exited;
-  expect(code).toBe(0);
-  expect(seen.size).toBe(N);
+  expect(r.lastExitCode).toBe(0);
+  expect(r.seen.size).toBe(N);
   // What a killed child handled and a later one handled again: at most what it held unsettled.
-  for (let k = 0; k < KILLS; k++) {
-    const later = byChild.slice(k + 1);
-    const again = [...byChild[k]!].filter((n) => later.some((s) => s.has(n))).length;
-    expect(again).toBeLessThanOrEqual(MAX_IN_FLIGHT);
-  }
-  const duplicates = [...seen.values()].reduce((sum, count) => sum + count - 1, 0);
-  expect(duplicates).toBeLessThanOrEqual(KILLS * MAX_IN_FLIGHT);
+  for (const again of r.handledAgain) expect(again).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+  expect(r.duplicates).toBeLessThanOrEqual(KILLS * MAX_IN_FLIGHT);
   // Everything was deleted: nothing is visible, in flight or delayed.
   await expect.poll(() => t!.counts(), { timeout: 5_000 }).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
 }, 90_000);

@@ -48,16 +48,24 @@ export class Wakeup {
 /**
  * Resolves true as soon as the function handed to `register` is called, or false after
  * `timeoutMs` (setTimeout's largest delay and above: never). Calling the function later does
- * nothing. For a waiter kept in a list of your own; a single slot is {@link Wakeup}.
+ * nothing. For a waiter kept in a list of your own, which `onTimeout` (called at the time out,
+ * before the promise resolves) can take it out of at once; a single slot is {@link Wakeup}.
  *
  * @example
- * const woken = await wakeOrTimeout(pollMs, (wake) => waiters.push(wake));
- * if (!woken) waiters.splice(waiters.indexOf(wake), 1);
+ * await wakeOrTimeout(pollMs, (wake) => waiters.add(wake), () => waiters.delete(wake));
  */
-export function wakeOrTimeout(timeoutMs: number, register: (wake: () => void) => void): Promise<boolean> {
+export function wakeOrTimeout(
+  timeoutMs: number,
+  register: (wake: () => void) => void,
+  onTimeout?: () => void,
+): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
-    if (timeoutMs <= 0x7fffffff) timer = setTimeout(() => resolve(false), timeoutMs);
+    if (timeoutMs <= 0x7fffffff)
+      timer = setTimeout(() => {
+        onTimeout?.();
+        resolve(false);
+      }, timeoutMs);
     register(() => {
       clearTimeout(timer);
       resolve(true);

@@ -4,3 +4,5 @@ export type { ContractHarness, ContractSuiteOptions, DeadLetterView } from './ha
 export { collectUntil, collectAll } from './collect.js';
 export { fakeMessage } from './fakeMessage.js';
 export type { FakeMessage, FakeMessageOptions, SettleCall } from './fakeMessage.js';
+export { killRounds } from './killRounds.js';
+export type { KillRoundsOptions, KillRoundsResult } from './killRounds.js';

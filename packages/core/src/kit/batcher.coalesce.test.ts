@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { Coalescer } from './coalescer.js';
+import { batcher } from './batcher.js';
 
-describe('Coalescer', () => {
+// Moved from @rxq/postgres, whose Coalescer this mode replaces.
+describe('batcher, mode coalesce', () => {
   it('writes one turn in one write, and everything added during a write in the next one', async () => {
     const writes: number[][] = [];
     let release!: () => void;
-    const c = new Coalescer<number>(async (items) => {
-      writes.push(items);
-      if (writes.length === 1) await new Promise<void>((r) => (release = r));
-    }, 1_000);
+    const c = batcher<number>({
+      mode: 'coalesce',
+      maxSize: 1_000,
+      flush: async (items) => {
+        writes.push(items);
+        if (writes.length === 1) await new Promise<void>((r) => (release = r));
+      },
+    });
     const first = [c.add(1), c.add(2)];
     await new Promise((r) => setImmediate(r));
     expect(writes).toEqual([[1, 2]]);
@@ -29,10 +34,14 @@ describe('Coalescer', () => {
 
   it('splits by maxSize, rejects a failed batch, and flush waits for the last write', async () => {
     const writes: number[][] = [];
-    const c = new Coalescer<number>(async (items) => {
-      writes.push(items);
-      if (items.includes(99)) throw new Error('down');
-    }, 2);
+    const c = batcher<number>({
+      mode: 'coalesce',
+      maxSize: 2,
+      flush: async (items) => {
+        writes.push(items);
+        if (items.includes(99)) throw new Error('down');
+      },
+    });
     const ps = [c.add(1), c.add(2), c.add(3)];
     await c.flush();
     await Promise.all(ps);
