@@ -7,8 +7,9 @@
 // `coldMsgsPerSec` is its rate from connect, through the group join, to the end of the warm-up.
 // Every consumer runs in a child process of its own, as a long-running consumer would (one
 // pipeline per process), with its own peak RSS. BENCH_BIG=1 drains 1,000,000 timed whole (connect
-// to the last message) and checks peak RSS. The latency case (latencyCase in lib.mjs: 1,000 msg/s
-// for 10 s, publish → handler) follows; BENCH_ONLY=latency runs only it, BENCH_LATENCY=0 skips it.
+// to the last message) and checks peak RSS. BENCH_MAX_IN_FLIGHT sets rxq's maxInFlight (1,024).
+// The latency case (latencyCase in lib.mjs: 1,000 msg/s for 10 s, publish → handler) follows;
+// BENCH_ONLY=latency runs only it, BENCH_LATENCY=0 skips it.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ack, fromQueue, handle } from '@rxq/core';
@@ -62,7 +63,7 @@ async function preload(topic, n) {
   await producer.disconnect();
 }
 
-async function rxq(topic, groupId, n, meter, maxInFlight = 1024, commit = {}) {
+async function rxq(topic, groupId, n, meter, maxInFlight = envInt('BENCH_MAX_IN_FLIGHT', 1024), commit = {}) {
   let done = 0;
   const source = fromQueue(
     kafka(topic, {

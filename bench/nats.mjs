@@ -5,7 +5,9 @@
 // and raw alternating (each in a child process of its own), timed over the N after the warm-up
 // (Meter in lib.mjs). Reported: the fastest round of each, the median ratio over BENCH_ROUNDS (5)
 // rounds, CPU µs per message, every round's rate. BENCH_BIG=1 drains 1,000,000 timed whole
-// (connect to the last message) and checks rxq's peak RSS against 150 MB.
+// (connect to the last message) and checks rxq's peak RSS against 150 MB. Then the latency case
+// (latencyCase in lib.mjs: 1,000 msg/s for 10 s, publish → handler); `node bench/nats.mjs
+// --latency` runs only it, BENCH_LATENCY=0 skips it.
 //   rxq: maxInFlight 256, handle concurrency 64, acks resolved by one PING per batch
 //   raw: consumer.consume({ max_messages: 256 }) iterated in order, m.ack() per message
 import { spawnSync } from 'node:child_process';
@@ -19,10 +21,12 @@ import {
   drainWithRxq,
   envInt,
   fastest,
+  latencyCase,
   measureWarm,
   medianRatio,
   rates,
   report,
+  runRxq,
 } from './lib.mjs';
 
 // The raw client is @rxq/nats's own (peer, dev) dependency: resolve it from there.
@@ -66,7 +70,61 @@ function consumeInChild(side, stream, consumer, warm, n) {
   return JSON.parse(out.stdout.trim().split('\n').pop());
 }
 
+/**
+ * publish → handler at 1,000 msg/s (latencyCase in lib.mjs): rxq beside the raw client's
+ * `consume()`, each through a durable consumer of its own created at the stream's end.
+ */
+async function latency(nc, jsm) {
+  const stream = `RXQ_BENCH_LAT_${randomUUID().slice(0, 8)}`;
+  await jsm.streams.add({ name: stream, subjects: [`${stream}.in`], storage: StorageType.File });
+  const js = jetstream(nc);
+  try {
+    for (const name of ['lat-rxq', 'lat-raw'])
+      await jsm.consumers.add(stream, { durable_name: name, ack_policy: AckPolicy.Explicit, max_ack_pending: 1_000 });
+    await latencyCase('nats', {
+      // Core NATS publishes (the stream stores them), flushed at each tick: a JetStream publish
+      // waits for its ack one by one, and that wait would be the latency measured.
+      publish: (b) => js.publish(`${stream}.in`, JSON.stringify(b)),
+      publishBatch: (bodies) => {
+        for (const b of bodies) nc.publish(`${stream}.in`, JSON.stringify(b));
+        return nc.flush();
+      },
+      rxq: (onBody) =>
+        runRxq(
+          fromQueue(nats(stream, { connection: SERVER, consumer: 'lat-rxq' }), { maxInFlight: MAX_IN_FLIGHT }),
+          onBody,
+        ),
+      raw: async (onBody) => {
+        const c = await js.consumers.get(stream, 'lat-raw');
+        const messages = await c.consume({ max_messages: MAX_IN_FLIGHT });
+        const handler = async () => {};
+        const loop = (async () => {
+          for await (const m of messages) {
+            await handler(onBody(JSON.parse(new TextDecoder().decode(m.data))));
+            m.ack();
+          }
+        })();
+        return async () => {
+          await messages.close();
+          await loop;
+        };
+      },
+    });
+  } finally {
+    await jsm.streams.delete(stream).catch(() => undefined);
+  }
+}
+
 async function main() {
+  if (process.argv[2] === '--latency') {
+    const nc = await connect({ servers: SERVER });
+    try {
+      await latency(nc, await jetstreamManager(nc));
+    } finally {
+      await nc.close();
+    }
+    return;
+  }
   if (process.argv[2] === '--consume') {
     const [, , , side, stream, consumer, warm, n] = process.argv;
     const total = Number(warm) + Number(n);
@@ -115,6 +173,7 @@ async function main() {
       runs: { rxq: rates(rxqRuns), raw: rates(rawRuns) },
       ...(big ? { rssTargetMB: 150, rssOk: rxqRun.peakRssMB <= 150 } : {}),
     });
+    if (!big) await latency(nc, jsm);
   } finally {
     await jsm.streams.delete(stream).catch(() => undefined);
     await nc.close();
