@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { oneLineError, rxq } from './helpers.js';
+import { forward } from '../src/cli/forward.js';
+import { rxq } from './helpers.js';
 
 describe('the rxq command line', () => {
   it('has --help for every command', async () => {
@@ -29,10 +30,16 @@ describe('the rxq command line', () => {
     expect(missing.stderr).toContain('missing the module to run');
   });
 
-  it('says in one line what `rxq dashboard` needs when @rxq/dashboard is not installed', async () => {
-    const run = await rxq(['dashboard']);
-    expect(oneLineError(run, [])).toBe(
-      'rxq: rxq dashboard needs @rxq/dashboard: install it beside @rxq/console (npm install @rxq/dashboard)',
+  it('runs `rxq dashboard` through @rxq/dashboard', async () => {
+    const help = await rxq(['dashboard', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: rxq dashboard');
+  });
+
+  it('says in one line which package a forwarded command needs when it is not installed', async () => {
+    const missing = { pkg: '@rxq/not-installed', entry: '@rxq/not-installed', exportName: 'cli' };
+    await expect(forward('dashboard', [], missing)).rejects.toThrow(
+      /^rxq dashboard needs @rxq\/not-installed: install it beside @rxq\/console \(npm install @rxq\/not-installed\)$/,
     );
   });
 

@@ -8,6 +8,7 @@ export type { KafkaConnection, KafkaPublishOptions, KafkaRecordInput } from './p
 export { kafkaError } from './errors.js';
 export { kafkajsLogCreator } from './logging.js';
 export { installCompressionCodecs } from './compression.js';
+export { quietRequestQueue } from './requestQueue.js';
 export { OffsetTracker } from '@rxq/core';
 export { KafkaDelivery, kafkaTransport } from './partition.js';
 export type { KafkaTransport, KafkaHeader } from './partition.js';

@@ -5,7 +5,8 @@ interface RequestQueueLike {
   scheduleCheckPendingRequests: (this: RequestQueueLike) => void;
 }
 
-let patched = false;
+/** The kafkajs copies (by resolved path) already quieted. */
+const patched = new Set<string>();
 
 /**
  * kafkajs 2.2.4 re-arms a timer after every response even when no request waits
@@ -13,13 +14,20 @@ let patched = false;
  * Node 24 prints a `TimeoutNegativeWarning` for it, and every connection wakes the event loop
  * each millisecond for nothing. With nothing pending no check is needed (a request that cannot be
  * sent at once schedules its own), so the empty case is skipped; the rest is kafkajs' code.
- * Applies to the kafkajs copy `@rxq/kafka` resolves; a no-op if its layout differs.
+ * Applies to the kafkajs copy resolved from `from` (by default the one `@rxq/kafka` uses); a no-op
+ * if its layout differs. Tools that make their own kafkajs clients call it with their own
+ * `import.meta.url`.
+ *
+ * @example
+ * quietRequestQueue(import.meta.url); // before `new Kafka(...)`
  */
-export function quietRequestQueue(): void {
-  if (patched) return;
-  patched = true;
+export function quietRequestQueue(from: string = import.meta.url): void {
   try {
-    const RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as {
+    const require = createRequire(from);
+    const path = require.resolve('kafkajs/src/network/requestQueue/index.js');
+    if (patched.has(path)) return;
+    patched.add(path);
+    const RequestQueue = require(path) as {
       prototype?: RequestQueueLike;
     };
     const proto = RequestQueue.prototype;

@@ -1,4 +1,4 @@
-import { publishMany } from '@rxq/kafka';
+import { publishMany, quietRequestQueue } from '@rxq/kafka';
 import { bytes, NotFoundError } from '@rxq/core';
 import {
   Kafka,
@@ -104,6 +104,8 @@ export class KafkaAdmin extends BaseAdmin {
           password: decodeURIComponent(url.password),
         } as SASLOptions)
       : undefined;
+    // The console's own kafkajs clients: no negative timer after each response (Node 24 warns).
+    quietRequestQueue(import.meta.url);
     const kafka = new Kafka({
       clientId: 'rxq-console',
       brokers,

@@ -2,14 +2,24 @@
  * `rxq run` and `rxq dashboard` live in their own packages; the command line loads them only when
  * asked, so `@rxq/console` installs without them.
  */
-const TARGETS = {
+export const TARGETS = {
   run: { pkg: '@rxq/workers', entry: '@rxq/workers/cli', exportName: 'runCli' },
   dashboard: { pkg: '@rxq/dashboard', entry: '@rxq/dashboard', exportName: 'dashboardCli' },
 } as const;
 
+/** Where a forwarded command lives: its package, the module to import, and its entry's name. */
+export interface ForwardTarget {
+  readonly pkg: string;
+  readonly entry: string;
+  readonly exportName: string;
+}
+
 /** Runs `rxq <command>` through its package's command-line entry; resolves with the exit code. */
-export async function forward(command: keyof typeof TARGETS, args: string[]): Promise<number> {
-  const { pkg, entry, exportName } = TARGETS[command];
+export async function forward(
+  command: string,
+  args: string[],
+  { pkg, entry, exportName }: ForwardTarget = TARGETS[command as keyof typeof TARGETS],
+): Promise<number> {
   let mod: Record<string, unknown>;
   try {
     mod = (await import(entry)) as Record<string, unknown>;
