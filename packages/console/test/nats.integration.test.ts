@@ -185,11 +185,11 @@ describe('rxq on NATS JetStream', () => {
     expect(await count(`${s}_dead`)).toBe(0);
   });
 
-  it('redrives 2,000 dead letters across a SIGKILL: none lost, doubles at most one batch', async () => {
+  it('redrives 10,000 dead letters across a SIGKILL: none lost, doubles at most one batch', async () => {
     const s = await stream('two-k');
-    await deadLetters(s, 2_000);
-    const first = start(['dlq', 'redrive', URL, s, '--rate', '400']);
-    await until(async () => (await count(s)) >= 200, 'the redrive under way');
+    await deadLetters(s, 10_000);
+    const first = start(['dlq', 'redrive', URL, s, '--rate', '2000']);
+    await until(async () => (await count(s)) >= 1_000, 'the redrive under way');
     first.kill('SIGKILL');
     expect((await first.result).signal).toBe('SIGKILL');
     const left = await count(`${s}_dead`);
@@ -198,9 +198,9 @@ describe('rxq on NATS JetStream', () => {
     expect(second.moved).toBe(left);
     expect(await count(`${s}_dead`)).toBe(0);
     const stored = await bodies(s);
-    expect(new Set(stored).size).toBe(2_000);
-    // --rate 400 makes batches of 40: at most one batch was stored and not yet deleted.
-    expect(stored.length - 2_000).toBeLessThanOrEqual(40);
+    expect(new Set(stored).size).toBe(10_000);
+    // --rate 2000 makes batches of 200: at most one batch was stored and not yet deleted.
+    expect(stored.length - 10_000).toBeLessThanOrEqual(200);
   });
 
   it('errors are one line without the password', async () => {
