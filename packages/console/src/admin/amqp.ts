@@ -74,12 +74,7 @@ export class AmqpAdmin extends BaseAdmin {
   ) {
     super(queue, shown, secrets);
     this.dlq = deadLetter ?? `${queue}.dead`;
-    this.deadLetters = {
-      destination: this.dlq,
-      list: (options) => this.guard(() => this.listDead(options ?? {})),
-      redrive: (filter, options) => this.guard(() => this.redriveDead(filter ?? {}, options ?? {})),
-      purge: (filter) => this.guard(() => this.purgeDead(filter ?? {})),
-    };
+    this.deadLetters = this.deadLettersAt(this.dlq);
   }
 
   static async open(
@@ -183,7 +178,7 @@ export class AmqpAdmin extends BaseAdmin {
     return start.messageCount;
   }
 
-  private async listDead(options: ListOptions): Promise<DeadLetter[]> {
+  protected async listDead(options: ListOptions): Promise<DeadLetter[]> {
     const match = matcher(options);
     const limit = options.limit ?? Infinity;
     const out: DeadLetter[] = [];
@@ -196,7 +191,7 @@ export class AmqpAdmin extends BaseAdmin {
     return out;
   }
 
-  private async redriveDead(filter: DeadLetterFilter, options: RedriveOptions): Promise<RedriveResult> {
+  protected async redriveDead(filter: DeadLetterFilter, options: RedriveOptions): Promise<RedriveResult> {
     const start = await this.check(this.dlq);
     const pacer = new Pacer(options, start?.messageCount ?? 0);
     const match = matcher(filter);
@@ -244,7 +239,7 @@ export class AmqpAdmin extends BaseAdmin {
     return pacer.result();
   }
 
-  private async purgeDead(filter: DeadLetterFilter): Promise<PurgeResult> {
+  protected async purgeDead(filter: DeadLetterFilter): Promise<PurgeResult> {
     if (!selective(filter) && filter.limit === undefined) {
       const ch = await this.connection.createChannel();
       ch.on('error', () => undefined);

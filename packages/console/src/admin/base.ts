@@ -1,7 +1,9 @@
 import type {
   AdminCapabilities,
+  DeadLetter,
   DeadLetterFilter,
   DeadLetters,
+  ListOptions,
   PeekedMessage,
   PublishOptions,
   PurgeResult,
@@ -34,6 +36,19 @@ export abstract class BaseAdmin implements QueueAdmin {
   abstract publish(bodies: readonly (string | Buffer)[], options?: PublishOptions): Promise<number>;
   abstract stats(): Promise<QueueStats>;
   protected abstract shutdown(): Promise<void>;
+  protected abstract listDead(options: ListOptions): Promise<DeadLetter[]>;
+  protected abstract redriveDead(filter: DeadLetterFilter, options: RedriveOptions): Promise<RedriveResult>;
+  protected abstract purgeDead(filter: DeadLetterFilter): Promise<PurgeResult>;
+
+  /** The dead letters at `destination`, through this adapter's guarded list, redrive and purge. */
+  protected deadLettersAt(destination: string): DeadLetters {
+    return {
+      destination,
+      list: (options) => this.guard(() => this.listDead(options ?? {})),
+      redrive: (filter, options) => this.guard(() => this.redriveDead(filter ?? {}, options ?? {})),
+      purge: (filter) => this.guard(() => this.purgeDead(filter ?? {})),
+    };
+  }
 
   redrive(filter?: DeadLetterFilter, options?: RedriveOptions): Promise<RedriveResult> {
     return this.deadLetters.redrive(filter, options);

@@ -80,12 +80,7 @@ export class KafkaAdmin extends BaseAdmin {
   ) {
     super(queue, shown, secrets);
     this.dlt = deadLetter ?? `${queue}.dead`;
-    this.deadLetters = {
-      destination: this.dlt,
-      list: (options) => this.guard(() => this.listDead(options ?? {})),
-      redrive: (filter, options) => this.guard(() => this.redriveDead(filter ?? {}, options ?? {})),
-      purge: (filter) => this.guard(() => this.purgeDead(filter ?? {})),
-    };
+    this.deadLetters = this.deadLettersAt(this.dlt);
   }
 
   static async open(
@@ -310,7 +305,7 @@ export class KafkaAdmin extends BaseAdmin {
     });
   }
 
-  private async listDead(options: ListOptions): Promise<DeadLetter[]> {
+  protected async listDead(options: ListOptions): Promise<DeadLetter[]> {
     const match = matcher(options);
     const limit = options.limit ?? Infinity;
     const out: DeadLetter[] = [];
@@ -326,7 +321,7 @@ export class KafkaAdmin extends BaseAdmin {
     return out;
   }
 
-  private async redriveDead(filter: DeadLetterFilter, options: RedriveOptions): Promise<RedriveResult> {
+  protected async redriveDead(filter: DeadLetterFilter, options: RedriveOptions): Promise<RedriveResult> {
     if (selective(filter))
       throw unsupported(
         'kafka',
@@ -387,7 +382,7 @@ export class KafkaAdmin extends BaseAdmin {
     return pacer.result();
   }
 
-  private async purgeDead(filter: DeadLetterFilter): Promise<PurgeResult> {
+  protected async purgeDead(filter: DeadLetterFilter): Promise<PurgeResult> {
     if (selective(filter) || filter.limit !== undefined)
       throw unsupported(
         'kafka',

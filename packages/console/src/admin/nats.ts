@@ -117,12 +117,7 @@ export class NatsAdmin extends BaseAdmin {
     this.js = jetstream(nc);
     this.dlSubject = deadLetter ?? `rxq.dead.${queue}`;
     this.consumer = group ?? `rxq-${queue}`;
-    this.deadLetters = {
-      destination: this.dlSubject,
-      list: (options) => this.guard(() => this.listDead(options ?? {})),
-      redrive: (filter, options) => this.guard(() => this.redriveDead(filter ?? {}, options ?? {})),
-      purge: (filter) => this.guard(() => this.purgeDead(filter ?? {})),
-    };
+    this.deadLetters = this.deadLettersAt(this.dlSubject);
   }
 
   static async open(
@@ -309,7 +304,7 @@ export class NatsAdmin extends BaseAdmin {
     };
   }
 
-  private async listDead(options: ListOptions): Promise<DeadLetter[]> {
+  protected async listDead(options: ListOptions): Promise<DeadLetter[]> {
     const match = matcher(options);
     const limit = options.limit ?? Infinity;
     const out: DeadLetter[] = [];
@@ -323,7 +318,7 @@ export class NatsAdmin extends BaseAdmin {
     return out;
   }
 
-  private async redriveDead(filter: DeadLetterFilter, options: RedriveOptions): Promise<RedriveResult> {
+  protected async redriveDead(filter: DeadLetterFilter, options: RedriveOptions): Promise<RedriveResult> {
     const range = await this.deadRange();
     const pacer = new Pacer(options, range?.total ?? 0);
     const match = matcher(filter);
@@ -366,7 +361,7 @@ export class NatsAdmin extends BaseAdmin {
     return pacer.result();
   }
 
-  private async purgeDead(filter: DeadLetterFilter): Promise<PurgeResult> {
+  protected async purgeDead(filter: DeadLetterFilter): Promise<PurgeResult> {
     const range = await this.deadRange();
     if (range === null) return { purged: 0 };
     if (!selective(filter) && filter.limit === undefined) {

@@ -87,12 +87,7 @@ export class PostgresAdmin extends BaseAdmin {
   ) {
     super(queue, shown, secrets);
     this.s = `"${schema}"`;
-    this.deadLetters = {
-      destination: `${schema}.dead_letters (source = ${queue})`,
-      list: (options) => this.guard(() => this.listDead(options ?? {})),
-      redrive: (filter, options) => this.guard(() => this.redriveDead(filter ?? {}, options ?? {})),
-      purge: (filter) => this.guard(() => this.purgeDead(filter ?? {})),
-    };
+    this.deadLetters = this.deadLettersAt(`${schema}.dead_letters (source = ${queue})`);
   }
 
   static async open(url: URL, shown: string, secrets: readonly string[], queue: string): Promise<PostgresAdmin> {
@@ -209,7 +204,7 @@ export class PostgresAdmin extends BaseAdmin {
     }
   }
 
-  private async listDead(options: ListOptions): Promise<DeadLetter[]> {
+  protected async listDead(options: ListOptions): Promise<DeadLetter[]> {
     const match = matcher(options);
     const limit = options.limit ?? Infinity;
     const out: DeadLetter[] = [];
@@ -225,7 +220,7 @@ export class PostgresAdmin extends BaseAdmin {
     return out;
   }
 
-  private async redriveDead(filter: DeadLetterFilter, options: RedriveOptions): Promise<RedriveResult> {
+  protected async redriveDead(filter: DeadLetterFilter, options: RedriveOptions): Promise<RedriveResult> {
     const total = await this.pool.query<{ n: string; max: string | null }>(
       `SELECT count(*) AS n, max(id)::text AS max FROM ${this.s}.dead_letters WHERE source = $1`,
       [this.queue],
@@ -268,7 +263,7 @@ export class PostgresAdmin extends BaseAdmin {
     return pacer.result();
   }
 
-  private async purgeDead(filter: DeadLetterFilter): Promise<PurgeResult> {
+  protected async purgeDead(filter: DeadLetterFilter): Promise<PurgeResult> {
     if (!selective(filter) && filter.limit === undefined) {
       const r = await this.pool.query(`DELETE FROM ${this.s}.dead_letters WHERE source = $1`, [this.queue]);
       return { purged: r.rowCount ?? 0 };

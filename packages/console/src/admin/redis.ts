@@ -146,12 +146,7 @@ export class RedisAdmin extends BaseAdmin {
   ) {
     super(queue, shown, secrets);
     this.deadKey = deadKey ?? `${queue}:dead`;
-    this.deadLetters = {
-      destination: this.deadKey,
-      list: (options) => this.guard(() => this.listDead(options ?? {})),
-      redrive: (filter, options) => this.guard(() => this.redriveDead(filter ?? {}, options ?? {})),
-      purge: (filter) => this.guard(() => this.purgeDead(filter ?? {})),
-    };
+    this.deadLetters = this.deadLettersAt(this.deadKey);
   }
 
   static async open(
@@ -327,7 +322,7 @@ export class RedisAdmin extends BaseAdmin {
     }
   }
 
-  private async listDead(options: ListOptions): Promise<DeadLetter[]> {
+  protected async listDead(options: ListOptions): Promise<DeadLetter[]> {
     const match = matcher(options);
     const limit = options.limit ?? Infinity;
     const out: DeadLetter[] = [];
@@ -347,7 +342,7 @@ export class RedisAdmin extends BaseAdmin {
     return (await this.client.exists(this.deadKey)) ? this.client.xlen(this.deadKey) : 0;
   }
 
-  private async redriveDead(filter: DeadLetterFilter, options: RedriveOptions): Promise<RedriveResult> {
+  protected async redriveDead(filter: DeadLetterFilter, options: RedriveOptions): Promise<RedriveResult> {
     const pacer = new Pacer(options, await this.deadCount());
     const match = matcher(filter);
     let left = filter.limit ?? Infinity;
@@ -396,7 +391,7 @@ export class RedisAdmin extends BaseAdmin {
     return pacer.result();
   }
 
-  private async purgeDead(filter: DeadLetterFilter): Promise<PurgeResult> {
+  protected async purgeDead(filter: DeadLetterFilter): Promise<PurgeResult> {
     const list = (await this.kindOf()) === 'list';
     if (!selective(filter) && filter.limit === undefined) {
       const n = await this.client.eval(

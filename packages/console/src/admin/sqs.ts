@@ -84,12 +84,7 @@ export class SqsAdmin extends BaseAdmin {
     super(queue, shown, secrets);
     const fifo = queue.endsWith('.fifo');
     this.dlq = deadLetter ?? `${queue.replace(/\.fifo$/, '')}-dead${fifo ? '.fifo' : ''}`;
-    this.deadLetters = {
-      destination: this.dlq,
-      list: (options) => this.guard(() => this.listDead(options ?? {})),
-      redrive: (filter, options) => this.guard(() => this.redriveDead(filter ?? {}, options ?? {})),
-      purge: (filter) => this.guard(() => this.purgeDead(filter ?? {})),
-    };
+    this.deadLetters = this.deadLettersAt(this.dlq);
   }
 
   static async open(
@@ -247,7 +242,7 @@ export class SqsAdmin extends BaseAdmin {
     return start;
   }
 
-  private async listDead(options: ListOptions): Promise<DeadLetter[]> {
+  protected async listDead(options: ListOptions): Promise<DeadLetter[]> {
     const match = matcher(options);
     const limit = options.limit ?? Infinity;
     const out: DeadLetter[] = [];
@@ -274,7 +269,7 @@ export class SqsAdmin extends BaseAdmin {
     return r.Successful?.length ?? 0;
   }
 
-  private async redriveDead(filter: DeadLetterFilter, options: RedriveOptions): Promise<RedriveResult> {
+  protected async redriveDead(filter: DeadLetterFilter, options: RedriveOptions): Promise<RedriveResult> {
     const target = await this.queueUrl(this.queue);
     const fifo = this.queue.endsWith('.fifo');
     let dlqUrl: string | undefined;
@@ -322,7 +317,7 @@ export class SqsAdmin extends BaseAdmin {
     return pacer.result();
   }
 
-  private async purgeDead(filter: DeadLetterFilter): Promise<PurgeResult> {
+  protected async purgeDead(filter: DeadLetterFilter): Promise<PurgeResult> {
     if (!selective(filter) && filter.limit === undefined) {
       let url: string;
       try {
