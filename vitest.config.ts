@@ -17,7 +17,11 @@ const project = (name: string, timeout = 60_000, { typecheck = false, extra = {}
     exclude: ['test/cluster/**'],
     testTimeout: timeout,
     hookTimeout: timeout,
-    typecheck: { enabled: typecheck, include: ['src/**/*.test-d.ts'], tsconfig: 'tsconfig.typecheck.json' },
+    typecheck: {
+      enabled: typecheck,
+      include: ['src/**/*.test-d.ts', 'test/**/*.test-d.ts'],
+      tsconfig: 'tsconfig.typecheck.json',
+    },
   },
 });
 
@@ -27,7 +31,7 @@ export default defineConfig({
   test: {
     projects: [
       project('core', 10_000, { typecheck: true }),
-      project('memory'),
+      project('memory', 60_000, { typecheck: true }),
       project('redis'),
       // RXQ_AMQPLIB=lowest runs @rxq/amqp against the lowest amqplib of its peer range.
       project('amqp', 60_000, {

@@ -1,15 +1,9 @@
 import * as v from 'valibot';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { MemoryQueue, memory, type DeadLetter } from '../../memory/dist/index.js';
 import { json, text } from './codec.js';
 import { DecodeError, ValidationError } from './errors.js';
-import { fromQueue } from './fromQueue.js';
-import { silentLogger } from './logger.js';
-import { ack } from './operators/ack.js';
-import { handle } from './operators/handle.js';
 import { schemaCodec } from './schemaCodec.js';
-import { collectUntil } from './testing/collect.js';
 
 const ZOrder = z.object({
   id: z.string(),
@@ -93,36 +87,4 @@ describe('schemaCodec', () => {
   it('rejects what is not a Standard Schema', () => {
     expect(() => schemaCodec({} as never)).toThrow(/Standard Schema/);
   });
-});
-
-describe('schemaCodec on a source', () => {
-  for (const [kind, schema] of [
-    ['sync', ZOrder],
-    ['async', ZOrder.refine(async () => Promise.resolve(true))],
-  ] as const) {
-    it(`${kind}: dead-letters an invalid body at once with reason invalid, and the stream goes on in order`, async () => {
-      const queue = new MemoryQueue<string>();
-      const deadLetter = new MemoryQueue<DeadLetter<string>>();
-      const bodies = [good, bad, { ...good, id: 'o-3' }, { ...good, id: 'o-4' }];
-      queue.pushMany(bodies.map((b) => JSON.stringify(b)));
-      const source = fromQueue(memory(queue, { deadLetter, pollMs: 20 }), {
-        codec: schemaCodec(schema),
-        logger: silentLogger,
-      });
-      const records = await collectUntil(
-        source.pipe(
-          handle((m) => m.body.id),
-          ack(),
-        ),
-        (rs) => rs.length === 3,
-      );
-      await source.stop();
-      expect(records.map((r) => r.settlement)).toEqual(['acked', 'acked', 'acked']);
-      expect(source.metrics.snapshot()).toMatchObject({ received: 3, poison: 1, deadLettered: 1 });
-      const [letter] = await deadLetter.pullMany(1);
-      expect(letter).toMatchObject({ reason: 'invalid', attempt: 1, error: { name: 'ValidationError' } });
-      expect(letter?.error?.message).toContain('qty');
-      expect(letter?.error?.message).not.toContain(SECRET);
-    });
-  }
 });

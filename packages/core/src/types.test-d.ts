@@ -11,7 +11,6 @@ import type { Message } from './message.js';
 import { schemaCodec } from './schemaCodec.js';
 import { ack } from './operators/ack.js';
 import { handle } from './operators/handle.js';
-import { MemoryQueue, memory } from '../../memory/dist/index.js';
 
 interface Order {
   id: string;
@@ -100,7 +99,7 @@ describe('the body type comes from the codec', () => {
     consume(jsonConnector, (m) => expectTypeOf(m.body).toEqualTypeOf<Order>(), { codec: orderCodec });
   });
 
-  it('handle in a pipe sees the typed message, memory bodies are the pushed type', () => {
+  it('handle in a pipe sees the typed message', () => {
     const Schema = z.object({ id: z.string() });
     fromQueue(jsonConnector, { codec: schemaCodec(Schema) }).pipe(
       handle(async (msg, { signal }) => {
@@ -110,11 +109,5 @@ describe('the body type comes from the codec', () => {
       }),
       ack(),
     );
-    expectTypeOf(fromQueue(memory(new MemoryQueue<Order>()))).toEqualTypeOf<QueueObservable<Order, undefined>>();
-    expectTypeOf(fromQueue(memory(new MemoryQueue<string>(), { codec: json }))).toEqualTypeOf<
-      QueueObservable<unknown, undefined>
-    >();
-    // @ts-expect-error the queue holds strings
-    fromQueue<Order>(memory(new MemoryQueue<string>()));
   });
 });

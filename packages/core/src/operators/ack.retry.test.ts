@@ -1,15 +1,9 @@
 import { firstValueFrom, of, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MemoryQueue, memory } from '../../../memory/dist/index.js';
 import { fixed } from '../backoff.js';
 import { RxqError } from '../errors.js';
-import { fromQueue } from '../fromQueue.js';
-import { silentLogger } from '../logger.js';
-import type { Message } from '../message.js';
-import { collectUntil } from '../testing/collect.js';
 import { fakeMessage } from '../testing/fakeMessage.js';
 import { ack, type AckOptions } from './ack.js';
-import { handle } from './handle.js';
 
 const failAt = async (attempt: number, error: unknown = new Error('boom'), options?: AckOptions) => {
   const m = fakeMessage('a', { attempt });
@@ -45,32 +39,5 @@ describe('ack: a failure without a retry policy does not spin', () => {
     expect((m.calls[0]?.args[0] as { delayMs: number }).delayMs).toBe(5);
     expect(() => ack({ maxAttempts: 0 })).toThrow(/maxAttempts/);
     expect(() => ack({ backoff: 5 as never })).toThrow(/backoff/);
-  });
-
-  it('on a memory source: five failing messages are tried five times each, then dead-lettered', async () => {
-    const queue = new MemoryQueue<number>();
-    queue.pushMany([1, 2, 3, 4, 5]);
-    const connector = memory(queue, { pollMs: 20 });
-    const source = fromQueue(connector, { logger: silentLogger });
-    const records = await collectUntil(
-      source.pipe(
-        handle((_: Message<number>) => {
-          throw new Error('always');
-        }),
-        ack({ backoff: fixed({ delayMs: 10 }) }),
-      ),
-      () => connector.deadLetters.size === 5,
-    );
-    await source.stop();
-    expect(records).toHaveLength(25);
-    expect(source.metrics.snapshot()).toMatchObject({ received: 25, resent: 20, deadLettered: 5, inFlight: 0 });
-    const dead = await connector.deadLetters.pullMany(5);
-    expect(dead.map((d) => [d.value, d.reason, d.attempt]).sort()).toEqual([
-      [1, 'max-attempts', 5],
-      [2, 'max-attempts', 5],
-      [3, 'max-attempts', 5],
-      [4, 'max-attempts', 5],
-      [5, 'max-attempts', 5],
-    ]);
   });
 });

@@ -1,14 +1,10 @@
-import { firstValueFrom, of, Subject, tap, toArray } from 'rxjs';
+import { firstValueFrom, of, Subject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MemoryQueue, memory } from '../../../memory/dist/index.js';
 import { fixed } from '../backoff.js';
-import { fromQueue } from '../fromQueue.js';
 import type { Message } from '../message.js';
 import type { Batch, Outcome } from '../outcome.js';
-import { collectUntil } from '../testing/collect.js';
 import { fakeMessage, type FakeMessage } from '../testing/fakeMessage.js';
 import { ack, type AckOptions, type SettlementRecord } from './ack.js';
-import { handle } from './handle.js';
 
 type Fake = FakeMessage<string>;
 const fake = (id: string, attempt = 1): Fake => fakeMessage(id, { attempt });
@@ -76,55 +72,5 @@ describe('ack', () => {
     source.pipe(ack()).subscribe({ error: () => events.push('error'), complete: () => events.push('complete') });
     source.error(new Error('upstream'));
     expect(events).toEqual(['error']);
-  });
-});
-
-describe('ack on a memory source', () => {
-  it('settles for real: acked messages are gone, nacked ones come back with attempt + 1', async () => {
-    const queue = new MemoryQueue<string>();
-    queue.pushMany(['good', 'bad']);
-    const source = fromQueue<string>(memory(queue, { pollMs: 20 }));
-    const out = await collectUntil(
-      source.pipe(
-        handle((m: Message<string>) => {
-          if (m.body === 'bad' && m.attempt === 1) throw new Error('first try fails');
-          return m.body;
-        }),
-        ack(requeueAtOnce),
-      ),
-      (rs) => rs.length === 3,
-    );
-    await source.stop();
-    expect(out.map((r) => [r.settlement, r.attempt])).toEqual([
-      ['acked', 1],
-      ['requeued', 1],
-      ['acked', 2],
-    ]);
-    expect(queue.size).toBe(0);
-    expect(source.metrics.snapshot()).toMatchObject({ received: 3, acked: 2, requeued: 1, inFlight: 0 });
-  });
-
-  it('settling twice is harmless: the second call does nothing', async () => {
-    const queue = new MemoryQueue<string>();
-    const connector = memory(queue, { pollMs: 20 });
-    queue.pushMany(['a', 'b']);
-    const source = fromQueue<string>(connector);
-    const settledTwice = await collectUntil(
-      source.pipe(
-        tap((m) => {
-          void m.ack();
-          void m.nack();
-          void m.resend();
-          void m.deadLetter('late');
-        }),
-      ),
-      (ms) => ms.length === 2,
-    );
-    await source.stop();
-    expect(settledTwice.map((m) => m.settlement)).toEqual(['acked', 'acked']);
-    expect(await settledTwice[0]?.ack()).toBeUndefined();
-    expect(queue.size).toBe(0);
-    expect(connector.deadLetters.size).toBe(0);
-    expect(source.metrics.snapshot()).toMatchObject({ acked: 2, requeued: 0, resent: 0, deadLettered: 0 });
   });
 });

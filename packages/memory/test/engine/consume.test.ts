@@ -1,12 +1,16 @@
 import { filter, firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MemoryQueue, memory } from '../../memory/dist/index.js';
-import { fixed } from './backoff.js';
-import type { Connector } from './connector.js';
-import { consume } from './consume.js';
-import { ConnectionGaveUpError, ConnectionLostError, InvalidOptionError } from './errors.js';
-import type { Message } from './message.js';
-import type { SettlementRecord } from './operators/ack.js';
+import {
+  ConnectionGaveUpError,
+  ConnectionLostError,
+  type Connector,
+  consume,
+  fixed,
+  InvalidOptionError,
+  type Message,
+  type SettlementRecord,
+} from '@rxq/core';
+import { MemoryQueue, memory } from '../../src/index.js';
 
 describe('consume', () => {
   it('handles, acks and reports every message; stop() drains what is in flight, then done resolves', async () => {

@@ -1,16 +1,20 @@
 import { filter, firstValueFrom, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MemoryQueue, memory } from '../../memory/dist/index.js';
-import { identity } from './codec.js';
-import type { Connector } from './connector.js';
-import { CloseError, ShutdownError, type RxqError } from './errors.js';
-import { fromQueue } from './fromQueue.js';
-import type { Message } from './message.js';
-import { ack } from './operators/ack.js';
-import { chunk } from './operators/chunk.js';
-import { handle } from './operators/handle.js';
-import { collectAll, collectUntil } from './testing/collect.js';
-import { silentLogger } from './logger.js';
+import {
+  ack,
+  chunk,
+  CloseError,
+  type Connector,
+  fromQueue,
+  handle,
+  identity,
+  type Message,
+  type RxqError,
+  ShutdownError,
+  silentLogger,
+} from '@rxq/core';
+import { collectAll, collectUntil } from '@rxq/core/testing';
+import { MemoryQueue, memory } from '../../src/index.js';
 
 /** A promise and its resolve, for handlers that hang until the test lets them go. */
 function gate(): { promise: Promise<void>; open: () => void } {

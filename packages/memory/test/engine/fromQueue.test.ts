@@ -1,15 +1,27 @@
 import { filter, firstValueFrom, map, Subject, tap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MemoryQueue, memory } from '../../memory/dist/index.js';
-import { codec, identity, json } from './codec.js';
-import type { Connector, Delivery, Session } from './connector.js';
-import { ConnectionGaveUpError, ConnectionLostError, InvalidOptionError, RxqError } from './errors.js';
-import { fromQueue, type FromQueueOptions, type QueueObservable, type SourceStatus } from './fromQueue.js';
-import type { Message } from './message.js';
-import { ack } from './operators/ack.js';
-import { handle } from './operators/handle.js';
-import { collectAll, collectUntil } from './testing/collect.js';
-import { aliveAfterGc } from '../test/gc.js';
+import {
+  ack,
+  codec,
+  ConnectionGaveUpError,
+  ConnectionLostError,
+  type Connector,
+  type Delivery,
+  fromQueue,
+  type FromQueueOptions,
+  handle,
+  identity,
+  InvalidOptionError,
+  json,
+  type Message,
+  type QueueObservable,
+  RxqError,
+  type Session,
+  type SourceStatus,
+} from '@rxq/core';
+import { collectAll, collectUntil } from '@rxq/core/testing';
+import { MemoryQueue, memory } from '../../src/index.js';
+import { aliveAfterGc } from '../gc.js';
 
 /** Resolves with the first status event of `status`. */
 const statusOf = (source: QueueObservable<unknown>, status: SourceStatus): Promise<unknown> =>

@@ -1,9 +1,7 @@
 import { filter, firstValueFrom, Subject } from 'rxjs';
-import type { Connector, Delivery } from './connector.js';
 import { describe, expect, it } from 'vitest';
-import { MemoryQueue, memory } from '../../memory/dist/index.js';
-import { fromQueue } from './fromQueue.js';
-import type { Message } from './message.js';
+import { type Connector, type Delivery, fromQueue, type Message } from '@rxq/core';
+import { MemoryQueue, memory } from '../../src/index.js';
 
 describe('fromQueue: drainTimeoutMs Infinity', () => {
   it('waits for in-flight messages for as long as they take, instead of releasing them after 1 ms', async () => {

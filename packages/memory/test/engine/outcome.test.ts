@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryQueue, memory } from '../../memory/dist/index.js';
-import { fromQueue } from './fromQueue.js';
-import { isMessage } from './message.js';
-import { messagesOf } from './outcome.js';
-import { collectUntil } from './testing/collect.js';
+import { fromQueue, isMessage, messagesOf } from '@rxq/core';
+import { collectUntil } from '@rxq/core/testing';
+import { MemoryQueue, memory } from '../../src/index.js';
 
 describe('messagesOf and isMessage', () => {
   it('tells rxq messages from other values, and lists the messages of an item', async () => {

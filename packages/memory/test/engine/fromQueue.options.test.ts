@@ -1,11 +1,7 @@
 import { filter, firstValueFrom, map, merge, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MemoryQueue, memory } from '../../memory/dist/index.js';
-import { json } from './codec.js';
-import type { Connector } from './connector.js';
-import { consume } from './consume.js';
-import { RxqError } from './errors.js';
-import { fromQueue } from './fromQueue.js';
+import { type Connector, consume, fromQueue, json, RxqError } from '@rxq/core';
+import { MemoryQueue, memory } from '../../src/index.js';
 
 interface Order {
   id: number;

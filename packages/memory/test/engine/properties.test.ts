@@ -1,15 +1,19 @@
 import fc from 'fast-check';
 import { defer, mergeMap, Subject, tap, throwError, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MemoryQueue, memory, type MemoryConnector } from '../../memory/dist/index.js';
-import { identity } from './codec.js';
-import type { Connector, Delivery, Session } from './connector.js';
-import { RxqError } from './errors.js';
-import { fromQueue } from './fromQueue.js';
-import type { Message } from './message.js';
-import { ack } from './operators/ack.js';
-import { handle } from './operators/handle.js';
-import { retryWithResend } from './operators/retryWithResend.js';
+import {
+  ack,
+  type Connector,
+  type Delivery,
+  fromQueue,
+  handle,
+  identity,
+  type Message,
+  retryWithResend,
+  RxqError,
+  type Session,
+} from '@rxq/core';
+import { MemoryQueue, memory, type MemoryConnector } from '../../src/index.js';
 
 // Invariants of fromQueue(memory(queue)) pipelines, checked on random workloads. The spy below
 // wraps the real memory session and counts, independently of fromQueue's own metrics, every

@@ -1,16 +1,20 @@
 import { filter, firstValueFrom, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MemoryQueue, memory } from '../../memory/dist/index.js';
-import { codec, json } from './codec.js';
-import type { Connector } from './connector.js';
-import { consume } from './consume.js';
-import { AuthenticationError, ConnectionLostError } from './errors.js';
-import { fromQueue } from './fromQueue.js';
-import type { Logger } from './logger.js';
-import { ack } from './operators/ack.js';
-import { handle } from './operators/handle.js';
-import { collectUntil } from './testing/collect.js';
-import { stderrLogger } from './stderrLogger.js';
+import {
+  ack,
+  AuthenticationError,
+  codec,
+  ConnectionLostError,
+  type Connector,
+  consume,
+  fromQueue,
+  handle,
+  json,
+  type Logger,
+  stderrLogger,
+} from '@rxq/core';
+import { collectUntil } from '@rxq/core/testing';
+import { MemoryQueue, memory } from '../../src/index.js';
 
 interface Line {
   level: string;
