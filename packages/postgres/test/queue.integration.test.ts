@@ -1,5 +1,5 @@
 import { ack, fromQueue, handle, silentLogger, type Message } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { collectUntil, gracefulStop } from '@rxq/core/testing';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { Subject, tap } from 'rxjs';
@@ -350,33 +350,23 @@ describe('pgQueue', { timeout: 60_000 }, () => {
         Array.from({ length: N }, (_, n) => ({ n })),
         { schema },
       );
-      const stop = new Subject<void>();
-      const source = fromQueue<N>(pgQueue('g', { connection: PG_URL, schema }), { maxInFlight: 128, stop });
-      const handled: number[] = [];
-      await new Promise<void>((resolve) =>
-        source
-          .pipe(
-            handle(
-              async (m: Message<N>) => {
-                await pause(Math.random() * 5);
-                handled.push(m.body.n);
-                if (handled.length === 1_000) stop.next();
-              },
-              { concurrency: 64 },
-            ),
-            ack(),
-          )
-          .subscribe({ complete: resolve }),
-      );
-      const snap = source.metrics.snapshot();
+      const {
+        handled,
+        snapshot: snap,
+        rest,
+      } = await gracefulStop({
+        connector: () => pgQueue('g', { connection: PG_URL, schema }),
+        total: N,
+        stopAfter: 1_000,
+        maxInFlight: 128,
+        concurrency: 64,
+      });
       expect(snap.inFlight).toBe(0);
       expect(snap.released).toBe(0);
       expect(snap.acked).toBe(handled.length);
       expect(await count(schema)).toBe(N - handled.length);
       expect(await count(schema, 'owner IS NOT NULL')).toBe(0);
-      const rest = fromQueue<N>(pgQueue('g', { connection: PG_URL, schema }), { maxInFlight: 256 });
-      const second = await collectUntil(rest.pipe(tap((m) => void m.ack())), (ms) => ms.length === N - handled.length);
-      await rest.stop();
+      const second = await rest({ maxInFlight: 256 });
       const all = [...handled, ...second.map((m) => m.body.n)];
       expect(all.length).toBe(N);
       expect(new Set(all).size).toBe(N);

@@ -1,5 +1,5 @@
 import { ack, fromQueue, handle, silentLogger, type Message } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { collectUntil, gracefulStop } from '@rxq/core/testing';
 import pg from 'pg';
 import { Subject, tap } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -269,32 +269,22 @@ describe('pgTopic', { timeout: 60_000 }, () => {
     try {
       await publishTopicMany(admin, 'g', bodies(N), { schema });
       const opts = { subscriber: 's', start: 'beginning' as const, connection: PG_URL, schema };
-      const stop = new Subject<void>();
-      const source = fromQueue<N>(pgTopic('g', opts), { maxInFlight: 128, stop });
-      const handled: number[] = [];
-      await new Promise<void>((resolve) =>
-        source
-          .pipe(
-            handle(
-              async (m: Message<N>) => {
-                await pause(Math.random() * 5);
-                handled.push(m.body.n);
-                if (handled.length === 1_000) stop.next();
-              },
-              { concurrency: 64 },
-            ),
-            ack(),
-          )
-          .subscribe({ complete: resolve }),
-      );
-      const snap = source.metrics.snapshot();
+      const {
+        handled,
+        snapshot: snap,
+        rest,
+      } = await gracefulStop({
+        connector: () => pgTopic('g', opts),
+        total: N,
+        stopAfter: 1_000,
+        maxInFlight: 128,
+        concurrency: 64,
+      });
       expect(snap).toMatchObject({ inFlight: 0, released: 0, acked: handled.length });
       // Everything handled was settled and committed: the committed offset is the count.
       expect(await committed(schema, 'g', 's')).toBe(handled.length);
       expect(new Set(handled)).toEqual(new Set(bodies(handled.length).map((b) => b.n)));
-      const rest = fromQueue<N>(pgTopic('g', opts), { maxInFlight: 256 });
-      const second = await collectUntil(rest.pipe(tap((m) => void m.ack())), (ms) => ms.length === N - handled.length);
-      await rest.stop();
+      const second = await rest({ maxInFlight: 256 });
       expect(second.map((m) => m.body.n)).toEqual(bodies(N - handled.length, handled.length).map((b) => b.n));
     } finally {
       await drop();

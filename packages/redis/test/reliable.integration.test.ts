@@ -1,6 +1,6 @@
 import { ack, fromQueue, handle, HEADERS, InvalidOptionError, type Message } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
-import { filter, firstValueFrom, Subject, tap } from 'rxjs';
+import { collectUntil, gracefulStop } from '@rxq/core/testing';
+import { Subject, tap } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { publish, readListEntry, redis } from '../src/index.js';
 import { cleanup, client, consumeKillingConnections, uniqueName, until, URL } from './helpers.js';
@@ -94,32 +94,20 @@ describe('redis reliable list', () => {
   });
 
   it('drains under load on a graceful stop and leaves nothing in a processing list', async () => {
-    q = uniqueName('shutdown');
-    await fill(q, 2_000);
-    const stop = new Subject<void>();
-    const source = fromQueue<Numbered>(redis(q, { connection: URL }), { maxInFlight: 64, stop });
-    const handled: number[] = [];
-    const closed = firstValueFrom(source.status$.pipe(filter((s) => s.status === 'closed')));
-    source
-      .pipe(
-        handle(
-          async (m: Message<Numbered>) => {
-            await new Promise((r) => setTimeout(r, 2));
-            handled.push(m.body.n);
-            if (handled.length === 500) stop.next();
-          },
-          { concurrency: 32 },
-        ),
-        ack(),
-      )
-      .subscribe();
-    await closed;
-    const snapshot = source.metrics.snapshot();
+    const queue = (q = uniqueName('shutdown'));
+    await fill(queue, 2_000);
+    const { handled, snapshot } = await gracefulStop({
+      connector: () => redis(queue, { connection: URL }),
+      total: 2_000,
+      stopAfter: 500,
+      maxInFlight: 64,
+      concurrency: 32,
+    });
     expect(snapshot.inFlight).toBe(0);
     expect(snapshot.acked).toBe(handled.length);
     expect(handled.length).toBeGreaterThanOrEqual(500);
-    expect(await processingLists(q)).toEqual([]);
-    const left = (await admin.lrange(q, 0, -1)).map((s) => (JSON.parse(s) as Numbered).n);
+    expect(await processingLists(queue)).toEqual([]);
+    const left = (await admin.lrange(queue, 0, -1)).map((s) => (JSON.parse(s) as Numbered).n);
     expect(left.length + handled.length).toBe(2_000);
     expect(new Set([...left, ...handled]).size).toBe(2_000);
   });

@@ -1,5 +1,5 @@
-import { ack, fromQueue, handle, InvalidOptionError } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { fromQueue, InvalidOptionError } from '@rxq/core';
+import { collectUntil, gracefulStop } from '@rxq/core/testing';
 import { filter, firstValueFrom, Subject, tap } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { redisStream, publishToStream } from '../src/index.js';
@@ -75,27 +75,17 @@ describe('redis stream', () => {
   });
 
   it('drains under load on a graceful stop and leaves nothing pending', async () => {
-    s = uniqueName('xshutdown');
-    await fill(s, 1_000);
-    const stop = new Subject<void>();
-    const source = fromQueue<Numbered>(redisStream(s, { group: 'g', connection: URL }), { maxInFlight: 64, stop });
-    const closed = firstValueFrom(source.status$.pipe(filter((e) => e.status === 'closed')));
-    let handled = 0;
-    source
-      .pipe(
-        handle(
-          async () => {
-            await new Promise((r) => setTimeout(r, 2));
-            if (++handled === 300) stop.next();
-          },
-          { concurrency: 32 },
-        ),
-        ack(),
-      )
-      .subscribe();
-    await closed;
-    expect(source.metrics.snapshot()).toMatchObject({ inFlight: 0, acked: handled, released: 0 });
-    expect(await pendingCount(s, 'g')).toBe(0);
+    const stream = (s = uniqueName('xshutdown'));
+    await fill(stream, 1_000);
+    const { handled, snapshot } = await gracefulStop({
+      connector: () => redisStream(stream, { group: 'g', connection: URL }),
+      total: 1_000,
+      stopAfter: 300,
+      maxInFlight: 64,
+      concurrency: 32,
+    });
+    expect(snapshot).toMatchObject({ inFlight: 0, acked: handled.length, released: 0 });
+    expect(await pendingCount(stream, 'g')).toBe(0);
   });
 
   it('rejects invalid options at construction', () => {

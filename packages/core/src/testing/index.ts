@@ -6,3 +6,5 @@ export { fakeMessage } from './fakeMessage.js';
 export type { FakeMessage, FakeMessageOptions, SettleCall } from './fakeMessage.js';
 export { killRounds } from './killRounds.js';
 export type { KillRoundsOptions, KillRoundsResult } from './killRounds.js';
+export { gracefulStop } from './gracefulStop.js';
+export type { GracefulStopOptions, GracefulStopResult } from './gracefulStop.js';
