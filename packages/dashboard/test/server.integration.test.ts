@@ -101,8 +101,11 @@ describe('the dashboard server', () => {
     const reader = response.body!.getReader();
     let text = '';
     const decoder = new TextDecoder();
-    while ((text.match(/event: update\ndata: .*\n/g) ?? []).length < 3)
-      text += decoder.decode((await reader.read()).value);
+    while ((text.match(/event: update\ndata: .*\n/g) ?? []).length < 3) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`the event stream ended before three updates: ${text}`);
+      text += decoder.decode(value, { stream: true });
+    }
     // The whole state first, histories included; then updates with the newest point only.
     const first = JSON.parse(/^event: state\ndata: (.*)\n/.exec(text)![1]!) as DashboardState;
     expect(first.queues[0]!.queue).toBe(queue);

@@ -50,14 +50,17 @@ describe('many clients', () => {
         await new Promise((r) => setImmediate(r));
       }
     })();
-    for (let i = 0; i < 250; i++) {
-      expect(await fast.call(['push', [i]])).toEqual(['success', null]);
-      expect(await fast.call(['pull'])).toEqual(['success', i]);
+    try {
+      for (let i = 0; i < 250; i++) {
+        expect(await fast.call(['push', [i]])).toEqual(['success', null]);
+        expect(await fast.call(['pull'])).toEqual(['success', i]);
+      }
+      expect(slow.isClosed).toBe(false);
+      expect(slow.pending).toBe(0);
+    } finally {
+      dribbling = false;
+      await dribble;
     }
-    expect(slow.isClosed).toBe(false);
-    expect(slow.pending).toBe(0);
-    dribbling = false;
-    await dribble;
     // The slow line's request, finished at last, is served too.
     slow.send('"]]\r\n');
     expect(await slow.next()).toEqual(['success', null]);

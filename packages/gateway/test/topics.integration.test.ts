@@ -233,7 +233,9 @@ describe('topic routes', { timeout: 30_000 }, () => {
     await api('PUT', '/v1/topics/t/subscribers/b');
     const consume = async (name: string): Promise<unknown[]> => {
       const seen: unknown[] = [];
+      const deadline = Date.now() + 20_000;
       while (seen.length < 60) {
+        if (Date.now() > deadline) throw new Error(`${name}: ${seen.length} of 60 messages within 20 s`);
         const [status, r] = await api('POST', `/v1/topics/t/subscribers/${name}/pull`, { max: 7, waitMs: 5_000 });
         expect(status).toBe(200);
         const ms = r.messages as { offset: number; value: unknown }[];

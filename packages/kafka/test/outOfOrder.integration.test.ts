@@ -1,4 +1,4 @@
-import { ack, fromQueue, handle } from '@rxq/core';
+import { ack, fromQueue, handle, type SettlementRecord } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
 import { tap } from 'rxjs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -44,23 +44,27 @@ it('acks out of order at concurrency 16; commits never pass an unsettled offset'
   const source = fromQueue<{ n: number }>(topic.connector({ commitIntervalMs: 50 }), { maxInFlight: 64 });
   let outOfOrder = 0;
   let lastByPartition = new Map<number, number>();
-  const records = await collectUntil(
-    source.pipe(
-      handle(async () => pause(Math.random() * 5), { concurrency: 16 }),
-      ack(),
-      tap((r) => {
-        acked.add(r.id);
-        const [, p, o] = r.id.split(':').map(Number) as [number, number, number];
-        if ((lastByPartition.get(p) ?? -1) > o) outOfOrder++;
-        lastByPartition.set(p, Math.max(o, lastByPartition.get(p) ?? -1));
-      }),
-    ),
-    () => acked.size === total,
-    60_000,
-  );
-  await source.stop();
-  watching = false;
-  await watcher;
+  let records: SettlementRecord[];
+  try {
+    records = await collectUntil(
+      source.pipe(
+        handle(async () => pause(Math.random() * 5), { concurrency: 16 }),
+        ack(),
+        tap((r) => {
+          acked.add(r.id);
+          const [, p, o] = r.id.split(':').map(Number) as [number, number, number];
+          if ((lastByPartition.get(p) ?? -1) > o) outOfOrder++;
+          lastByPartition.set(p, Math.max(o, lastByPartition.get(p) ?? -1));
+        }),
+      ),
+      () => acked.size === total,
+      60_000,
+    );
+    await source.stop();
+  } finally {
+    watching = false;
+    await watcher;
+  }
   expect(records.every((r) => r.settlement === 'acked')).toBe(true);
   expect(outOfOrder).toBeGreaterThan(0); // the acks really came out of order
   expect(polls).toBeGreaterThan(2);

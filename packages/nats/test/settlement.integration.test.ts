@@ -32,15 +32,18 @@ it('keeps the server at most maxInFlight ack-pending: buffered plus held', async
       await pause(5);
     }
   })();
-  await collectUntil(
-    source.pipe(
-      handle(() => pause(2), { concurrency: 4 }),
-      ack(),
-    ),
-    (rs) => rs.length === 300,
-  );
-  sampling = false;
-  await sampler;
+  try {
+    await collectUntil(
+      source.pipe(
+        handle(() => pause(2), { concurrency: 4 }),
+        ack(),
+      ),
+      (rs) => rs.length === 300,
+    );
+  } finally {
+    sampling = false;
+    await sampler;
+  }
   await source.stop();
   expect(peak).toBeGreaterThan(1);
   expect(peak).toBeLessThanOrEqual(10);

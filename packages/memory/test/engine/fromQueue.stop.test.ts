@@ -1,4 +1,4 @@
-import { filter, firstValueFrom, Subject } from 'rxjs';
+import { filter, firstValueFrom, Subject, tap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   ack,
@@ -248,6 +248,8 @@ describe('a stop means stop (drain timeout)', () => {
     const hang = gate();
     const started: unknown[] = [];
     const twoStarted = gate();
+    const twoSettled = gate();
+    let settled = 0;
     const done = collectAll(
       source.pipe(
         handle(
@@ -259,6 +261,7 @@ describe('a stop means stop (drain timeout)', () => {
           { concurrency: 2 },
         ),
         ack(),
+        tap(() => ++settled === 2 && twoSettled.open()),
       ),
       5_000,
     );
@@ -267,8 +270,9 @@ describe('a stop means stop (drain timeout)', () => {
     stop.next();
     await firstValueFrom(source.metrics.observe(5).pipe(filter((s) => s.released === 6)));
     // Released, the close still pending: the two handlers finish and free their slots.
+    // A handler slot frees as its outcome goes out: once both are through ack, nothing started.
     hang.open();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await twoSettled.promise;
     expect(started).toEqual([0, 1]);
     closing.open();
     const records = await done;
