@@ -66,7 +66,8 @@ export class Intake<T> {
     try {
       batch = await host.waits.wait(receiving);
     } catch (error) {
-      return error;
+      // A loss the session reported first wins over the rejection that followed it.
+      return host.lostError ?? error;
     }
     if (batch === INTERRUPTED || host.stopping) {
       // The receive may still deliver: give back whatever it brings. Not a settlement: close()
