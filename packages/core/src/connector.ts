@@ -107,6 +107,18 @@ export interface OpenContext {
   lost(error: unknown): void;
   /** The source's logger, bound to the source's name. Route the client library's logs here. */
   readonly logger: Logger;
+  /**
+   * This session's messages in flight: handed out by `receive`, emitted and not yet settled.
+   * Deliveries `fromQueue` settles without emitting (poison bodies, give-backs of a receive that
+   * came too late) are never counted. A settle call comes after the count dropped.
+   */
+  readonly inFlight: number;
+  /**
+   * Resolves once none of this session's messages is in flight (at once if none is): a session
+   * whose settlements must still go out after it was replaced (a lost connection) waits for this
+   * in `close`. A stop releases what did not settle before it closes the session.
+   */
+  settled(): Promise<void>;
 }
 
 /**

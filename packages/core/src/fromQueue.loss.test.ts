@@ -4,6 +4,7 @@ import { identity } from './codec.js';
 import type { Connector, Delivery, OpenContext, Session } from './connector.js';
 import { ConnectionLostError, RxqError } from './errors.js';
 import { fromQueue, type QueueObservable, type SourceStatus } from './fromQueue.js';
+import type { Message } from './message.js';
 import { collectAll, collectUntil } from './testing/collect.js';
 
 /**
@@ -185,5 +186,58 @@ describe('fromQueue: one loss per session, through one channel', () => {
     expect(m?.id).toBe('s2-0');
     expect(second.closed).toBe(false);
     expect(sessions).toHaveLength(2);
+  });
+});
+
+describe('fromQueue: each session sees its own in-flight count', () => {
+  it('counts what it emitted until settled, keeps a lost session its own count, and empties it on release', async () => {
+    const { connector, sessions } = scripted(
+      async (_, s) => {
+        s.push(3);
+        return s;
+      },
+      async (_, s) => {
+        s.push(2);
+        return s;
+      },
+    );
+    const source = fromQueue(connector, { ...fast, maxInFlight: 10 });
+    const emitted: Message<string>[] = [];
+    const waiting = new Map<number, () => void>();
+    const emittedCount = (n: number): Promise<void> =>
+      emitted.length >= n ? Promise.resolve() : new Promise((resolve) => waiting.set(n, resolve));
+    const subscription = source.subscribe((m) => {
+      emitted.push(m);
+      waiting.get(emitted.length)?.();
+    });
+    await emittedCount(3);
+    const first = sessions[0] as Scripted;
+    expect(first.context.inFlight).toBe(3);
+    await emitted[0]?.ack();
+    expect(first.inFlightAtAck).toEqual([2]);
+    expect(first.context.inFlight).toBe(2);
+
+    // Lost with two unsettled: they stay counted on the first session, not on the second.
+    let firstSettled = false;
+    void first.context.settled().then(() => (firstSettled = true));
+    first.context.lost(new ConnectionLostError('connection closed'));
+    await emittedCount(5);
+    const second = sessions[1] as Scripted;
+    expect(second.context.inFlight).toBe(2);
+    expect(first.context.inFlight).toBe(2);
+    expect(firstSettled).toBe(false);
+    await emitted[1]?.ack();
+    await emitted[2]?.ack();
+    await first.context.settled();
+    expect(first.context.inFlight).toBe(0);
+    expect(first.acked).toEqual(['s1-0', 's1-1', 's1-2']);
+
+    // An unsubscribe releases what did not settle; the second session's count falls to zero with it.
+    const closed = statusOf(source, 'closed');
+    subscription.unsubscribe();
+    await closed;
+    await second.context.settled();
+    expect(second.context.inFlight).toBe(0);
+    expect([...second.released].sort()).toEqual(['s2-0', 's2-1']);
   });
 });

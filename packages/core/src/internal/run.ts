@@ -152,7 +152,7 @@ export class Run<T> implements IntakeHost, SettlementHost {
       if (this.stopping) break;
       this.status('connected');
       this.logger.info({}, this.retries > 0 ? 'reconnected' : 'connected');
-      const lost = await this.intake.pump(session);
+      const lost = await this.intake.pump(session, link.count);
       if (lost === undefined) break;
       link.end();
       this.logger.warn({ err: lost }, 'connection lost');

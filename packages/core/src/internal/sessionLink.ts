@@ -1,11 +1,12 @@
 import type { OpenContext } from '../connector.js';
 import { ConnectionLostError } from '../errors.js';
+import { InFlightCount } from '../kit/inFlightCount.js';
 import type { Logger } from '../logger.js';
 
 /**
  * One open of a connector and the session it gives, as the run sees them: the context handed to
- * `open`, and the one rule for its loss, so that no connector needs a flag of its own to report a
- * loss at the right moment:
+ * `open`, the session's in-flight count, and the one rule for its loss, so that no connector needs
+ * a flag of its own to report a loss at the right moment:
  * - reported while the open is pending: held. If the open rejects, its own error decides (a
  *   missing queue that also closed the channel ends the stream); if it resolves, the held loss
  *   applies at once.
@@ -14,6 +15,7 @@ import type { Logger } from '../logger.js';
  *   replaced): dropped.
  */
 export class SessionLink {
+  readonly count = new InFlightCount();
   readonly context: OpenContext;
   private state: 'opening' | 'open' | 'over' = 'opening';
   private held: unknown;
@@ -23,7 +25,16 @@ export class SessionLink {
     logger: Logger,
     private readonly onLost: (error: unknown) => void,
   ) {
-    this.context = { maxInFlight, logger, lost: (error) => this.lost(error) };
+    const count = this.count;
+    this.context = {
+      maxInFlight,
+      logger,
+      lost: (error) => this.lost(error),
+      get inFlight() {
+        return count.inFlight;
+      },
+      settled: () => count.settled(),
+    };
   }
 
   /** The open resolved: a loss held while it was pending reaches the run now. */
