@@ -27,8 +27,6 @@ const RESOLVED: Promise<void> = Promise.resolve();
 export class AmqpSession implements Session<AmqpDelivery> {
   private lostError: Error | undefined;
   private closed = false;
-  /** Set once open resolved: before that a loss fails the open instead of calling `lost`. */
-  private ready = false;
   private consumerTag: string | undefined;
   /** The `basic.cancel` in progress once the intake stopped. */
   private cancelled: Promise<unknown> | undefined;
@@ -91,8 +89,6 @@ export class AmqpSession implements Session<AmqpDelivery> {
       await channel.prefetch(context.maxInFlight, false);
       const reply = await channel.consume(s.queue, (m) => opened.onMessage(m), { noAck: false });
       opened.consumerTag = reply.consumerTag;
-      if (opened.lostError) throw opened.lostError;
-      opened.ready = true;
       logger.info({ queue: s.queue, prefetch: context.maxInFlight }, 'amqp: consuming');
       return opened;
     } catch (error) {
@@ -196,7 +192,7 @@ export class AmqpSession implements Session<AmqpDelivery> {
     this.lostError = error;
     this.acker.kill();
     this.inbox.fail(error);
-    if (this.ready) this.context.lost(error);
+    this.context.lost(error);
   }
 }
 

@@ -105,7 +105,13 @@ it('a resent and dead-lettered copy carries every header pika wrote, with its AM
 it('shows the properties and typed headers in transport, and as strings only what text says exactly', async () => {
   t = await testQueue('pika.transport');
   await pika('publish', BROKER_URL, t.queue);
-  const session = await t.connector().open({ maxInFlight: 4, lost: () => undefined, logger: silentLogger });
+  const session = await t.connector().open({
+    maxInFlight: 4,
+    lost: () => undefined,
+    logger: silentLogger,
+    inFlight: 0,
+    settled: () => Promise.resolve(),
+  });
   let d: AmqpDelivery | undefined;
   try {
     for (let i = 0; i < 20 && d === undefined; i++) [d] = await session.receive(4);

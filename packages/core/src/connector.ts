@@ -96,12 +96,29 @@ export interface OpenContext {
   /** The source's bound on unsettled messages; prefetch or pause by it. */
   readonly maxInFlight: number;
   /**
-   * Report a lost connection noticed outside `receive` (a close event, a broker cancel).
-   * `fromQueue` closes the session and reconnects with backoff.
+   * Report that the connection is gone, whenever the session notices it (a close event, a broker
+   * cancel, a failed fetch). Safe to call at any time, from any callback, as often as it happens:
+   * `fromQueue` keeps one loss per session. While `open` is pending a loss is held: if the open
+   * then rejects, its own error decides (a non-retryable one ends the stream); if it resolves, the
+   * session is closed at once and opened again. Once open, the first loss wins, over a `receive`
+   * that rejects after it too: `fromQueue` closes the session and reconnects with backoff. After
+   * the session was closed or replaced, a loss is ignored.
    */
   lost(error: unknown): void;
   /** The source's logger, bound to the source's name. Route the client library's logs here. */
   readonly logger: Logger;
+  /**
+   * This session's messages in flight: handed out by `receive`, emitted and not yet settled.
+   * Deliveries `fromQueue` settles without emitting (poison bodies, give-backs of a receive that
+   * came too late) are never counted. A settle call comes after the count dropped.
+   */
+  readonly inFlight: number;
+  /**
+   * Resolves once none of this session's messages is in flight (at once if none is): a session
+   * whose settlements must still go out after it was replaced (a lost connection) waits for this
+   * in `close`. A stop releases what did not settle before it closes the session.
+   */
+  settled(): Promise<void>;
 }
 
 /**

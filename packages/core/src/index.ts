@@ -60,6 +60,7 @@ export { HEADERS, attemptOf, resendHeaders, deadLetterHeaders } from './headers.
 export { batcher } from './kit/batcher.js';
 export type { Batcher, BatcherOptions, BatchMode } from './kit/batcher.js';
 export { Fifo } from './kit/fifo.js';
+export { InFlightCount } from './kit/inFlightCount.js';
 export { AuthenticationError, AuthorizationError, NotFoundError, UnsupportedError } from './errors.js';
 export { silentLogger, childLogger } from './logger.js';
 export type { Logger } from './logger.js';

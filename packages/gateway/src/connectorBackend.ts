@@ -1,5 +1,6 @@
 import {
   errorInfo,
+  InFlightCount,
   HEADERS,
   InvalidOptionError,
   json,
@@ -38,6 +39,8 @@ export interface ConnectorBackendOptions {
 
 interface Held {
   readonly session: Session;
+  /** The in-flight count of `session`, which the session reads through its context. */
+  readonly count: InFlightCount;
   readonly delivery: Delivery;
 }
 
@@ -68,18 +71,26 @@ export function connectorBackend(name: string, options: ConnectorBackendOptions)
   const logger = options.logger ?? silentLogger;
   const codec = options.connector.defaultCodec ?? json;
   let session: Promise<Session> | undefined;
+  /** The in-flight count of `session`. */
+  let count = new InFlightCount();
   let held = 0;
   let turn: Promise<unknown> = Promise.resolve();
   let closed = false;
 
   const current = (): Promise<Session> => {
-    session ??= options.connector.open({
+    if (session !== undefined) return session;
+    const mine = (count = new InFlightCount());
+    session = options.connector.open({
       maxInFlight,
       logger,
       lost: (error) => {
         logger.warn({ err: errorInfo(error), queue: name }, 'connector connection lost; reopening');
         void drop();
       },
+      get inFlight() {
+        return mine.inFlight;
+      },
+      settled: () => mine.settled(),
     });
     return session;
   };
@@ -91,6 +102,7 @@ export function connectorBackend(name: string, options: ConnectorBackendOptions)
   const settle = (item: Item, how: (h: Held) => unknown): Promise<void> => {
     held--;
     const h = item.handle as Held;
+    h.count.remove();
     return Promise.resolve(how(h)).then(
       () => undefined,
       (error: unknown) =>
@@ -107,9 +119,12 @@ export function connectorBackend(name: string, options: ConnectorBackendOptions)
       const items: Item[] = [];
       if (credit > 0) {
         let s: Session | undefined;
+        let c = count;
         let got: readonly Delivery[] = [];
         try {
-          s = await current();
+          const opening = current();
+          c = count;
+          s = await opening;
           got = await s.receive(credit);
         } catch (error) {
           logger.warn({ err: errorInfo(error), queue: name }, 'receive failed; reopening');
@@ -125,8 +140,14 @@ export function connectorBackend(name: string, options: ConnectorBackendOptions)
           for (const d of got) {
             try {
               const value = codec.decode(d.payload, d.headers ?? {});
-              items.push({ value, attempt: d.attempt, headers: d.headers, handle: { session: from, delivery: d } });
+              items.push({
+                value,
+                attempt: d.attempt,
+                headers: d.headers,
+                handle: { session: from, count: c, delivery: d },
+              });
               held++;
+              c.add();
             } catch (error) {
               await from.deadLetter(d, { reason: 'decode', error: errorInfo(error), at: Date.now() });
             }

@@ -82,7 +82,13 @@ describe('gateway(): errors at the boundary', () => {
     await gw.close();
     const connector = gateway(`tcp://127.0.0.1:${port}`, { connectTimeoutMs: 1_000 });
     const error = await connector
-      .open({ maxInFlight: 1, lost: () => undefined, logger: { debug() {}, info() {}, warn() {}, error() {} } })
+      .open({
+        maxInFlight: 1,
+        lost: () => undefined,
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+        inFlight: 0,
+        settled: () => Promise.resolve(),
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionLostError);
     expect(error).toMatchObject({ retryable: true });

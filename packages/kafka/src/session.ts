@@ -35,13 +35,13 @@ function wakeOrTimeout(ms: number, setWaker: (wake: () => void) => void): Promis
 }
 
 /**
- * One consumer-group membership: buffers fetched records, holds the fetch loop while buffered +
- * in flight reaches `maxInFlight`, tracks settled offsets per assignment and commits the
- * contiguous prefix as {@link CommitScheduler} decides, on revoke and on close.
+ * One consumer-group membership: buffers fetched records, holds the fetch loop while buffered + in
+ * flight (`context.inFlight`, and the copies being produced) reaches `maxInFlight`, tracks settled
+ * offsets per assignment and commits the contiguous prefix as {@link CommitScheduler} decides, on
+ * revoke and on close.
  */
 export class KafkaSession implements Session<KafkaDelivery> {
   private readonly buffer = new Fifo<KafkaDelivery>();
-  private outstanding = 0;
   private readonly assignments: Assignments;
   private dataWaiter: (() => void) | undefined;
   private creditWaiter: (() => void) | undefined;
@@ -49,6 +49,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
   private closed = false;
   private readonly committer = new Committer();
   private readonly scheduler: CommitScheduler;
+  /** Copies being produced (a resend, a dead letter): their originals still hold credit. */
   private readonly ops = new Set<Promise<unknown>>();
 
   constructor(
@@ -82,8 +83,9 @@ export class KafkaSession implements Session<KafkaDelivery> {
     }
   }
 
-  private hasCredit(): boolean {
-    return this.buffer.size + this.outstanding < this.context.maxInFlight;
+  /** `handing`: deliveries a receive is returning, not counted in `context.inFlight` yet. */
+  private hasCredit(handing = 0): boolean {
+    return this.buffer.size + handing + this.context.inFlight + this.ops.size < this.context.maxInFlight;
   }
 
   private async onBatch(
@@ -185,10 +187,9 @@ export class KafkaSession implements Session<KafkaDelivery> {
       if (d === undefined) break;
       if (!d.state.live || d.state.revoking) continue;
       d.state.emitted++;
-      this.outstanding++;
       out.push(d);
     }
-    if (this.hasCredit()) this.creditWaiter?.();
+    if (this.hasCredit(out.length)) this.creditWaiter?.();
     return out;
   }
 
@@ -196,7 +197,6 @@ export class KafkaSession implements Session<KafkaDelivery> {
   private finish(d: KafkaDelivery, settle: boolean): void {
     if (d.done) return;
     d.done = true;
-    this.outstanding--;
     d.state.emitted--;
     if (settle && d.state.live && d.state.tracker.settle(d.position)) this.scheduler.settled(1);
     this.assignments.wake();
@@ -234,27 +234,30 @@ export class KafkaSession implements Session<KafkaDelivery> {
       this.finish(d, false);
       return Promise.resolve();
     }
+    // Resolves whether the original is settled (false: a delayed resend cancelled by a revoke).
     const op = (async () => {
-      if (delayMs > 0 && !(await d.state.delay(delayMs))) return this.finish(d, false);
-      try {
-        if (create && this.driver.ensureTopic)
-          await this.driver.ensureTopic(topic).catch((error: unknown) =>
-            // No right to create topics: the broker may still auto-create it on produce.
-            this.context.logger.debug({ topic, error: (error as Error)?.name }, 'could not create the Kafka topic'),
-          );
-        await this.driver.produce(topic, [copy]);
-      } catch (error) {
-        this.finish(d, false); // left unsettled: delivered again by the group
-        throw error;
-      }
-      this.finish(d, true);
+      if (delayMs > 0 && !(await d.state.delay(delayMs))) return false;
+      if (create && this.driver.ensureTopic)
+        await this.driver.ensureTopic(topic).catch((error: unknown) =>
+          // No right to create topics: the broker may still auto-create it on produce.
+          this.context.logger.debug({ topic, error: (error as Error)?.name }, 'could not create the Kafka topic'),
+        );
+      await this.driver.produce(topic, [copy]);
+      return true;
     })();
     this.ops.add(op);
-    void op.then(
-      () => this.ops.delete(op),
-      () => this.ops.delete(op),
+    // Out of `ops` before `finish`, which gives the credit back.
+    return op.then(
+      (settle) => {
+        this.ops.delete(op);
+        this.finish(d, settle);
+      },
+      (error: unknown) => {
+        this.ops.delete(op);
+        this.finish(d, false); // left unsettled: delivered again by the group
+        throw error;
+      },
     );
-    return op;
   }
 
   release(ds: readonly KafkaDelivery[]): Promise<void> {

@@ -27,7 +27,6 @@ const RESOLVED: Promise<void> = Promise.resolve();
 export class NatsSession implements Session<NatsDelivery> {
   private lostError: Error | undefined;
   private closed = false;
-  private ready = false;
   private readonly acks: Batcher<void>;
   private readonly leases: Leases | undefined;
   private readonly deadLetters: DeadLetters | undefined;
@@ -65,7 +64,6 @@ export class NatsSession implements Session<NatsDelivery> {
       const puller = new Puller(consumer, s.expiresMs, context.maxInFlight, owner);
       session = new NatsSession(s, context, link, jsm, ref.name, puller, ref.ackWaitMs, supportsTermReason(nc));
       if (link.lost) throw link.lost;
-      session.ready = true;
       context.logger.debug({ stream: s.stream, consumer: ref.name, ackWaitMs: ref.ackWaitMs }, 'nats: consuming');
       return session;
     } catch (error) {
@@ -155,7 +153,7 @@ export class NatsSession implements Session<NatsDelivery> {
     this.lostError = error;
     this.puller.stop();
     this.leases?.stop();
-    if (this.ready) this.context.lost(error);
+    this.context.lost(error);
   }
 }
 

@@ -76,6 +76,8 @@ describe('health', () => {
           maxInFlight: 1,
           lost: () => undefined,
           logger: silentLogger,
+          inFlight: 0,
+          settled: () => Promise.resolve(),
         });
       },
     };

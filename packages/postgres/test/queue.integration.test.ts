@@ -277,6 +277,8 @@ describe('pgQueue', { timeout: 60_000 }, () => {
         maxInFlight: 1,
         lost: () => undefined,
         logger: silentLogger,
+        inFlight: 0,
+        settled: () => Promise.resolve(),
       });
       const [d] = await session.receive(1);
       expect(d?.transport).toMatchObject({ kind: 'job', headers: { retries: 2, tag: 'x' } });

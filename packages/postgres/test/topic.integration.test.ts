@@ -98,6 +98,8 @@ describe('pgTopic', { timeout: 60_000 }, () => {
         maxInFlight: 10,
         lost: () => undefined,
         logger: silentLogger,
+        inFlight: 0,
+        settled: () => Promise.resolve(),
       });
       const ds = await session.receive(10);
       expect(ds.map((d) => d.offset)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
@@ -241,7 +243,13 @@ describe('pgTopic', { timeout: 60_000 }, () => {
         leaseMs: 400,
         pollMs: 50,
       };
-      const dying = await pgTopic('k', opts).open({ maxInFlight: 3, lost: () => undefined, logger: silentLogger });
+      const dying = await pgTopic('k', opts).open({
+        maxInFlight: 3,
+        lost: () => undefined,
+        logger: silentLogger,
+        inFlight: 0,
+        settled: () => Promise.resolve(),
+      });
       const first = await dying.receive(3);
       expect(first.map((d) => d.offset)).toEqual(['1', '2', '3']);
       if (first[0]) await dying.ack(first[0]);

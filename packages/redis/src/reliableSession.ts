@@ -134,17 +134,17 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
   }
 
   ack(d: ListDelivery): Promise<void> {
-    return this.settled(1, this.writes.add('a', d.element));
+    return this.settled(this.writes.add('a', d.element));
   }
 
   requeue(d: ListDelivery): Promise<void> {
     const headers = { ...d.headers, [HEADERS.attempt]: String(d.attempt + 1) };
-    return this.settled(1, this.writes.add('t', d.element, wrap(d.payload, headers)));
+    return this.settled(this.writes.add('t', d.element, wrap(d.payload, headers)));
   }
 
   resend(d: ListDelivery, request: ResendRequest): Promise<void> {
     const copy = wrap(d.payload, resendHeaders(d.headers, request));
-    if (request.delayMs <= 0) return this.settled(1, this.writes.add('t', d.element, copy));
+    if (request.delayMs <= 0) return this.settled(this.writes.add('t', d.element, copy));
     // Promote it when due, should this consumer be the one still around.
     const timer = setTimeout(() => {
       this.delays.delete(timer);
@@ -152,12 +152,12 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     }, request.delayMs + 1);
     timer.unref();
     this.delays.add(timer);
-    return this.settled(1, this.writes.add('d', d.element, copy, Buffer.from(String(request.delayMs))));
+    return this.settled(this.writes.add('d', d.element, copy, Buffer.from(String(request.delayMs))));
   }
 
   deadLetter(d: ListDelivery, request: DeadLetterRequest): Promise<void> {
     const letter = wrap(d.payload, deadLetterHeaders(d.headers, request, this.queue));
-    return this.settled(1, this.writes.add('x', d.element, letter));
+    return this.settled(this.writes.add('x', d.element, letter));
   }
 
   release(ds: readonly ListDelivery[]): Promise<void> {
@@ -165,10 +165,7 @@ export class ReliableSession extends RedisSession<ListDelivery, Buffer[]> {
     // Back to the head in their order: the last one first. A long list may span several batches.
     const batches = new Set<Promise<void>>();
     for (let i = ds.length - 1; i >= 0; i--) batches.add(this.writes.add('h', (ds[i] as ListDelivery).element));
-    return this.settled(
-      ds.length,
-      Promise.all(batches).then(() => undefined),
-    );
+    return this.settled(Promise.all(batches).then(() => undefined));
   }
 
   /** Heartbeat, promotion of due delayed messages, recovery of dead consumers' lists. */

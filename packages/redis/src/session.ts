@@ -8,19 +8,17 @@ const noop = (): void => undefined;
 
 /**
  * What the three Redis sessions share: a dedicated blocking connection, loss detection on both
- * connections, and a close that lingers while the app still holds deliveries of this session, so
- * that their settlements (which go through the shared command connection) still count after a
- * reconnect. Subclasses fetch (`fetch`), build deliveries (`deliver`) and write settlements.
+ * connections, and a close that lingers while the app still holds deliveries of this session
+ * (`context.settled()`), so that their settlements (which go through the shared command
+ * connection) still count after a reconnect. Subclasses fetch (`fetch`), build deliveries
+ * (`deliver`) and write settlements.
  */
 export abstract class RedisSession<D extends Delivery, R> implements Session<D> {
   protected state: 'open' | 'closing' | 'closed' = 'open';
-  /** Deliveries handed out and not yet settled. */
-  protected outstanding = 0;
   private lostError: RxqError | undefined;
   /** Rejects the receive in progress, if any: one slot, not a race against a long-lived promise. */
   private rejectReceive: ((error: RxqError) => void) | undefined;
   private readonly fetches = new Set<Promise<unknown>>();
-  private zeroWaiter: (() => void) | undefined;
   private closing: Promise<void> | undefined;
   private intakeStopped = false;
   private readonly blockingId: Promise<unknown>;
@@ -50,7 +48,7 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   protected abstract giveBack(raw: R): Promise<void>;
   /** Writes what is waiting (batched settlements) before the session goes. */
   protected abstract flushWrites(): Promise<void>;
-  /** Last words once nothing is outstanding and no fetch is running (e.g. unregister). */
+  /** Last words once nothing is in flight and no fetch is running (e.g. unregister). */
   protected abstract retire(): Promise<void>;
 
   abstract ack(delivery: D): void | Promise<void>;
@@ -107,25 +105,15 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
       await this.giveBack(raw).catch(noop);
       return [];
     }
-    const deliveries = this.deliver(raw);
-    this.outstanding += deliveries.length;
-    return deliveries;
-  }
-
-  /** Counts `count` deliveries settled with nothing to write. */
-  protected settledNow(count: number): void {
-    this.outstanding -= count;
-    if (this.outstanding <= 0) this.zeroWaiter?.();
+    return this.deliver(raw);
   }
 
   /**
-   * Counts `count` deliveries settled and returns `write`: as it is while the session is open
-   * (`fromQueue` records a failure as a retryable SETTLE_FAILED); on a closing session translated,
-   * and resolved only when the session is done, so that a stop waits for the last words.
+   * Returns a settlement's `write`: as it is while the session is open (`fromQueue` records a
+   * failure as a retryable SETTLE_FAILED); on a closing session translated, and resolved only when
+   * the session is done, so that a stop waits for the last words.
    */
-  protected settled(count: number, write: Promise<void>): Promise<void> {
-    this.outstanding -= count;
-    if (this.outstanding <= 0) this.zeroWaiter?.();
+  protected settled(write: Promise<void>): Promise<void> {
     if (this.state === 'open' || this.closing === undefined) return write;
     const written = write.then(noop, (error: unknown) => {
       throw translate(error, 'a settlement');
@@ -142,7 +130,7 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   private async shutdown(): Promise<void> {
     this.state = 'closing';
     await closeBlocking(this.blk);
-    if (this.outstanding > 0) await new Promise<void>((resolve) => (this.zeroWaiter = resolve));
+    await this.ctx.settled();
     await this.flushWrites().catch(noop);
     await Promise.allSettled([...this.fetches]);
     try {

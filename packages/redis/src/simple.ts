@@ -202,21 +202,18 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
   }
 
   /** Nothing to do: the message left Redis when it was read. */
-  ack(): void {
-    this.settledNow(1);
-  }
+  ack(): void {}
 
   requeue(d: ListDelivery): Promise<void> {
     const headers = { ...d.headers, [HEADERS.attempt]: String(d.attempt + 1) };
-    return this.settled(1, this.cmd.rpush(d.source, wrap(d.payload, headers)).then(noop));
+    return this.settled(this.cmd.rpush(d.source, wrap(d.payload, headers)).then(noop));
   }
 
   resend(d: ListDelivery, request: ResendRequest): Promise<void> {
     const copy = wrap(d.payload, resendHeaders(d.headers, request));
-    if (request.delayMs <= 0) return this.settled(1, this.cmd.rpush(d.source, copy).then(noop));
+    if (request.delayMs <= 0) return this.settled(this.cmd.rpush(d.source, copy).then(noop));
     setTimeout(() => void this.promote(), request.delayMs + 1).unref();
     return this.settled(
-      1,
       DELAY.run(this.cmd, [delayedKey(this.settings, d.source), d.source], [request.delayMs, copy]).then(noop),
     );
   }
@@ -224,7 +221,6 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
   deadLetter(d: ListDelivery, request: DeadLetterRequest): Promise<void> {
     const letter = wrap(d.payload, deadLetterHeaders(d.headers, request, d.source));
     return this.settled(
-      1,
       this.cmd
         .rpush(this.settings.deadLetterKey ?? `${this.settings.stems.get(d.source) ?? d.source}:dead`, letter)
         .then(noop),
@@ -236,7 +232,7 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
     const pipeline = this.cmd.pipeline();
     for (let i = ds.length - 1; i >= 0; i--)
       pipeline.lpush((ds[i] as ListDelivery).source, (ds[i] as ListDelivery).element);
-    return this.settled(ds.length, pipeline.exec().then(noop));
+    return this.settled(pipeline.exec().then(noop));
   }
 
   private async promote(): Promise<void> {
@@ -247,7 +243,7 @@ class SimpleSession extends RedisSession<ListDelivery, Popped> {
   }
 
   protected async giveBack(popped: Popped): Promise<void> {
-    if (popped.elements.length > 0) await this.release(this.deliver(popped).map((d) => (this.outstanding++, d)));
+    if (popped.elements.length > 0) await this.release(this.deliver(popped));
   }
 
   protected flushWrites(): Promise<void> {

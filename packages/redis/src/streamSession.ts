@@ -130,7 +130,7 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
   }
 
   ack(d: StreamDelivery): Promise<void> {
-    return this.settled(1, this.acks.add('a', d.id));
+    return this.settled(this.acks.add('a', d.id));
   }
 
   requeue(d: StreamDelivery): Promise<void> {
@@ -138,24 +138,23 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
     // Leave it pending but idle enough to be claimed again at once (by the next reclaim pass).
     this.nextReclaim = 0;
     this.cursor = '0-0';
-    return this.settled(1, this.cmd.xclaim(stream, group, consumer, 0, d.id, 'IDLE', minIdleMs, 'JUSTID').then(noop));
+    return this.settled(this.cmd.xclaim(stream, group, consumer, 0, d.id, 'IDLE', minIdleMs, 'JUSTID').then(noop));
   }
 
   resend(d: StreamDelivery, request: ResendRequest): Promise<void> {
     return this.settled(
-      1,
       this.move(d, this.settings.stream, resendHeaders(undefined, request), request.delayMs).then(noop),
     );
   }
 
   deadLetter(d: StreamDelivery, request: DeadLetterRequest): Promise<void> {
     const own = deadLetterHeaders(undefined, request, this.settings.stream);
-    return this.settled(1, this.move(d, this.settings.deadLetterKey, own, 0).then(noop));
+    return this.settled(this.move(d, this.settings.deadLetterKey, own, 0).then(noop));
   }
 
   release(ds: readonly StreamDelivery[]): Promise<void> {
     const moves = ds.map((d) => this.move(d, this.settings.stream, { [HEADERS.attempt]: String(d.attempt) }, 0));
-    return this.settled(ds.length, Promise.all(moves).then(noop));
+    return this.settled(Promise.all(moves).then(noop));
   }
 
   /**
@@ -191,7 +190,7 @@ export class StreamSession extends RedisSession<StreamDelivery, Fetched> {
   }
 
   protected async giveBack(fetched: Fetched): Promise<void> {
-    await this.release(this.deliver(fetched).map((d) => (this.outstanding++, d)));
+    await this.release(this.deliver(fetched));
   }
 
   protected flushWrites(): Promise<void> {

@@ -11,7 +11,13 @@ afterAll(() => admin.quit());
 let stem = '';
 afterEach(() => cleanup(admin, stem));
 
-const context: OpenContext = { maxInFlight: 16, lost: () => undefined, logger: silentLogger };
+const context: OpenContext = {
+  maxInFlight: 16,
+  lost: () => undefined,
+  logger: silentLogger,
+  inFlight: 0,
+  settled: () => Promise.resolve(),
+};
 
 /** redis-cli with `args`; `stdin` becomes its last argument (`-x`), bytes as they are. */
 function cli(args: string[], stdin?: Buffer): string {

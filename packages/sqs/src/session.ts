@@ -15,7 +15,6 @@ import { Visibility } from './visibility.js';
 export class SqsSession implements Session<SqsDelivery> {
   private lostError: Error | undefined;
   private closed = false;
-  private ready = false;
   private readonly receiver: Receiver;
   private readonly settler: Settler;
   private readonly visibility: Visibility | undefined;
@@ -57,7 +56,6 @@ export class SqsSession implements Session<SqsDelivery> {
         await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
       else url = (await client.send(new GetQueueUrlCommand({ QueueName: s.queue }))).QueueUrl ?? s.queue;
       const session = new SqsSession(s, context, client, s.client === undefined, url);
-      session.ready = true;
       context.logger.debug({ queue: session.name, queueUrl: url }, 'sqs: receiving');
       return session;
     } catch (error) {
@@ -147,7 +145,7 @@ export class SqsSession implements Session<SqsDelivery> {
     if (this.lostError || this.closed) return;
     this.lostError = error;
     this.receiver.stop();
-    if (this.ready) this.context.lost(error);
+    this.context.lost(error);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Subscriber } from 'rxjs';
 import type { Codec } from '../codec.js';
 import type { Delivery, Session } from '../connector.js';
+import type { InFlightCount } from '../kit/inFlightCount.js';
 import type { Message } from '../message.js';
 import type { Ledger } from './ledger.js';
 import { MessageImpl } from './messageImpl.js';
@@ -38,8 +39,11 @@ export class Intake<T> {
     private readonly subscriber: Subscriber<Message<T>>,
   ) {}
 
-  /** Pulls and emits until stopped (returns undefined) or the session is lost (returns the error). */
-  async pump(session: Session): Promise<unknown> {
+  /**
+   * Pulls and emits until stopped (returns undefined) or the session is lost (returns the error).
+   * `count` is the session's own in-flight count.
+   */
+  async pump(session: Session, count: InFlightCount): Promise<unknown> {
     const { host, ledger } = this;
     while (!host.stopping) {
       if (host.lostError !== undefined) return host.lostError;
@@ -48,7 +52,7 @@ export class Intake<T> {
         await ledger.changed();
         continue;
       }
-      const end = await this.receiveAndEmit(session, credit);
+      const end = await this.receiveAndEmit(session, count, credit);
       if (end !== CONTINUE) return end;
     }
     return undefined;
@@ -59,14 +63,15 @@ export class Intake<T> {
    * method of its own so that the pump, waiting for the next receive, keeps nothing of this batch
    * alive (its messages hold their deliveries for as long as they are unsettled).
    */
-  private async receiveAndEmit(session: Session, credit: number): Promise<unknown> {
+  private async receiveAndEmit(session: Session, count: InFlightCount, credit: number): Promise<unknown> {
     const { host } = this;
     let batch: readonly Delivery[] | Interrupted;
     const receiving = session.receive(credit);
     try {
       batch = await host.waits.wait(receiving);
     } catch (error) {
-      return error;
+      // A loss the session reported first wins over the rejection that followed it.
+      return host.lostError ?? error;
     }
     if (batch === INTERRUPTED || host.stopping) {
       // The receive may still deliver: give back whatever it brings. Not a settlement: close()
@@ -89,14 +94,14 @@ export class Intake<T> {
         continue;
       }
       // An async codec (a schema with async checks): the rest of the batch waits, in order.
-      if (body instanceof Promise) return this.emitAsync(session, batch, i, body, now);
-      this.emit(session, delivery, body, now);
+      if (body instanceof Promise) return this.emitAsync(session, count, batch, i, body, now);
+      this.emit(session, count, delivery, body, now);
     }
     return CONTINUE;
   }
 
-  private emit(session: Session, delivery: Delivery, body: T, now: number): void {
-    const message = new MessageImpl<T>(this.settler, session, delivery, body, now);
+  private emit(session: Session, count: InFlightCount, delivery: Delivery, body: T, now: number): void {
+    const message = new MessageImpl<T>(this.settler, session, count, delivery, body, now);
     this.ledger.link(message);
     this.subscriber.next(message);
   }
@@ -104,6 +109,7 @@ export class Intake<T> {
   /** The slow path of `receiveAndEmit`, from the first delivery whose decode returned a Promise. */
   private async emitAsync(
     session: Session,
+    count: InFlightCount,
     batch: readonly Delivery[],
     from: number,
     first: Promise<T>,
@@ -119,7 +125,7 @@ export class Intake<T> {
         this.settler.poison(session, delivery, error);
         continue;
       }
-      this.emit(session, delivery, body, now);
+      this.emit(session, count, delivery, body, now);
     }
     return CONTINUE;
   }

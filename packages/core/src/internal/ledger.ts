@@ -5,8 +5,9 @@ import type { MessageImpl } from './messageImpl.js';
 
 /**
  * The in-flight ledger of one run: every emitted, unsettled message in an intrusive list, their
- * count (the credit the intake may still use is `maxInFlight - inFlight`), and the gauges and
- * counters of the source's metrics. The one place where a message becomes settled.
+ * count (the credit the intake may still use is `maxInFlight - inFlight`) and each session's
+ * count (its `context.inFlight`), and the gauges and counters of the source's metrics. The one
+ * place where a message becomes settled.
  */
 export class Ledger {
   /** Emitted and not yet settled. */
@@ -22,6 +23,7 @@ export class Ledger {
     message.next = this.head;
     if (this.head) this.head.prev = message;
     this.head = message;
+    message.sessionCount.add();
     this.metrics.received++;
     const inFlight = ++this.inFlight;
     this.metrics.inFlight++;
@@ -91,6 +93,7 @@ export class Ledger {
     else this.head = next;
     if (next) next.prev = prev;
     message.prev = message.next = undefined;
+    message.sessionCount.remove();
     this.inFlight--;
     this.metrics.inFlight--;
     if (this.waiter) this.wake();

@@ -1,4 +1,5 @@
 import type { Delivery, Session } from '../connector.js';
+import type { InFlightCount } from '../kit/inFlightCount.js';
 import type { Message, NackOptions, ResendOptions, Settlement } from '../message.js';
 import type { SourceMetrics } from '../metrics.js';
 import { SOURCE_HOOKS, type SourceHooks } from './sourceHooks.js';
@@ -24,6 +25,8 @@ export class MessageImpl<T> implements Message<T, unknown> {
   constructor(
     readonly owner: MessageOwner,
     readonly session: Session,
+    /** The in-flight count of the session that delivered it (its `context.inFlight`). */
+    readonly sessionCount: InFlightCount,
     readonly delivery: Delivery,
     readonly body: T,
     readonly receivedAt: number,

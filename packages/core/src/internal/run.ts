@@ -1,7 +1,7 @@
 import type { Subscriber } from 'rxjs';
 import type { Backoff } from '../backoff.js';
 import type { Codec } from '../codec.js';
-import type { Connector, OpenContext, Session } from '../connector.js';
+import type { Connector, Session } from '../connector.js';
 import {
   CloseError,
   ConnectionGaveUpError,
@@ -16,10 +16,11 @@ import type { SourceMetrics } from '../metrics.js';
 import type { SourceStatus, StatusEvent } from '../status.js';
 import { Intake, type IntakeHost } from './intake.js';
 import { Ledger } from './ledger.js';
+import { SessionLink } from './sessionLink.js';
 import { Settler, type SettlementHost } from './settlement.js';
 import type { StopListener } from './sourceHooks.js';
 import { within } from '../kit/wake.js';
-import { INTERRUPTED, Interruptible } from './wait.js';
+import { INTERRUPTED, Interruptible, type Interrupted } from './wait.js';
 
 /** Settings a run takes from `fromQueue`'s validated options. */
 export interface RunSettings<T> {
@@ -60,7 +61,6 @@ export class Run<T> implements IntakeHost, SettlementHost {
   private sessions = new Set<Session>();
   /** Reconnect tries since the last receive that worked. */
   private retries = 0;
-  private generation = 0;
   /** Handlers whose signal listens for the stop: told when a stop begins or the run ends. */
   private readonly stopListeners = new Set<StopListener>();
   /** Set when a stop began or the run ended: the reason handlers' signals abort with. */
@@ -137,22 +137,24 @@ export class Run<T> implements IntakeHost, SettlementHost {
     let failure: unknown;
     this.status('connecting');
     while (!this.stopping) {
-      let session: Session | undefined;
+      let opened: { session: Session; link: SessionLink } | undefined;
       try {
-        session = await this.open();
+        opened = await this.open();
       } catch (error) {
         this.logger.warn({ err: error }, 'could not connect');
         failure = await this.backOff(error);
         if (failure !== undefined) break;
         continue;
       }
-      if (session === undefined) break;
+      if (opened === undefined) break;
+      const { session, link } = opened;
       this.sessions.add(session);
       if (this.stopping) break;
       this.status('connected');
       this.logger.info({}, this.retries > 0 ? 'reconnected' : 'connected');
-      const lost = await this.intake.pump(session);
+      const lost = await this.intake.pump(session, link.count);
       if (lost === undefined) break;
+      link.end();
       this.logger.warn({ err: lost }, 'connection lost');
       this.lostError = undefined;
       this.sessions.delete(session);
@@ -163,26 +165,32 @@ export class Run<T> implements IntakeHost, SettlementHost {
     await this.finish(failure);
   }
 
-  /** Opens a session; resolves undefined if a stop comes first, rejects if a loss does. */
-  private async open(): Promise<Session | undefined> {
+  /**
+   * Opens a session; resolves undefined if a stop comes first, rejects with the open's error, or
+   * with a loss the session reported while it opened (see {@link SessionLink}).
+   */
+  private async open(): Promise<{ session: Session; link: SessionLink } | undefined> {
     this.lostError = undefined;
-    // A loss reported by an older session (while it closes) must not end the new one.
-    const generation = ++this.generation;
-    const context: OpenContext = {
-      maxInFlight: this.settings.maxInFlight,
-      lost: (e) => {
-        if (generation === this.generation) this.lost(e);
-      },
-      logger: this.logger,
-    };
-    const opening = this.settings.connector.open(context);
-    const opened = await this.waits.wait(opening);
-    if (opened !== INTERRUPTED) return opened;
-    // A stop (or a loss reported while opening) came first: close the session once it opens; a
-    // stop waits for that no longer than closeTimeoutMs.
-    this.late(opening.then((s) => this.closeQuietly(s)));
-    if (this.stopping) return undefined;
+    const link = new SessionLink(this.settings.maxInFlight, this.logger, (e) => this.lost(e));
+    const opening = this.settings.connector.open(link.context);
+    let session: Session | Interrupted;
+    try {
+      session = await this.waits.wait(opening);
+    } catch (error) {
+      link.end();
+      throw error;
+    }
+    if (session === INTERRUPTED) {
+      // A stop came first: close the session once it opens, no longer than closeTimeoutMs.
+      link.end();
+      this.late(opening.then((s) => this.closeQuietly(s)));
+      return undefined;
+    }
+    link.opened();
     const lost = this.lostError;
+    if (lost === undefined) return { session, link };
+    // Lost while it opened: closed at once, and opened again with backoff.
+    void this.closeQuietly(session);
     throw lost instanceof Error ? lost : new ConnectionLostError('connection lost while opening', lost);
   }
 

@@ -21,3 +21,4 @@ export { serial } from './serial.js';
 export type { Serial } from './serial.js';
 export { Fifo } from './fifo.js';
 export { OffsetTracker } from './offsetTracker.js';
+export { InFlightCount } from './inFlightCount.js';
