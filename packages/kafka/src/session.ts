@@ -107,8 +107,11 @@ export class KafkaSession implements Session<KafkaDelivery> {
         settled = true;
       } else this.buffer.push(new KafkaDelivery(state, record, position));
     }
-    // Records fetched but never delivered (a transaction's marker, aborted records) settle at once.
-    if (lastOffset !== undefined && this.pastTheEnd(state, Number(lastOffset))) settled = true;
+    // Records fetched but never delivered (a transaction's marker, aborted records) settle at once;
+    // only those past the last delivered record (that one settles when it is acked).
+    const last = records.length > 0 ? Number(records[records.length - 1]?.offset) : -1;
+    if (lastOffset !== undefined && Number(lastOffset) > last && this.pastTheEnd(state, Number(lastOffset)))
+      settled = true;
     if (settled) this.scheduler.settled(0);
     this.dataWaiter?.();
     // Credit: hold the fetch loop (heartbeating) until buffered + in flight drops below the bound.
