@@ -174,6 +174,18 @@ export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): Ka
       const found = await admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
       return found.map(({ partition, offset }) => ({ topic, partition, offset }));
     },
+    async offsetsOf(topic) {
+      await connectAdmin();
+      const [ends, [group]] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId: options.groupId, topics: [topic] }),
+      ]);
+      return ends.map(({ partition, high }) => ({
+        partition,
+        end: Number(high),
+        committed: Number(group?.partitions.find((p) => p.partition === partition)?.offset ?? -1),
+      }));
+    },
     async stop() {
       const quietly = async (f: () => Promise<void>): Promise<void> => {
         try {
