@@ -1,4 +1,5 @@
 import { ConnectionLostError, NotFoundError, UnsupportedError } from '@rxq/core';
+import { UserError } from '@platformatic/kafka';
 import type { KafkaJSProtocolError } from 'kafkajs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +42,15 @@ describe('UnknownTopicGrace', () => {
     expect(grace.classify(unknownTopic(), 'x')).toBeInstanceOf(ConnectionLostError);
     now = 13_000;
     expect(grace.classify(unknownTopic(), 'x')).toBeInstanceOf(NotFoundError);
+  });
+
+  it("@platformatic/kafka's own unknown-topic error is an unknown topic too", () => {
+    let now = 0;
+    const grace = new UnknownTopicGrace(['orders'], 1_000, () => now);
+    const platformatic = () => new UserError('Unknown topic orders.');
+    expect(grace.classify(platformatic(), 'x')).toBeInstanceOf(ConnectionLostError);
+    now = 1_000;
+    expect(grace.classify(platformatic(), 'x')).toBeInstanceOf(NotFoundError);
   });
 
   it('with retryMs 0 fails at once; other errors are classified as before', () => {
