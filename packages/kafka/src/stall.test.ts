@@ -75,12 +75,11 @@ describe('StallWatchdog', () => {
     expect(await new StallWatchdog(failing.api, 10_000, () => (now += 20_000)).check()).toBe(false);
     expect(failing.h.asked).toBe(1);
     const raced = host([{ ...P0, position: 1, end: 5 }]);
-    let w!: StallWatchdog;
+    const w = new StallWatchdog(raced.api, 10_000, () => now);
     raced.api.backlog = () => {
       w.activity(); // a batch arrived while the broker was being asked
       return Promise.resolve([{ ...P0, position: 1, end: 5 }]);
     };
-    w = new StallWatchdog(raced.api, 10_000, () => now);
     now += 10_000;
     expect(await w.check()).toBe(false);
   });
