@@ -111,6 +111,12 @@ export interface KafkaDriver {
   seek(target: PartitionOffset): void;
   /** For each partition of `topic`, the first offset at or after `timestamp`. */
   offsetsAt(topic: string, timestamp: number): Promise<readonly PartitionOffset[]>;
+  /**
+   * For each partition of `topic`: the group's committed offset (-1: none) and the partition's end
+   * (high watermark). Lets the connector tell a stalled consumer from an idle one.
+   * @default none (no stall watchdog)
+   */
+  offsetsOf?(topic: string): Promise<readonly { partition: number; committed: number; end: number }[]>;
   /** Leaves the group and disconnects. Commits nothing by itself. */
   stop(): Promise<void>;
 }

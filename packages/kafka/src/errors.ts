@@ -65,6 +65,10 @@ export function kafkaError(error: unknown, context: string): RxqError {
       return new AuthenticationError(`Kafka refused the SASL credentials (${type || 'authentication failed'})`, error);
     if (AUTHORIZATION.has(type)) return new AuthorizationError(`Kafka refused the operation: ${type}`, error);
     if (NOT_FOUND.has(type)) return new NotFoundError(`Kafka does not know the topic or partition: ${type}`, error);
+    // @platformatic/kafka turns UNKNOWN_TOPIC_OR_PARTITION in metadata into a user error of its own.
+    const text = (e as { message?: unknown }).message;
+    if (code === 'PLT_KFK_USER' && typeof text === 'string' && text.startsWith('Unknown topic '))
+      return new NotFoundError('Kafka does not know the topic or partition: UNKNOWN_TOPIC_OR_PARTITION', error);
     if (UNSUPPORTED.has(type)) return new UnsupportedError(`Kafka feature not supported by the client: ${type}`, error);
     if (code === 'PLT_KFK_UNSUPPORTED_COMPRESSION' || code === 'PLT_KFK_UNSUPPORTED_FORMAT') {
       const feature = (e as { message?: unknown }).message;

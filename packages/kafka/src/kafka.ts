@@ -7,6 +7,7 @@ import { kafkajsDriver } from './kafkajsDriver.js';
 import { settingsOf, type KafkaSourceOptions, type SeekTarget } from './options.js';
 import type { KafkaDelivery } from './partition.js';
 import { KafkaSession } from './session.js';
+import { UnknownTopicGrace } from './unknownTopic.js';
 
 /**
  * A source over Kafka topics read by a consumer group, with per-message settlement.
@@ -62,6 +63,9 @@ export function kafka<T = unknown>(
     return settings.seek.filter((s) => s.topic === tp.topic && ('timestamp' in s || s.partition === tp.partition));
   };
 
+  // Shared by the sessions of this connector: an unknown topic is asked for again across reconnects.
+  const unknownTopic = new UnknownTopicGrace(settings.topics, settings.unknownTopicRetryMs);
+
   return {
     name: settings.topics.join(','),
     system: 'kafka',
@@ -81,7 +85,7 @@ export function kafka<T = unknown>(
         },
         context.logger,
       );
-      const session = new KafkaSession(driver, settings, context, seekOnce);
+      const session = new KafkaSession(driver, settings, context, seekOnce, unknownTopic);
       await session.start();
       return session;
     },

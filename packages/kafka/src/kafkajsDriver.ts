@@ -19,6 +19,14 @@ function isRebalance(error: unknown): boolean {
   return (typeof e.type === 'string' && REBALANCE_TYPES.has(e.type)) || e.name === 'KafkaJSRebalanceInProgress';
 }
 
+/** kafkajs fetches again after a rebalance without having rejoined the group. */
+class RejoinFailedError extends Error {
+  override readonly name = 'RejoinFailedError';
+  constructor() {
+    super('kafkajs resumed fetching after a rebalance without rejoining the group');
+  }
+}
+
 const toOffsets = (offsets: readonly PartitionOffset[]) =>
   offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
 
@@ -77,8 +85,17 @@ export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): Ka
         },
       });
       consumer = c;
-      c.on(c.events.REBALANCING, () => handlers.rebalancing());
+      // kafkajs announces a rebalance (REBALANCING), then rejoins (GROUP_JOIN). When that rejoin
+      // fails with an error it retries (the group's coordinator moving to another broker), kafkajs
+      // starts fetching again in the old generation without telling: the session has revoked every
+      // partition by then and would drop whatever comes, for as long as that generation lasts.
+      let rejoining = false;
+      c.on(c.events.REBALANCING, () => {
+        rejoining = true;
+        handlers.rebalancing();
+      });
       c.on(c.events.GROUP_JOIN, (event) => {
+        rejoining = false;
         const assignment = event.payload.memberAssignment;
         handlers.assigned(
           Object.keys(assignment).flatMap((topic) =>
@@ -105,6 +122,11 @@ export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): Ka
           const { batch } = payload;
           // Empty, or fetched before a seek moved the position: nothing to hand out.
           if (batch.isEmpty() || payload.isStale()) return;
+          if (rejoining) {
+            // Left unresolved: a new session joins again and fetches from the committed offsets.
+            handlers.crashed(new RejoinFailedError());
+            return;
+          }
           // kafkajs messages already have the KafkaRecord shape: passed through, not copied.
           const records: readonly KafkaRecord[] = batch.messages;
           // Fetch position only (nothing is committed): the next fetch starts after this batch.
@@ -151,6 +173,18 @@ export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): Ka
       await connectAdmin();
       const found = await admin.fetchTopicOffsetsByTimestamp(topic, timestamp);
       return found.map(({ partition, offset }) => ({ topic, partition, offset }));
+    },
+    async offsetsOf(topic) {
+      await connectAdmin();
+      const [ends, [group]] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId: options.groupId, topics: [topic] }),
+      ]);
+      return ends.map(({ partition, high }) => ({
+        partition,
+        end: Number(high),
+        committed: Number(group?.partitions.find((p) => p.partition === partition)?.offset ?? -1),
+      }));
     },
     async stop() {
       const quietly = async (f: () => Promise<void>): Promise<void> => {

@@ -69,6 +69,20 @@ export interface KafkaSourceOptions<T = unknown> extends KafkaConnectionOptions 
   readonly maxFetchBytes?: number;
   /** `receive` resolves empty after this long without records. @default 1_000 */
   readonly pollMs?: number;
+  /**
+   * How long an unknown topic (`UNKNOWN_TOPIC_OR_PARTITION`) is asked for again before it ends the
+   * stream with a `NotFoundError`, counted from the first time in a row: on a cluster a freshly
+   * created topic is briefly unknown to some brokers. Meanwhile each attempt reconnects (a new
+   * consumer, fresh metadata). `0`: fail at once. @default 10_000
+   */
+  readonly unknownTopicRetryMs?: number;
+  /**
+   * The stall watchdog: a session that owns partitions, holds nothing, has fetched nothing for
+   * this long and finds records past its position on the broker is reported lost (logged at
+   * warn), and `fromQueue` opens a new one. The broker is asked at most once per period, only while
+   * idle. `0`: off. @default 30_000
+   */
+  readonly stallTimeoutMs?: number;
   /** Where partitions start when first assigned to this connector (replay). @default [] */
   readonly seek?: readonly SeekTarget[];
   /**
@@ -98,6 +112,8 @@ const SOURCE_KEYS = [
   'maxBytesPerPartition',
   'maxFetchBytes',
   'pollMs',
+  'unknownTopicRetryMs',
+  'stallTimeoutMs',
   'seek',
   'driver',
 ] as const;
@@ -117,6 +133,8 @@ export interface KafkaSettings {
   readonly rebalanceTimeoutMs: number;
   readonly fetchMaxWaitMs: number;
   readonly pollMs: number;
+  readonly unknownTopicRetryMs: number;
+  readonly stallTimeoutMs: number;
   readonly maxBytesPerPartition: number;
   readonly maxFetchBytes: number;
   readonly seek: readonly SeekTarget[];
@@ -225,6 +243,8 @@ export function settingsOf<T>(topics: string | readonly string[], options: Kafka
     rebalanceTimeoutMs: duration('rebalanceTimeoutMs', options.rebalanceTimeoutMs, 60_000),
     fetchMaxWaitMs: duration('fetchMaxWaitMs', options.fetchMaxWaitMs, 100),
     pollMs: duration('pollMs', options.pollMs, 1_000),
+    unknownTopicRetryMs: duration('unknownTopicRetryMs', options.unknownTopicRetryMs, 10_000, 0),
+    stallTimeoutMs: duration('stallTimeoutMs', options.stallTimeoutMs, 30_000, 0),
     maxBytesPerPartition: duration('maxBytesPerPartition', options.maxBytesPerPartition, 524_288, 1_024),
     maxFetchBytes: duration('maxFetchBytes', options.maxFetchBytes, 524_288, 1_024),
     seek,

@@ -312,6 +312,14 @@ export function platformaticDriver(
       });
       // A rejoin that failed for good (the client reports it as an error event).
       c.on('error', (error: unknown) => handlers.crashed(error));
+      // A heartbeat that failed after the client's retries. The client looks for the group's
+      // coordinator once: when the coordinator moves to another broker (its broker stopped, a
+      // rolling restart), every heartbeat and commit fails from then on (NOT_COORDINATOR, or the
+      // old broker unreachable) while the fetches go on, and the member silently drops out of its
+      // group. Reported as lost instead: the next session's consumer finds the coordinator again.
+      c.on('consumer:heartbeat:error', (payload: { error?: unknown }) => {
+        if (running) handlers.crashed(payload.error ?? new Error('a heartbeat to the group coordinator failed'));
+      });
       for (const topic of options.topics) c.topics.track(topic);
       running = true;
       await c.joinGroup({});
@@ -368,6 +376,19 @@ export function platformaticDriver(
         partition,
         // No record at or after the time: the end of the partition.
         offset: String(offset >= 0n ? offset : (ends.get(topic)?.[partition] ?? 0n)),
+      }));
+    },
+    async offsetsOf(topic) {
+      const c = consumer;
+      if (!c) return [];
+      const ends = (await c.listOffsets({ topics: [topic], timestamp: -1n })).get(topic) ?? [];
+      const committed = await c.listCommittedOffsets({
+        topics: [{ topic, partitions: ends.map((_, partition) => partition) }],
+      });
+      return ends.map((end, partition) => ({
+        partition,
+        end: Number(end),
+        committed: Number(committed.get(topic)?.[partition] ?? -1n),
       }));
     },
     async stop() {

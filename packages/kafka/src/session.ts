@@ -21,7 +21,8 @@ import type { KafkaSettings, SeekTarget } from './options.js';
 import { KafkaDelivery, PartitionState } from './partition.js';
 import { Assignments } from './assignments.js';
 import { COUNT_COMMIT_GAP_MS, CommitScheduler, Committer } from './committer.js';
-import { kafkaError } from './errors.js';
+import { UnknownTopicGrace } from './unknownTopic.js';
+import { StallWatchdog, type PartitionBacklog } from './stall.js';
 
 /** Resolves after `ms`, or as soon as the function handed to `setWaker` is called. */
 function wakeOrTimeout(ms: number, setWaker: (wake: () => void) => void): Promise<void> {
@@ -51,12 +52,14 @@ export class KafkaSession implements Session<KafkaDelivery> {
   private readonly scheduler: CommitScheduler;
   /** Copies being produced (a resend, a dead letter): their originals still hold credit. */
   private readonly ops = new Set<Promise<unknown>>();
+  private readonly watchdog: StallWatchdog<PartitionState>;
 
   constructor(
     private readonly driver: KafkaDriver,
     private readonly settings: KafkaSettings,
     private readonly context: OpenContext,
     seekOnce: (tp: TopicPartition) => readonly SeekTarget[],
+    private readonly topics: UnknownTopicGrace = new UnknownTopicGrace(settings.topics, settings.unknownTopicRetryMs),
   ) {
     this.assignments = new Assignments(driver, seekOnce, () => this.dropBuffered());
     this.scheduler = new CommitScheduler({
@@ -66,6 +69,42 @@ export class KafkaSession implements Session<KafkaDelivery> {
       minGapMs: COUNT_COMMIT_GAP_MS,
       failed: (error) => context.logger.debug({ error: (error as Error)?.name }, 'Kafka commit failed'),
     });
+    this.watchdog = new StallWatchdog(
+      {
+        owned: () => this.assignments.committing(),
+        busy: () =>
+          this.buffer.size > 0 || this.outstanding > 0 || this.creditWaiter !== undefined || this.ops.size > 0,
+        backlog: (partitions) => this.backlog(partitions),
+        stalled: (lagging, idleMs) => {
+          const behind = lagging.end - lagging.position;
+          context.logger.warn(
+            { topic: lagging.topic, partition: lagging.partition, behind, idleMs },
+            `Kafka consumer stalled: nothing fetched for ${idleMs} ms while ${lagging.topic}/${lagging.partition} is ${behind} records behind; reconnecting`,
+          );
+          this.fail(new StalledError(`${lagging.topic}/${lagging.partition} is ${behind} records behind`));
+        },
+      },
+      driver.offsetsOf ? settings.stallTimeoutMs : 0,
+    );
+  }
+
+  /** Where each owned partition stands: past what is committed or settled here, against its end. */
+  private async backlog(partitions: readonly PartitionState[]): Promise<PartitionBacklog[]> {
+    const out: PartitionBacklog[] = [];
+    for (const topic of new Set(partitions.map((p) => p.topic))) {
+      const offsets = (await this.driver.offsetsOf?.(topic)) ?? [];
+      for (const state of partitions) {
+        const o = state.topic === topic ? offsets.find((x) => x.partition === state.partition) : undefined;
+        if (!o) continue;
+        const position = Math.max(o.committed, state.tracker.committable ?? -1);
+        out.push({ topic, partition: state.partition, position, end: o.end });
+      }
+    }
+    this.context.logger.debug(
+      { backlog: out.map((b) => `${b.topic}/${b.partition}: ${b.position} of ${b.end}`) },
+      'Kafka consumer idle: checked its partitions for records it did not fetch',
+    );
+    return out;
   }
 
   async start(): Promise<void> {
@@ -74,13 +113,18 @@ export class KafkaSession implements Session<KafkaDelivery> {
         batch: (tp, records, control, lastOffset) => this.onBatch(tp, records, control, lastOffset),
         filtered: (tp, lastOffset) => this.onFiltered(tp, lastOffset),
         rebalancing: () => this.onRebalancing(),
-        assigned: (partitions) => this.assignments.assign(partitions),
+        assigned: (partitions) => {
+          if (partitions.length > 0) this.topics.known();
+          this.watchdog.activity();
+          this.assignments.assign(partitions);
+        },
         crashed: (error) => this.fail(error),
       });
     } catch (error) {
       await this.driver.stop();
-      throw kafkaError(error, 'could not join the Kafka consumer group');
+      throw this.topics.classify(error, 'could not join the Kafka consumer group');
     }
+    this.watchdog.start();
   }
 
   /** `handing`: deliveries a receive is returning, not counted in `context.inFlight` yet. */
@@ -94,6 +138,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
     control: BatchControl,
     lastOffset: string | undefined,
   ): Promise<void> {
+    this.watchdog.activity();
     const state = this.assignments.stateOf(tp);
     if (state.seeking) state.droppedFrom ??= records[0]?.offset;
     if (this.closed || state.revoking || state.seeking) return;
@@ -109,8 +154,11 @@ export class KafkaSession implements Session<KafkaDelivery> {
         settled = true;
       } else this.buffer.push(new KafkaDelivery(state, record, position));
     }
-    // Records fetched but never delivered (a transaction's marker, aborted records) settle at once.
-    if (lastOffset !== undefined && this.pastTheEnd(state, Number(lastOffset))) settled = true;
+    // Records fetched but never delivered (a transaction's marker, aborted records) settle at once;
+    // only those past the last delivered record (that one settles when it is acked).
+    const last = records.length > 0 ? Number(records[records.length - 1]?.offset) : -1;
+    if (lastOffset !== undefined && Number(lastOffset) > last && this.pastTheEnd(state, Number(lastOffset)))
+      settled = true;
     if (settled) this.scheduler.settled(0);
     this.dataWaiter?.();
     // Credit: hold the fetch loop (heartbeating) until buffered + in flight drops below the bound.
@@ -136,6 +184,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
 
   /** A fetch with nothing to deliver (transaction markers, aborted records) up to `lastOffset`. */
   private onFiltered(tp: TopicPartition, lastOffset: string): void {
+    this.watchdog.activity();
     const state = this.assignments.stateOf(tp);
     if (this.closed || state.revoking || state.seeking || !state.live) return;
     if (this.pastTheEnd(state, Number(lastOffset))) this.scheduler.settled(0);
@@ -162,8 +211,9 @@ export class KafkaSession implements Session<KafkaDelivery> {
   private fail(error: unknown): void {
     if (this.failure || this.closed) return;
     // Bad credentials or a feature the client lacks end the stream; anything else reconnects.
-    this.failure = kafkaError(error, 'the Kafka consumer stopped');
+    this.failure = this.topics.classify(error, 'the Kafka consumer stopped');
     this.scheduler.stop();
+    this.watchdog.stop();
     if (!this.failure.retryable)
       this.context.logger.error({ code: this.failure.code }, `Kafka consumer failed: ${this.failure.message}`);
     this.dataWaiter?.();
@@ -199,6 +249,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
     d.done = true;
     d.state.emitted--;
     if (settle && d.state.live && d.state.tracker.settle(d.position)) this.scheduler.settled(1);
+    this.watchdog.activity();
     this.assignments.wake();
     if (this.hasCredit()) this.creditWaiter?.();
   }
@@ -274,6 +325,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
     if (this.closed) return;
     this.closed = true;
     this.scheduler.stop();
+    this.watchdog.stop();
     this.assignments.cancelDelayed();
     this.dataWaiter?.();
     this.creditWaiter?.();
@@ -282,6 +334,11 @@ export class KafkaSession implements Session<KafkaDelivery> {
       await this.commit(this.assignments.committing(), (o) => this.driver.commit(o)).catch(() => undefined);
     await this.driver.stop();
   }
+}
+
+/** The stall watchdog found records the consumer does not fetch. */
+class StalledError extends Error {
+  override readonly name = 'StalledError';
 }
 
 /**

@@ -35,6 +35,8 @@ export interface TopicPlacement {
   readonly replicationFactor?: number;
   /** Topic configs, e.g. `{ 'min.insync.replicas': '2' }`. */
   readonly config?: Readonly<Record<string, string>>;
+  /** Return as soon as the controller accepted the topic, before every broker knows it. */
+  readonly unannounced?: boolean;
 }
 
 /** A topic (and its dead-letter topic) made for one test, with a producer and cleanup. */
@@ -84,9 +86,9 @@ export class TestTopic {
       ],
       // A cluster's brokers learn of a new topic one after another: kafkajs' own wait can ask one
       // that does not know it yet (UNKNOWN_TOPIC_OR_PARTITION); wait for every replica instead.
-      waitForLeaders: replicationFactor === undefined,
+      waitForLeaders: replicationFactor === undefined && !placement.unannounced,
     });
-    if (replicationFactor !== undefined) await t.replicated(replicationFactor);
+    if (replicationFactor !== undefined && !placement.unannounced) await t.replicated(replicationFactor);
     await t.producer.connect();
     return t;
   }
