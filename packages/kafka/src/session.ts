@@ -73,7 +73,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
       {
         owned: () => this.assignments.committing(),
         busy: () =>
-          this.buffer.size > 0 || this.outstanding > 0 || this.creditWaiter !== undefined || this.ops.size > 0,
+          this.buffer.size > 0 || context.inFlight > 0 || this.creditWaiter !== undefined || this.ops.size > 0,
         backlog: (partitions) => this.backlog(partitions),
         stalled: (lagging, idleMs) => {
           const behind = lagging.end - lagging.position;
