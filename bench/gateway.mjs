@@ -4,13 +4,23 @@
 // single-message round trips, and the same over HTTP. Beside each, the in-process MemoryQueue
 // doing the same work. The gateway runs in a process of its own (as a server does); its peak RSS
 // is read from /proc at the end of each case, one fresh gateway per case.
+// Then the latency case (latencyCase in lib.mjs: 1,000 msg/s for 10 s, publish → handler, p50/p99/
+// max): one gateway serving a memory queue, the bodies pushed from this process over a connection of
+// their own (push_many of what is due every 5 ms); `node bench/gateway.mjs --latency` runs only it,
+// BENCH_LATENCY=0 skips it.
+//   rxq: fromQueue(gateway('tcp://…')) (pollMs 200), maxInFlight 256, handle concurrency 64, ack
+//   raw: a plain socket client of the line protocol (net + JSON, one reply per request in order):
+//        lease_many(256, 0.2) → handle each → ack(ids), the ack sent without waiting for its reply
+//        (in order on the connection, as rxq sends it)
 import { execFileSync, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
-import { LineClient } from '@rxq/gateway';
+import { fromQueue } from '@rxq/core';
+import { gateway, LineClient } from '@rxq/gateway';
 import { MemoryQueue } from '@rxq/memory';
-import { envInt, measure, settle } from './lib.mjs';
+import { envInt, latencyCase, measure, runRxq, settle } from './lib.mjs';
 
 const ROUNDS = envInt('BENCH_ROUNDS', 100);
 const BATCH = envInt('BENCH_BATCH', 10_000);
@@ -287,5 +297,75 @@ async function memBatchesDrained(q, rounds, batch) {
   return pulled;
 }
 
-await main();
+// ---- latency: publish → handler through the gateway ---------------------------------------------
+
+/** A plain client of the line protocol: a socket, JSON lines, replies in the order of the requests. */
+async function plainClient(port) {
+  const socket = connect({ host: '127.0.0.1', port });
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.setNoDelay(true);
+  const waiting = [];
+  let buffer = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (text) => {
+    buffer += text;
+    for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      waiting.shift()(JSON.parse(line));
+    }
+  });
+  return {
+    call: (action, args) =>
+      new Promise((resolve) => {
+        waiting.push(resolve);
+        socket.write(JSON.stringify([action, args]) + '\r\n');
+      }),
+    close: () => new Promise((resolve) => socket.end(JSON.stringify(['quit']) + '\r\n', resolve)),
+  };
+}
+
+async function latency() {
+  const gw = await startGateway();
+  const publisher = await LineClient.open('127.0.0.1', gw.port, () => {}, 5_000);
+  try {
+    await latencyCase('gateway (memory queue over TCP)', {
+      publish: (body) => publisher.call('push', [body]),
+      publishBatch: (bodies) => publisher.call('push_many', bodies),
+      rxq: (onBody) => runRxq(fromQueue(gateway(`tcp://127.0.0.1:${gw.port}`), { maxInFlight: 256 }), onBody),
+      raw: async (onBody) => {
+        const c = await plainClient(gw.port);
+        const handler = async (body) => onBody(body);
+        let running = true;
+        const loop = (async () => {
+          while (running) {
+            const [status, items] = await c.call('lease_many', [256, 0.2]);
+            if (status === 'error:timeout') continue;
+            if (status !== 'success') throw new Error(`lease_many: ${status}`);
+            await Promise.all(items.map((item) => handler(item.value)));
+            void c.call(
+              'ack',
+              items.map((item) => item.id),
+            );
+          }
+        })();
+        return async () => {
+          running = false;
+          await loop;
+          await c.close();
+        };
+      },
+      extra: { maxInFlight: 256, rawLease: 256 },
+    });
+  } finally {
+    await publisher.close();
+    await gw.stop();
+  }
+}
+
+if (process.argv[2] === '--latency') await latency();
+else {
+  await main();
+  await latency();
+}
 agent.destroy();

@@ -14,13 +14,38 @@
 //   completeJobBatchDelay 0 (batched completions), maxPoolSize 10; see its "performance" page.
 //
 // Then: a topic log of N read by 4 subscribers at once (one process), msg/s per subscriber and in
-// total; publish -> handler latency at 1,000 and 500 msg/s for 3 s (queue and topic), p50/p99. BENCH_BIG=1
+// total; the queue's latency case (latencyCase in lib.mjs: publish → handler at 1,000 msg/s for 10
+// s, p50/p99/max, rxq beside a raw `pg` consumer in the same process, BENCH_LATENCY=0 skips it) and
+// the topic's publish -> handler latency at 1,000 msg/s for 3 s (rxq only), p50/p99. BENCH_BIG=1
 // adds a 1,000,000-message queue drain with peak RSS and peak in-flight. BENCH_CASES=queue,topic,
 // latency,big picks cases.
+//
+// The latency case: both sides read a queue of their own in rxq's `jobs` table (one schema, one
+// NOTIFY channel, the payload naming the queue), their claims and deletes with synchronous_commit
+// off (rxq's default for its own statements). The bodies are published with `publishMany` from the
+// same process, what is due every 5 ms in one transaction (with NOTIFY; the publisher's pool runs
+// with synchronous_commit off, so the disk's flush time is not what is measured).
+//   rxq: pgQueue defaults (pollMs 1,000), fromQueue maxInFlight 256, handle concurrency 64, ack
+//   raw: one connection LISTENs (a NOTIFY naming the queue wakes the loop; else it looks again after
+//        1 s); another loops BEGIN; DELETE ... WHERE id IN (SELECT id ... ORDER BY run_at, id LIMIT
+//        256 FOR UPDATE SKIP LOCKED) RETURNING payload; handle each (JSON.parse, the handler);
+//        COMMIT. At-least-once like rxq: a crash before COMMIT leaves the rows in the table.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { childFlags, cpuMedians, drainWithRxq, envInt, fastest, measure, measureWarm, rates, report } from './lib.mjs';
+import {
+  childFlags,
+  cpuMedians,
+  drainWithRxq,
+  envInt,
+  fastest,
+  latencyCase,
+  measure,
+  measureWarm,
+  rates,
+  report,
+  runRxq,
+} from './lib.mjs';
 
 const require = createRequire(new URL('../packages/postgres/package.json', import.meta.url));
 const pg = require('pg');
@@ -199,7 +224,7 @@ async function topicChild(schema, n) {
   };
 }
 
-// ---- latency at a steady publish rate ------------------------------------------------------------
+// ---- the topic's latency at a steady publish rate (rxq only) ---------------------------------
 // A publisher sends `rate` single-message transactions a second for 3 s (32 connections), each
 // body stamped before its publish; the handler records now - stamp (publish -> handler) and now -
 // commit (commit -> handler: rxq's own part). With `asyncCommit` the publisher's connections use
@@ -269,6 +294,90 @@ async function latency(kind, rate, asyncCommit) {
     publishToHandler: { p50Ms: q(fromStamp, 0.5), p99Ms: q(fromStamp, 0.99) },
     commitToHandler: { p50Ms: q(fromCommit, 0.5), p99Ms: q(fromCommit, 0.99) },
   };
+}
+
+// ---- the queue's latency case: rxq beside a hand-written pg consumer ----------------------------
+const RAW_CLAIM = 256;
+
+/** The obvious hand-written consumer of `queue` in rxq's `jobs` table; resolves to a stop function. */
+async function rawConsumer(schema, queue, onBody) {
+  const s = `"${schema}"`;
+  const listener = new pg.Client({ connectionString: URL_ });
+  const worker = new pg.Client({ connectionString: URL_, options: '-c synchronous_commit=off' });
+  await listener.connect();
+  await worker.connect();
+  let notified = false;
+  let wake;
+  let running = true;
+  listener.on('notification', (n) => {
+    if (n.payload !== queue) return;
+    notified = true;
+    wake?.();
+  });
+  await listener.query(`LISTEN "rxq_${schema}"`);
+  const handler = async (body) => onBody(body);
+  const loop = (async () => {
+    while (running) {
+      notified = false;
+      await worker.query('BEGIN');
+      const { rows } = await worker.query(
+        `DELETE FROM ${s}.jobs WHERE id IN (
+           SELECT id FROM ${s}.jobs
+           WHERE queue = $1 AND run_at <= now() AND (locked_until IS NULL OR locked_until <= now())
+           ORDER BY run_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING payload`,
+        [queue, RAW_CLAIM],
+      );
+      await Promise.all(rows.map((r) => handler(JSON.parse(r.payload.toString()))));
+      await worker.query('COMMIT');
+      if (rows.length > 0 || notified || !running) continue;
+      await new Promise((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 1_000);
+      });
+      wake = undefined;
+    }
+  })();
+  return async () => {
+    running = false;
+    wake?.();
+    await loop;
+    await listener.end();
+    await worker.end();
+  };
+}
+
+async function queueLatency() {
+  const { fromQueue } = await import('../packages/core/dist/index.js');
+  const { migrate, pgQueue, publishMany } = await import('../packages/postgres/dist/index.js');
+  const schema = `bench_latq_${tag}`;
+  const pool = new pg.Pool({ connectionString: URL_, max: 4, options: '-c synchronous_commit=off' });
+  try {
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await migrate({ connection: pool, schema });
+    // Each round's bodies go to the queue of the side that runs.
+    let queue = 'lat-rxq';
+    const send = (bodies) => publishMany(pool, queue, bodies, { schema });
+    await latencyCase('postgres queue', {
+      publish: (b) => send([b]),
+      publishBatch: send,
+      rxq: (onBody) => {
+        queue = 'lat-rxq';
+        return runRxq(
+          fromQueue(pgQueue('lat-rxq', { connection: URL_, schema, migrate: false }), { maxInFlight: 256 }),
+          onBody,
+        );
+      },
+      raw: (onBody) => {
+        queue = 'lat-raw';
+        return rawConsumer(schema, 'lat-raw', onBody);
+      },
+      extra: { publisher: 'publishMany per 5 ms tick, synchronous_commit off', rawClaim: RAW_CLAIM },
+    });
+  } finally {
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await pool.end();
+  }
 }
 
 // ---- 1M drain ---------------------------------------------------------------------------------------
@@ -344,14 +453,10 @@ async function main() {
       await dropSchema(schema);
     }
   }
-  if (want('latency'))
-    for (const [kind, rate, commit] of [
-      ['queue', 1000, 'sync'],
-      ['queue', 500, 'sync'],
-      ['queue', 1000, 'async'],
-      ['topic', 1000, 'async'],
-    ])
-      console.log(JSON.stringify(child(['latency', kind, String(rate), commit])));
+  if (want('latency')) {
+    await queueLatency();
+    console.log(JSON.stringify(child(['latency', 'topic', '1000', 'async'])));
+  }
   if (process.env.BENCH_BIG === '1' && want('big')) {
     const schema = `bench_big_${tag}`;
     await dropSchema(schema);

@@ -5,6 +5,15 @@
 // queue; each consumer runs in a child process of its own, rxq and raw alternating, timed over the
 // N after the warm-up (Meter in lib.mjs). Reported: the fastest round of each, the median ratio
 // over BENCH_ROUNDS (5) rounds, CPU µs per message (the server's CPU is not counted), every round.
+// Then the latency case (latencyCase in lib.mjs: 1,000 msg/s for 10 s, publish → handler, p50/p99/
+// max, rxq beside raw in the same process); `node bench/sqs.mjs --latency` runs only it,
+// BENCH_LATENCY=0 skips it. Both sides read a standard queue of their own, created with ElasticMQ's
+// defaults (visibility timeout 30 s, no redrive policy), with the same settings: long polls of
+// WaitTimeSeconds 1 asking for 10, 4 in flight, the visibility timeout 30 s; the bodies are sent by
+// SendMessageBatch from the same process, what is due every 5 ms in one batch.
+//   rxq: sqs(queue, { waitTimeSeconds: 1, maxConcurrentReceives: 4 }), maxInFlight 100, handle
+//        concurrency 64, ack (DeleteMessageBatch per turn)
+//   raw: 4 loops of ReceiveMessage (10, WaitTimeSeconds 1) → handle each → DeleteMessageBatch
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -16,10 +25,12 @@ import {
   drainWithRxq,
   envInt,
   fastest,
+  latencyCase,
   measureWarm,
   medianRatio,
   rates,
   report,
+  runRxq,
 } from './lib.mjs';
 
 // The raw client is @rxq/sqs's own (peer, dev) dependency: resolve it from there.
@@ -68,6 +79,70 @@ async function raw(queueUrl, total, meter) {
   client.destroy();
 }
 
+/**
+ * publish → handler at 1,000 msg/s (latencyCase in lib.mjs): rxq beside the raw loops, each side on
+ * a standard queue of its own.
+ */
+async function latency(client) {
+  const queues = {};
+  try {
+    for (const side of ['rxq', 'raw']) {
+      const name = `rxq-bench-lat-${side}-${randomUUID().slice(0, 8)}`;
+      const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name }));
+      queues[side] = { name, url: QueueUrl };
+    }
+    // Each round's bodies go to the queue of the side that runs.
+    let current = queues.rxq;
+    const send = (bodies) => publishMany(client, current.url, bodies);
+    const started = (side, start) => (onBody) => {
+      current = queues[side];
+      return start(onBody);
+    };
+    await latencyCase('sqs (ElasticMQ)', {
+      publish: (body) => send([body]),
+      publishBatch: send,
+      rxq: started('rxq', (onBody) =>
+        runRxq(
+          fromQueue(sqs(queues.rxq.name, { clientConfig, waitTimeSeconds: 1, maxConcurrentReceives: CALLS }), {
+            maxInFlight: MAX_IN_FLIGHT,
+          }),
+          onBody,
+        ),
+      ),
+      raw: started('raw', async (onBody) => {
+        const consumer = new SQSClient(clientConfig);
+        const handler = async (body) => onBody(body);
+        let running = true;
+        const loop = async () => {
+          while (running) {
+            const { Messages = [] } = await consumer.send(
+              new ReceiveMessageCommand({ QueueUrl: queues.raw.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+            );
+            if (Messages.length === 0) continue;
+            await Promise.all(Messages.map((m) => handler(JSON.parse(m.Body))));
+            await consumer.send(
+              new DeleteMessageBatchCommand({
+                QueueUrl: queues.raw.url,
+                Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+              }),
+            );
+          }
+        };
+        const loops = Promise.all(Array.from({ length: CALLS }, loop));
+        return async () => {
+          running = false;
+          await loops;
+          consumer.destroy();
+        };
+      }),
+      extra: { waitTimeSeconds: 1, receivesInFlight: CALLS, maxInFlight: MAX_IN_FLIGHT },
+    });
+  } finally {
+    for (const q of Object.values(queues))
+      await client.send(new DeleteQueueCommand({ QueueUrl: q.url })).catch(() => undefined);
+  }
+}
+
 function consumeInChild(side, queue, warm, n) {
   const args = [
     '--expose-gc',
@@ -87,6 +162,15 @@ function consumeInChild(side, queue, warm, n) {
 }
 
 async function main() {
+  if (process.argv[2] === '--latency') {
+    const client = new SQSClient(clientConfig);
+    try {
+      await latency(client);
+    } finally {
+      client.destroy();
+    }
+    return;
+  }
   if (process.argv[2] === '--consume') {
     const [, , , side, queue, warm, n] = process.argv;
     const total = Number(warm) + Number(n);
@@ -132,6 +216,12 @@ async function main() {
     receivesInFlight: CALLS,
     runs: { rxq: rates(rxqRuns), raw: rates(rawRuns) },
   });
+  const latencyClient = new SQSClient(clientConfig);
+  try {
+    await latency(latencyClient);
+  } finally {
+    latencyClient.destroy();
+  }
 }
 
 await main();
