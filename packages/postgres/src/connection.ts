@@ -46,6 +46,11 @@ export function isPool(value: unknown): value is PgPool {
   return typeof v.connect === 'function' && typeof v.query === 'function' && typeof v.end === 'function';
 }
 
+/** Whether `value` is a `pg` Client (it keeps its connection parameters; a Pool does not). */
+function isClient(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'connectionParameters' in value;
+}
+
 /** Throws unless `connection` is a connection string or a Pool. */
 export function checkConnection(connection: unknown): PgConnection {
   if (typeof connection === 'string') {
@@ -53,6 +58,9 @@ export function checkConnection(connection: unknown): PgConnection {
       throw new InvalidOptionError('connection', 'a postgres:// connection string or a pg Pool', '(a string)');
     return connection;
   }
+  // A pg Client has a Pool's methods but is one connection, which rxq cannot share or reconnect.
+  if (isClient(connection))
+    throw new InvalidOptionError('connection', 'a postgres:// connection string or a pg Pool', 'a pg Client');
   if (isPool(connection)) return connection;
   throw new InvalidOptionError('connection', 'a postgres:// connection string or a pg Pool', connection);
 }

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '@rxq/core';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { migrate, pgQueue, pgTopic, publish, pruneTopic, resetSubscriber } from './index.js';
 
@@ -27,6 +28,18 @@ describe('options', () => {
       end: () => Promise.resolve(),
     };
     expect(() => pgQueue('q', { connection: pool as never })).not.toThrow();
+  });
+
+  it('a pg Client (one connection) is refused at construction, naming `connection`; a pg Pool is taken', async () => {
+    const client = new pg.Client({ connectionString: url });
+    expect(() => pgQueue('q', { connection: client as never })).toThrow(/`connection`.*a pg Client/);
+    await expect(migrate({ connection: client as never })).rejects.toThrow(InvalidOptionError);
+    const pool = new pg.Pool({ connectionString: url });
+    try {
+      expect(() => pgQueue('q', { connection: pool })).not.toThrow();
+    } finally {
+      await pool.end();
+    }
   });
 
   it('publish, migrate, resetSubscriber and pruneTopic reject unknown options', async () => {
