@@ -91,6 +91,23 @@ describe('kafkaError: kafkajs errors classified at the boundary', () => {
     }
   });
 
+  it("a broker's answer that is connection trouble names the Kafka error in the message", () => {
+    const e = kafkaError(new RetriesExceeded(protocol(16), { retryCount: 5, retryTime: 100 }), 'the commit failed');
+    expect(e).toBeInstanceOf(ConnectionLostError);
+    expect(e.message).toBe('the commit failed (NOT_COORDINATOR_FOR_GROUP)');
+    // @platformatic/kafka: a response error wraps one protocol error per failing partition.
+    const response = Object.assign(new AggregateError([], 'Received response with error'), {
+      code: 'PLT_KFK_RESPONSE',
+      errors: [
+        { code: 'PLT_KFK_PROTOCOL', apiId: 'OFFSET_OUT_OF_RANGE' },
+        { code: 'PLT_KFK_PROTOCOL', apiId: 'NOT_LEADER_OR_FOLLOWER' },
+      ],
+    });
+    expect(kafkaError(response, 'the Kafka consumer stopped').message).toBe(
+      'the Kafka consumer stopped (OFFSET_OUT_OF_RANGE, NOT_LEADER_OR_FOLLOWER)',
+    );
+  });
+
   it('an rxq error (from a codec) is kept as it is', () => {
     const own = new UnsupportedError('Kafka lz4 decompression failed');
     expect(kafkaError(new RetriesExceeded(own as never, { retryCount: 0, retryTime: 0 }), 'x')).toBe(own);

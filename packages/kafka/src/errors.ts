@@ -49,18 +49,22 @@ function* chain(error: unknown): Generator<KafkajsLike> {
  * wraps: bad credentials → {@link AuthenticationError}; an ACL refusal → {@link AuthorizationError};
  * an unknown topic → {@link NotFoundError}; a codec or protocol feature the client lacks →
  * {@link UnsupportedError} (all four non-retryable: the stream errors with them); anything else →
- * `ConnectionLostError(context)`, retryable. The message is rxq's own and never carries a
+ * `ConnectionLostError(context)`, retryable, its message followed by the broker's error names
+ * when there are any (`(NOT_COORDINATOR_FOR_GROUP)`). The message is rxq's own and never carries a
  * credential; kafkajs' error stays as `cause`.
  *
  * @example
  * throw kafkaError(error, 'could not join the Kafka consumer group');
  */
 export function kafkaError(error: unknown, context: string): RxqError {
+  /** The broker's error names met on the way (e.g. OFFSET_OUT_OF_RANGE), for the message. */
+  const names = new Set<string>();
   for (const e of chain(error)) {
     if (e instanceof RxqError) return e;
     const type = typeof e.type === 'string' ? e.type : typeof e.apiId === 'string' ? e.apiId : '';
     const name = typeof e.name === 'string' ? e.name : '';
     const code = typeof e.code === 'string' ? e.code : '';
+    if (/^[A-Z][A-Z_]+$/.test(type)) names.add(type);
     if (name === 'KafkaJSSASLAuthenticationError' || code === 'PLT_KFK_AUTHENTICATION' || AUTHENTICATION.has(type))
       return new AuthenticationError(`Kafka refused the SASL credentials (${type || 'authentication failed'})`, error);
     if (AUTHORIZATION.has(type)) return new AuthorizationError(`Kafka refused the operation: ${type}`, error);
@@ -82,5 +86,6 @@ export function kafkaError(error: unknown, context: string): RxqError {
       );
     }
   }
-  return new ConnectionLostError(context, error);
+  // The Kafka error names say which broker answer it was: they carry no record data or credential.
+  return new ConnectionLostError(names.size > 0 ? `${context} (${[...names].join(', ')})` : context, error);
 }

@@ -102,6 +102,36 @@ function outgoingHeaders(headers: Readonly<Record<string, HeaderValue>>): Map<Bu
 
 const IS_CONTROL = 0x20;
 
+/** Kafka's OFFSET_OUT_OF_RANGE partition error. */
+const OFFSET_OUT_OF_RANGE = 1;
+/**
+ * Partition errors that mean the fetch went to a broker that does not lead the partition (now):
+ * UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, REPLICA_NOT_AVAILABLE,
+ * KAFKA_STORAGE_ERROR, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, OFFSET_NOT_AVAILABLE. The
+ * partition is fetched again after a metadata refresh.
+ */
+const STALE_LEADER = new Set([3, 5, 6, 9, 56, 74, 75, 78]);
+
+/**
+ * A fetch's response. `@platformatic/kafka` rejects a whole fetch when one partition carries an
+ * error (a `ResponseError` that keeps the parsed response): the other partitions' records are in
+ * it, and each partition's error is for the fetch loop to handle. A response-level error, or any
+ * other failure, stays a rejection.
+ */
+async function fetchResponse(
+  c: Consumer,
+  request: Parameters<Consumer['fetch']>[0],
+): Promise<{ response: FetchResponse; error?: unknown }> {
+  try {
+    return { response: await c.fetch(request) };
+  } catch (error) {
+    const { code, response } = error as { code?: unknown; response?: FetchResponse };
+    if (code === 'PLT_KFK_RESPONSE' && response?.errorCode === 0 && Array.isArray(response.responses))
+      return { response, error };
+    throw error;
+  }
+}
+
 /**
  * The `@platformatic/kafka` (1.x) implementation of {@link KafkaDriver}: its `Consumer` for the
  * group (join, heartbeats, commits, offset look-ups) and rxq's own fetch loop over
@@ -165,22 +195,53 @@ export function platformaticDriver(
     wakeLoop?.();
   }
 
+  /**
+   * A partition whose position is outside its log (its records were deleted by retention, or the
+   * topic was truncated): it starts again where a new group would, as Kafka's
+   * `auto.offset.reset` does, and the skip is logged. The group's committed offset is not asked
+   * again: it is the offset that fell out of range.
+   */
+  async function reset(c: Consumer, gen: number, topic: string, partition: number, from: bigint): Promise<void> {
+    const k = key(topic, partition);
+    const seek = seeks.get(k) ?? 0;
+    positions.delete(k);
+    const ends = await c.listOffsets({ topics: [topic], timestamp: options.fromBeginning ? -2n : -1n });
+    if (gen !== generation || (seeks.get(k) ?? 0) !== seek || positions.has(k)) return;
+    const to = ends.get(topic)?.[partition] ?? 0n;
+    logger.warn(
+      { topic, partition, offset: String(from), resetTo: String(to) },
+      `the offset is out of range of the partition's log; starting again at its ${options.fromBeginning ? 'earliest' : 'latest'} offset`,
+    );
+    positions.set(k, to);
+    wakeLoop?.();
+  }
+
+  /** Waits up to `ms`, or until the loop is woken (a position set, a seek, a stop). */
+  async function idle(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wakeLoop = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    wakeLoop = undefined;
+  }
+
   async function fetchLoop(c: Consumer, handlers: DriverHandlers): Promise<void> {
+    let staleMetadata = false;
     while (running) {
       const gen = generation;
       const wanted = assignment.filter((tp) => positions.has(key(tp.topic, tp.partition)));
       if (wanted.length === 0 || rebalancing) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 100);
-          wakeLoop = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wakeLoop = undefined;
+        await idle(100);
         continue;
       }
-      const metadata = await c.metadata({ topics: [...new Set(wanted.map((tp) => tp.topic))] });
+      const metadata = await c.metadata({
+        topics: [...new Set(wanted.map((tp) => tp.topic))],
+        ...(staleMetadata ? { forceUpdate: true } : {}),
+      });
+      staleMetadata = false;
       const byLeader = new Map<number, { topicId: string; partitions: Record<string, unknown>[] }[]>();
       const topicNames = new Map<string, string>();
       const requested = new Map<string, { offset: bigint; seek: number }>();
@@ -209,7 +270,7 @@ export function platformaticDriver(
       }
       const responses = await Promise.all(
         [...byLeader].map(([node, topics]) =>
-          c.fetch({
+          fetchResponse(c, {
             node,
             topics: topics as never,
             maxWaitTime: options.fetchMaxWaitMs,
@@ -219,7 +280,8 @@ export function platformaticDriver(
           }),
         ),
       );
-      for (const response of responses)
+      let fetched = false;
+      for (const { response, error } of responses)
         for (const topicResponse of response.responses) {
           const topic = topicNames.get(topicResponse.topicId);
           if (topic === undefined) continue;
@@ -228,12 +290,17 @@ export function platformaticDriver(
             const asked = requested.get(k);
             // A rejoin or a seek since the request: its records are not what the position wants.
             if (!running || gen !== generation || !asked || (seeks.get(k) ?? 0) !== asked.seek) continue;
-            if (part.errorCode === 1) {
-              // Offset out of range: start again where a new group would.
-              positions.delete(k);
-              void position(c, gen).catch((error: unknown) => handlers.crashed(error));
+            if (part.errorCode === OFFSET_OUT_OF_RANGE) {
+              void reset(c, gen, topic, part.partitionIndex, asked.offset).catch((e: unknown) => handlers.crashed(e));
               continue;
             }
+            if (STALE_LEADER.has(part.errorCode)) {
+              // The partition's leader moved or is being elected: ask for metadata again.
+              staleMetadata = true;
+              continue;
+            }
+            if (part.errorCode !== 0) throw error;
+            fetched = true;
             const batches = part.records ?? [];
             if (batches.length === 0) continue;
             const last = batches[batches.length - 1] as RecordsBatch;
@@ -252,6 +319,8 @@ export function platformaticDriver(
               }
           }
         }
+      // Every partition asked had a leader error: give the election a moment before asking again.
+      if (staleMetadata && !fetched) await idle(100);
     }
   }
 

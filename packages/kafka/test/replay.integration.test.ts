@@ -10,7 +10,9 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 let topic: TestTopic;
 const BASE = Date.UTC(2026, 0, 1);
 beforeAll(async () => {
-  topic = await TestTopic.create('replay');
+  // The records' create times are in the past (2026-01-01): retention by time would delete them at
+  // the broker's next retention check, so this topic keeps its records whatever their age.
+  topic = await TestTopic.create('replay', 1, { brokers: BROKERS, config: { 'retention.ms': '-1' } });
   // Ten records, n = 0..9, with create times one minute apart.
   await topic.producer.send({
     topic: topic.name,
