@@ -51,8 +51,8 @@ async function createTopic() {
 
 async function inSync(topic) {
   for (const b of brokers) {
-    const one = new Kafka({ brokers: [b], logLevel: logLevel.NOTHING }).admin();
-    await one.connect();
+    const one = new Kafka({ brokers: [b], logLevel: logLevel.NOTHING, retry }).admin();
+    await one.connect(); // a node just started may take a moment to answer
     for (;;) {
       const m = await one.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
       if (m?.topics[0]?.partitions.length === 3 && m.topics[0].partitions.every((p) => p.isr.length === 3)) break;
