@@ -34,9 +34,10 @@ const toOffsets = (offsets: readonly PartitionOffset[]) =>
 /**
  * The kafkajs implementation of {@link KafkaDriver}: one consumer (eachBatch, autoCommit and
  * autoResolve off, no restart on failure: a crash is reported so that `fromQueue` reopens) and one
- * producer (acks from all replicas, every record's partition confirmed) per session. It commits only when asked; `stop` leaves the
- * group and disconnects, swallowing errors of a connection that is already dead. The default
- * driver of {@link kafka}; useful to wrap (fault injection, instrumentation).
+ * producer (acks from all replicas, every record's partition confirmed) per session. It commits
+ * only when asked; `stop` leaves the group and disconnects, swallowing errors of a connection that
+ * is already dead. The default driver of {@link kafka}; useful to wrap (fault injection,
+ * instrumentation).
  *
  * @example
  * const driver: KafkaDriverFactory = (options) => kafkajsDriver(new Kafka({ brokers }), options);
