@@ -10,10 +10,13 @@
 // to the last message) and checks peak RSS. BENCH_MAX_IN_FLIGHT sets rxq's maxInFlight (1,024).
 // The latency case (latencyCase in lib.mjs: 1,000 msg/s for 10 s, publish → handler) follows;
 // BENCH_ONLY=latency runs only it, BENCH_LATENCY=0 skips it.
+// BENCH_ONLY=publish runs only the publish case: @rxq/kafka's publishMany beside kafkajs'
+// producer.send, BENCH_N (100,000) keyed ~100-byte records, 1,000 per request, acks -1, onto a
+// 4-partition topic; BENCH_ROUNDS (5) alternating rounds, records/s and CPU µs per record.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { ack, fromQueue, handle } from '@rxq/core';
-import { kafka } from '@rxq/kafka';
+import { kafka, publishMany } from '@rxq/kafka';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import {
@@ -216,6 +219,50 @@ async function rawPlatformatic(topic, groupId, n, meter) {
   await consumer.close(true);
 }
 
+/** publishMany beside the kafkajs producer it wraps: the cost of what rxq adds to a publish. */
+async function publishCase(n, rounds) {
+  const topic = `rxq-bench-publish-${randomUUID().slice(0, 8)}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+  const pad = 'x'.repeat(80);
+  const records = Array.from({ length: n }, (_, j) => ({ key: String(j), value: { n: j, pad } }));
+  const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const sides = {
+    rxq: () => publishMany(client, topic, records, { maxBatch: 1_000 }),
+    raw: async () => {
+      for (let i = 0; i < n; i += 1_000)
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: records
+            .slice(i, i + 1_000)
+            .map((r) => ({ key: Buffer.from(r.key), value: Buffer.from(JSON.stringify(r.value)) })),
+        });
+    },
+  };
+  const runs = { rxq: [], raw: [] };
+  try {
+    for (let r = 0; r < rounds; r++)
+      for (const side of ['rxq', 'raw']) {
+        const cpu = process.cpuUsage();
+        const from = performance.now();
+        await sides[side]();
+        const ms = performance.now() - from;
+        const used = process.cpuUsage(cpu);
+        runs[side].push({ msgsPerSec: Math.round(n / (ms / 1000)), cpuUsPerMsg: (used.user + used.system) / n });
+      }
+  } finally {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  }
+  const summary = (list) => ({
+    msgsPerSec: median(list.map((m) => m.msgsPerSec)),
+    cpuUsPerMsg: Number(median(list.map((m) => m.cpuUsPerMsg)).toFixed(2)),
+    rounds: list.map((m) => m.msgsPerSec),
+  });
+  console.log(JSON.stringify({ publish: { n, rxq: summary(runs.rxq), raw: summary(runs.raw) } }));
+}
+
 function ceiling(topic, n) {
   const g = group('perf');
   const out = spawnSync(
@@ -298,6 +345,14 @@ async function main() {
   const n = envInt('BENCH_N', big ? 1_000_000 : 100_000);
   const warm = big ? 0 : Number(process.env.BENCH_WARMUP ?? 100_000);
   const total = warm + n;
+  if (process.env.BENCH_ONLY === 'publish') {
+    try {
+      await publishCase(n, envInt('BENCH_ROUNDS', 5));
+    } finally {
+      await admin.disconnect();
+    }
+    return;
+  }
   if (process.env.BENCH_ONLY === 'latency') {
     try {
       await latency();

@@ -1,4 +1,5 @@
-import { Partitioners, type Consumer, type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
+import { confirmingProducer } from './confirmingProducer.js';
 import { installCompressionCodecs } from './compression.js';
 import { quietRequestQueue } from './requestQueue.js';
 import type {
@@ -33,9 +34,10 @@ const toOffsets = (offsets: readonly PartitionOffset[]) =>
 /**
  * The kafkajs implementation of {@link KafkaDriver}: one consumer (eachBatch, autoCommit and
  * autoResolve off, no restart on failure: a crash is reported so that `fromQueue` reopens) and one
- * producer (acks from all replicas) per session. It commits only when asked; `stop` leaves the
- * group and disconnects, swallowing errors of a connection that is already dead. The default
- * driver of {@link kafka}; useful to wrap (fault injection, instrumentation).
+ * producer (acks from all replicas, every record's partition confirmed) per session. It commits
+ * only when asked; `stop` leaves the group and disconnects, swallowing errors of a connection that
+ * is already dead. The default driver of {@link kafka}; useful to wrap (fault injection,
+ * instrumentation).
  *
  * @example
  * const driver: KafkaDriverFactory = (options) => kafkajsDriver(new Kafka({ brokers }), options);
@@ -55,10 +57,11 @@ export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): Ka
     return adminReady;
   };
   const ensured = new Map<string, Promise<void>>();
+  const confirming = confirmingProducer();
 
   const ensureProducer = (): Promise<Producer> => {
     producerReady ??= (async () => {
-      const p = client.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+      const p = client.producer({ createPartitioner: confirming.createPartitioner, allowAutoTopicCreation: true });
       await p.connect();
       producer = p;
       return p;
@@ -151,7 +154,8 @@ export function kafkajsDriver(client: Kafka, options: DriverConsumerOptions): Ka
     },
     async produce(topic, records) {
       const p = await ensureProducer();
-      await p.send({ topic, acks: -1, messages: records.map(toMessage) });
+      // Resolves once every record's partition is confirmed (see confirmingProducer).
+      await confirming.send(p, { topic, acks: -1, messages: records.map(toMessage) });
     },
     ensureTopic(topic) {
       let done = ensured.get(topic);

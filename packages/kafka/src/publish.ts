@@ -1,5 +1,6 @@
 import { InvalidOptionError, json, publishHeaders, rejectUnknownOptions, type Codec } from '@rxq/core';
-import kafkajs, { Partitioners, type Kafka } from 'kafkajs';
+import kafkajs, { type Kafka } from 'kafkajs';
+import { confirmingProducer } from './confirmingProducer.js';
 import {
   checkConnection,
   CONNECTION_KEYS,
@@ -131,13 +132,14 @@ export async function publishMany<T = unknown>(
   const trace = publishHeaders(undefined);
   installCompressionCodecs();
   quietRequestQueue();
-  const producer = client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  const confirming = confirmingProducer();
+  const producer = client.producer({ createPartitioner: confirming.createPartitioner });
   try {
     await producer.connect();
     let batch: OutgoingRecord[] = [];
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      await producer.send({ topic, acks, compression, messages: batch.map(toMessage) });
+      await confirming.send(producer, { topic, acks, compression, messages: batch.map(toMessage) });
       batch = [];
     };
     for (const m of messages) {

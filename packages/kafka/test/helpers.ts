@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import type { Connector, Session } from '@rxq/core';
+import { confirmingProducer } from '../src/confirmingProducer.js';
 import { kafka, type KafkaSourceOptions } from '../src/index.js';
 
 /** The broker of the tests: RXQ_KAFKA_PORT (as scripts/kafka.sh reads it) picks a private one. */
@@ -45,6 +46,8 @@ export class TestTopic {
   readonly admin: Admin;
   readonly producer: Producer;
   readonly group: string;
+  /** kafkajs' send, resolved only once every record's partition is confirmed (a leader may stop under it). */
+  private readonly confirming = confirmingProducer();
   /** Resolves when a session opened by this harness has closed. */
   private readonly closing = new Set<Promise<void>>();
   private readonly groups: string[] = [];
@@ -64,7 +67,7 @@ export class TestTopic {
       ...(placement.replicationFactor ? { retry: { retries: 20, initialRetryTime: 200, maxRetryTime: 2_000 } } : {}),
     });
     this.admin = this.client.admin();
-    this.producer = this.client.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = this.client.producer({ createPartitioner: this.confirming.createPartitioner });
   }
 
   static async create(
@@ -146,7 +149,7 @@ export class TestTopic {
   /** Produces payloads as any producer would (no rxq headers), spread over partitions by key. */
   async publishRaw(payloads: readonly (string | Uint8Array)[], keyed = false): Promise<void> {
     for (let i = 0; i < payloads.length; i += 1000) {
-      await this.producer.send({
+      await this.confirming.send(this.producer, {
         topic: this.name,
         acks: -1,
         messages: payloads.slice(i, i + 1000).map((p, j) => ({
