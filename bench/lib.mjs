@@ -212,9 +212,12 @@ export function percentile(values, p) {
  * handler calls `onBody(body)` with the decoded body, and resolve to a stop function. Each round
  * waits for its consumer to be up (probe messages until one comes through) before the clock starts. Prints one
  * JSON line with each side's p50, p99 and max in ms and the issue-12 target (rxq p99 ≤ raw p99 + 1
- * ms). BENCH_LATENCY=0 skips it.
+ * ms). BENCH_LATENCY=0 skips it. With `warmUp`, each side first runs one unrecorded round of a
+ * second (rxq, raw), so that the first recorded round (rxq's) does not carry the process's cold
+ * start (the client's code not yet compiled) that the others do not: where the consumer barely keeps
+ * up, the backlog of a cold start outlasts the round.
  */
-export async function latencyCase(name, { publish, publishBatch, rxq, raw, extra = {} }) {
+export async function latencyCase(name, { publish, publishBatch, rxq, raw, extra = {}, warmUp = false }) {
   if (process.env.BENCH_LATENCY === '0') return undefined;
   const rate = envInt('BENCH_LAT_RATE', 1_000);
   const seconds = envInt('BENCH_LAT_SECONDS', 10);
@@ -271,6 +274,11 @@ export async function latencyCase(name, { publish, publishBatch, rxq, raw, extra
   // Two rounds of half the time each, in the order rxq, raw, raw, rxq, so that a busy spell of the
   // shared machine weighs on both sides alike; each side's latencies are pooled.
   const half = seconds / 2;
+  if (warmUp)
+    for (const which of ['rxq', 'raw']) {
+      settle();
+      await side(which === 'rxq' ? rxq : raw, [], 1);
+    }
   const pooled = { rxq: [], raw: [] };
   for (const which of ['rxq', 'raw', 'raw', 'rxq']) {
     settle();

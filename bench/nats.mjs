@@ -6,7 +6,8 @@
 // (Meter in lib.mjs). Reported: the fastest round of each, the median ratio over BENCH_ROUNDS (5)
 // rounds, CPU µs per message, every round's rate. BENCH_BIG=1 drains 1,000,000 timed whole
 // (connect to the last message) and checks rxq's peak RSS against 150 MB. Then the latency case
-// (latencyCase in lib.mjs: 1,000 msg/s for 10 s, publish → handler); `node bench/nats.mjs
+// (latencyCase in lib.mjs: 1,000 msg/s for 10 s, publish → handler, after an unrecorded warm-up
+// round of each side); `node bench/nats.mjs
 // --latency` runs only it, BENCH_LATENCY=0 skips it.
 //   rxq: maxInFlight 256, handle concurrency 64, acks resolved by one PING per batch
 //   raw: consumer.consume({ max_messages: 256 }) iterated in order, m.ack() per message
@@ -94,6 +95,8 @@ async function latency(nc, jsm) {
           fromQueue(nats(stream, { connection: SERVER, consumer: 'lat-rxq' }), { maxInFlight: MAX_IN_FLIGHT }),
           onBody,
         ),
+      warmUp: true,
+      extra: { warmUp: true },
       raw: async (onBody) => {
         const c = await js.consumers.get(stream, 'lat-raw');
         const messages = await c.consume({ max_messages: MAX_IN_FLIGHT });

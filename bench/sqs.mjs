@@ -6,7 +6,8 @@
 // N after the warm-up (Meter in lib.mjs). Reported: the fastest round of each, the median ratio
 // over BENCH_ROUNDS (5) rounds, CPU µs per message (the server's CPU is not counted), every round.
 // Then the latency case (latencyCase in lib.mjs: 1,000 msg/s for 10 s, publish → handler, p50/p99/
-// max, rxq beside raw in the same process); `node bench/sqs.mjs --latency` runs only it,
+// max, rxq beside raw in the same process, after an unrecorded warm-up round of each side);
+// `node bench/sqs.mjs --latency` runs only it,
 // BENCH_LATENCY=0 skips it. Both sides read a standard queue of their own, created with ElasticMQ's
 // defaults (visibility timeout 30 s, no redrive policy), with the same settings: long polls of
 // WaitTimeSeconds 1 asking for 10, 4 in flight, the visibility timeout 30 s; the bodies are sent by
@@ -135,7 +136,8 @@ async function latency(client) {
           consumer.destroy();
         };
       }),
-      extra: { waitTimeSeconds: 1, receivesInFlight: CALLS, maxInFlight: MAX_IN_FLIGHT },
+      extra: { waitTimeSeconds: 1, receivesInFlight: CALLS, maxInFlight: MAX_IN_FLIGHT, warmUp: true },
+      warmUp: true,
     });
   } finally {
     for (const q of Object.values(queues))

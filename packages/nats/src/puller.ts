@@ -1,5 +1,5 @@
 import { Fifo, Wakeup } from '@rxq/core/kit';
-import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, ConsumerMessages, FetchOptions, JsMsg } from '@nats-io/jetstream';
 
 /** What a {@link Puller} needs from its session. */
 export interface PullerOwner {
@@ -12,10 +12,11 @@ export interface PullerOwner {
  * delivered ≤ the credit of the last `receive`, so that with what the source holds nothing exceeds
  * `maxInFlight` (JetStream counts all of them as ack-pending).
  *
- * One pull request is open at a time, so that messages arrive in the consumer's order (two open
- * requests are filled in order by the server but read from two inboxes, which may interleave). A
- * request still open has room only when the consumer had nothing more to send, so a second one
- * would not bring anything sooner; when it is filled, the next asks for the credit then free.
+ * The next pull request goes out while the open one still waits for its last messages (fewer than a
+ * quarter of `maxInFlight`), so that a message published as one request is filled does not wait
+ * for the next to reach the server. Messages are taken in the callback of each request, called in
+ * the order they come off the connection: the server fills open requests one after another, so
+ * the consumer's order holds across them (two iterators, read in turns, could interleave).
  */
 export class Puller {
   private readonly buffer = new Fifo<JsMsg>();
@@ -39,9 +40,9 @@ export class Puller {
 
   /** Up to `max` messages: what is buffered at once, else the first to arrive, else none at expiry. */
   async receive(max: number): Promise<JsMsg[]> {
-    if (this.open && this.requested === 0) {
-      const want = max - this.buffer.size;
-      if (want >= this.threshold || (want > 0 && this.buffer.size === 0)) this.pull(want);
+    if (this.open && this.requested < this.threshold) {
+      const want = max - this.buffer.size - this.requested;
+      if (want >= this.threshold || (want > 0 && this.buffer.size === 0 && this.requested === 0)) this.pull(want);
     }
     if (this.buffer.size === 0 && this.open && this.requested > 0) await this.arrived.wait();
     return this.take(max);
@@ -86,20 +87,26 @@ export class Puller {
   private async run(n: number): Promise<void> {
     let left = n;
     let fetch: ConsumerMessages | undefined;
-    try {
-      fetch = await this.consumer.fetch({ max_messages: n, expires: this.expiresMs });
-      this.fetches.add(fetch);
-      for await (const msg of fetch) {
+    const options: FetchOptions & { callback: (msg: JsMsg) => void } = {
+      max_messages: n,
+      expires: this.expiresMs,
+      callback: (msg) => {
         left--;
         this.requested--;
         if (this.closed) {
           // Nobody will take it: give it back now rather than after the ack wait.
           nakQuietly(msg);
-          continue;
+          return;
         }
         this.buffer.push(msg);
         this.arrived.wake();
-      }
+      },
+    };
+    try {
+      fetch = await this.consumer.fetch(options);
+      this.fetches.add(fetch);
+      const ended = await fetch.closed();
+      if (ended instanceof Error) throw ended;
     } catch (error) {
       if (this.open) this.owner.failed(error);
     } finally {

@@ -163,7 +163,7 @@ it('replays from a stream sequence or a time through an ephemeral consumer, dele
   expect(await t.jsm.consumers.list(t.stream).next()).toEqual([]);
 });
 
-it('emits in stream order (one pull request open at a time)', async () => {
+it('emits in stream order, across pull requests', async () => {
   t = await testStream('order');
   await t.publish(bodies(1_000));
   const source = fromQueue<N>(t.connector(), { maxInFlight: 16 });
@@ -179,3 +179,50 @@ it('emits in stream order (one pull request open at a time)', async () => {
   await source.stop();
   expect(order).toEqual(bodies(1_000).map((b) => b.n));
 });
+
+it('asks for more while the open pull request waits for its last messages', async () => {
+  t = await testStream('prepull');
+  const stream = t.stream;
+  const jsm = t.jsm;
+  /** Resolves once the server holds `count` pull requests of the consumer (rejects after 10 s). */
+  const waiting = async (count: number) => {
+    let seen = -1;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await pause(20)) {
+      seen = (await jsm.consumers.info(stream, `rxq-${stream}`).catch(() => undefined))?.num_waiting ?? -1;
+      if (seen === count) return;
+    }
+    throw new Error(`${count} pull request(s) expected on the server, ${seen} seen`);
+  };
+  const source = fromQueue<N>(t.connector({ expiresMs: 30_000 }), { maxInFlight: 16 });
+  let acked = 0;
+  const counted: ((n: number) => void)[] = [];
+  const subscription = source
+    .pipe(
+      handle(async () => undefined),
+      ack(),
+    )
+    .subscribe(() => {
+      acked++;
+      for (const c of counted) c(acked);
+    });
+  const ackedAtLeast = (n: number) =>
+    new Promise<void>((resolve) => {
+      if (acked >= n) resolve();
+      else counted.push((a) => a >= n && resolve());
+    });
+  try {
+    // One request for the whole credit (16) waits on the empty stream.
+    await waiting(1);
+    // 13 fill it, and are settled: the credit is free again, the request waits for 3 more.
+    await t.publish(bodies(13));
+    await ackedAtLeast(13);
+    // The next message leaves the request 2 short (fewer than a quarter of maxInFlight): the next
+    // request goes out while it still waits.
+    await t.publish(bodies(1, 13));
+    await ackedAtLeast(14);
+    await waiting(2);
+  } finally {
+    await source.stop();
+    subscription.unsubscribe();
+  }
+}, 40_000);

@@ -19,7 +19,9 @@ export interface SqsOptions<T = unknown> {
   /** Long-polling wait of one `ReceiveMessage` (`WaitTimeSeconds`, 0–20). @default 20 */
   readonly waitTimeSeconds?: number;
   /**
-   * `ReceiveMessage` calls in flight at once (each asks for up to 10), when the credit allows.
+   * `ReceiveMessage` calls in flight at once (each asks for up to 10), when the credit allows and
+   * the queue has a backlog (the last receive came back with all it asked for); on a drained queue
+   * one long poll waits.
    * @default 4
    */
   readonly maxConcurrentReceives?: number;

@@ -14,8 +14,13 @@ export interface ReceiverSettings {
 /**
  * `ReceiveMessage` calls by credit: messages buffered here + messages asked for by calls in flight
  * ≤ the credit of the last `receive`, so that with what the source holds nothing exceeds
- * `maxInFlight`. Each call asks for up to 10 (the SQS maximum) and long-polls; when the credit
- * allows, several run at once (up to `maxConcurrentReceives`).
+ * `maxInFlight`. Each call asks for up to 10 (the SQS maximum) and long-polls.
+ *
+ * How many run at once follows the queue: while the last call to end came back with all it asked
+ * for (a backlog), up to `maxConcurrentReceives` when the credit allows; once one comes back short
+ * (the queue is drained), one. A drained queue needs one waiting poll: more would each take a
+ * message or two of every send (the server hands each message to the next waiting poll), so every
+ * message would cost its own receive and delete, and each waiting poll slows the queue's sends.
  */
 export class Receiver {
   private readonly buffer = new Fifo<SqsMessage>();
@@ -24,6 +29,8 @@ export class Receiver {
   private readonly pending = new Set<Promise<void>>();
   private waiter: (() => void) | undefined;
   private open = true;
+  /** Whether the last call to end came back full: the queue has more, so calls may run at once. */
+  private backlog = false;
 
   constructor(
     private readonly client: SQSClient,
@@ -34,7 +41,8 @@ export class Receiver {
   async receive(max: number): Promise<SqsMessage[]> {
     if (this.open) {
       let want = max - this.buffer.size - this.requested;
-      while (want > 0 && this.calls.size < this.s.maxConcurrentReceives) {
+      const calls = this.backlog ? this.s.maxConcurrentReceives : 1;
+      while (want > 0 && this.calls.size < calls) {
         const n = Math.min(10, want);
         this.call(n);
         want -= n;
@@ -89,7 +97,9 @@ export class Receiver {
     const call: Promise<void> = this.client
       .send(command, { abortSignal: abort.signal })
       .then((reply) => {
-        for (const m of reply.Messages ?? []) this.buffer.push(m);
+        const messages = reply.Messages ?? [];
+        for (const m of messages) this.buffer.push(m);
+        this.backlog = messages.length >= n;
       })
       .catch((error: unknown) => {
         if (!abort.signal.aborted && this.open) this.s.failed(error);

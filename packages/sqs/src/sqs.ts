@@ -17,7 +17,7 @@ export interface SqsConnector<T = unknown> extends Connector<SqsDelivery, T> {
 
 /**
  * A source over an Amazon SQS queue (standard or FIFO): long-polling `ReceiveMessage` calls by
- * credit (up to 10 messages each, several in flight when the credit allows), so the messages rxq
+ * credit (up to 10 messages each, several in flight while a backlog and the credit allow), so the messages rxq
  * holds plus those asked for never exceed `maxInFlight`.
  *
  * Settlement: ack deletes (`DeleteMessageBatch`, ten per call), a requeue makes the message visible
