@@ -8,3 +8,7 @@ export { killRounds } from './killRounds.js';
 export type { KillRoundsOptions, KillRoundsResult } from './killRounds.js';
 export { gracefulStop } from './gracefulStop.js';
 export type { GracefulStopOptions, GracefulStopResult } from './gracefulStop.js';
+export { until } from './until.js';
+export type { UntilOptions } from './until.js';
+export { aliveAfterGc } from './aliveAfterGc.js';
+export { invalidOption } from './invalidOption.js';

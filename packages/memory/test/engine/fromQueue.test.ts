@@ -19,9 +19,8 @@ import {
   type Session,
   type SourceStatus,
 } from '@rxq/core';
-import { collectAll, collectUntil } from '@rxq/core/testing';
+import { aliveAfterGc, collectAll, collectUntil } from '@rxq/core/testing';
 import { MemoryQueue, memory } from '../../src/index.js';
-import { aliveAfterGc } from '../gc.js';
 
 /** Resolves with the first status event of `status`. */
 const statusOf = (source: QueueObservable<unknown>, status: SourceStatus): Promise<unknown> =>
