@@ -87,6 +87,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
         await pause(50);
       }
       await done;
+      await source.stop();
       // Each arrived long before the 20 s poll would have found it.
       for (const latency of stamps) expect(latency).toBeLessThan(5_000);
     } finally {
@@ -104,6 +105,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       await publishTopic(admin, 'unrelated', { n: 0 }, { schema, notify: false });
       await publish(admin, 'nn', { n: 2 }, { schema, notify: false });
       expect((await got).map((m) => m.body.n)).toEqual([1, 2]);
+      await source.stop();
       await expect(publish(admin, 'nn', 1, { schema, notify: 'yes' as never })).rejects.toThrow(/notify/);
     } finally {
       await drop();
@@ -118,6 +120,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       const source = fromQueue<N>(pgQueue('d', { connection: PG_URL, schema, pollMs: 5_000 }));
       await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
       const waited = Date.now() - at;
+      await source.stop();
       expect(waited).toBeGreaterThanOrEqual(550);
       // Found by the next due time, not by the 5 s poll.
       expect(waited).toBeLessThan(4_000);
@@ -152,7 +155,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       expect((await records)[0]).toMatchObject({ settlement: 'acked', attempt: 1 });
       expect(seenByOther).toEqual([]);
       sub.unsubscribe();
-      await other.stop();
+      await Promise.all([slow.stop(), other.stop()]);
     } finally {
       await drop();
     }
@@ -170,6 +173,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       const source = fromQueue<N>(pgQueue('x', { connection: PG_URL, schema, pollMs: 100 }));
       const got = await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
       expect(got[0]?.attempt).toBe(2);
+      await source.stop();
     } finally {
       await drop();
     }

@@ -171,6 +171,7 @@ describe('pgTopic', { timeout: 60_000 }, () => {
       await publishTopic(admin, 'st', { n: 99 }, { schema });
       expect((await late).map((m) => m.body.n)).toEqual([99]);
       expect((await early).map((m) => m.body.n)).toEqual([0, 1, 2, 3, 4, 99]);
+      await Promise.all([fromEnd.stop(), fromStart.stop()]);
     } finally {
       await drop();
     }
@@ -228,6 +229,7 @@ describe('pgTopic', { timeout: 60_000 }, () => {
       const source = fromQueue<N>(pgTopic('p', { subscriber: 'slow', connection: PG_URL, schema }));
       const got = await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
       expect(got.map((m) => m.body.n)).toEqual([10]);
+      await source.stop();
     } finally {
       await drop();
     }
