@@ -12,3 +12,5 @@ export { until } from './until.js';
 export type { UntilOptions } from './until.js';
 export { aliveAfterGc } from './aliveAfterGc.js';
 export { invalidOption } from './invalidOption.js';
+export { cutReceive } from './cutReceive.js';
+export type { CutReceiveResult } from './cutReceive.js';
