@@ -1,9 +1,9 @@
 import { ack, deadLetterHeaders, fixed, fromQueue, handle, HEADERS, json, retryWithResend } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { collectUntil, until } from '@rxq/core/testing';
 import { amqp } from '@rxq/amqp';
 import { connect, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oneLineError, rxq, rxqJson, start, uniqueName, until } from './helpers.js';
+import { oneLineError, rxq, rxqJson, start, uniqueName } from './helpers.js';
 
 const URL = 'amqp://guest:guest@127.0.0.1:5672';
 let conn: ChannelModel;
@@ -167,11 +167,14 @@ describe('rxq on RabbitMQ', () => {
     const q = await queue('ten-k');
     await deadLetters(q, 10_000);
     const first = start(['dlq', 'redrive', URL, q, '--rate', '2000']);
-    await until(async () => (await depth(q)) >= 1000, 'the redrive under way');
+    await until(async () => (await depth(q)) >= 1000, { what: 'the redrive under way', timeoutMs: 60_000 });
     first.kill('SIGKILL');
     expect((await first.result).signal).toBe('SIGKILL');
     // The killed connection's unacked gets come back to the dead-letter queue.
-    await until(async () => (await depth(q)) + (await depth(`${q}.dead`)) >= 10_000, 'the dead letters back');
+    await until(async () => (await depth(q)) + (await depth(`${q}.dead`)) >= 10_000, {
+      what: 'the dead letters back',
+      timeoutMs: 60_000,
+    });
     const second = await rxqJson<{ moved: number }>(['dlq', 'redrive', URL, q]);
     expect(await depth(`${q}.dead`)).toBe(0);
     const total = await depth(q);

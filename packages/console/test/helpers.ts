@@ -55,15 +55,6 @@ export function uniqueName(kind: string): string {
   return `rxq-console-${kind}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
 }
 
-/** Polls `probe` until it returns true (a broker's count reaching a figure), or fails after `timeoutMs`. */
-export async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Asserts an error run: exit 1, one line on stderr, none of `secrets` in it. */
 export function oneLineError(run: Run, secrets: readonly string[]): string {
   if (run.code !== 1) throw new Error(`expected exit 1, got ${run.code}: ${run.stderr}`);

@@ -1,9 +1,9 @@
 import { ack, fromQueue, handle, text } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { collectUntil, until } from '@rxq/core/testing';
 import { kafka } from '@rxq/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oneLineError, rxq, rxqJson, start, uniqueName, until } from './helpers.js';
+import { oneLineError, rxq, rxqJson, start, uniqueName } from './helpers.js';
 
 const BROKER = process.env.RXQ_KAFKA_BROKER ?? '127.0.0.1:9092';
 const URL = `kafka://${BROKER}`;
@@ -91,7 +91,7 @@ describe('rxq on Kafka', () => {
           (s, p) => s + Number(p.offset),
           0,
         ) === 6,
-      'the commits',
+      { what: 'the commits', timeoutMs: 60_000 },
     );
     await producer.send({
       topic: t,
@@ -174,7 +174,7 @@ describe('rxq on Kafka', () => {
     const t = await topics('k10k');
     await deadLetters(t, 10_000);
     const first = start(['dlq', 'redrive', URL, t, '--rate', '2000']);
-    await until(async () => (await end(t)) >= 1000, 'the redrive under way');
+    await until(async () => (await end(t)) >= 1000, { what: 'the redrive under way', timeoutMs: 60_000 });
     first.kill('SIGKILL');
     expect((await first.result).signal).toBe('SIGKILL');
     await rxqJson(['dlq', 'redrive', URL, t]);

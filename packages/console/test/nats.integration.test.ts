@@ -1,10 +1,10 @@
 import { ack, deadLetterHeaders, fromQueue, handle, HEADERS, json, retryWithResend } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { collectUntil, until } from '@rxq/core/testing';
 import { nats } from '@rxq/nats';
 import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oneLineError, rxq, rxqJson, start, uniqueName, until } from './helpers.js';
+import { oneLineError, rxq, rxqJson, start, uniqueName } from './helpers.js';
 
 const URL = 'nats://127.0.0.1:4222';
 let nc: NatsConnection;
@@ -189,7 +189,7 @@ describe('rxq on NATS JetStream', () => {
     const s = await stream('two-k');
     await deadLetters(s, 10_000);
     const first = start(['dlq', 'redrive', URL, s, '--rate', '2000']);
-    await until(async () => (await count(s)) >= 1_000, 'the redrive under way');
+    await until(async () => (await count(s)) >= 1_000, { what: 'the redrive under way', timeoutMs: 60_000 });
     first.kill('SIGKILL');
     expect((await first.result).signal).toBe('SIGKILL');
     const left = await count(`${s}_dead`);

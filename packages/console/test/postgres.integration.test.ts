@@ -1,9 +1,9 @@
 import { ack, fixed, fromQueue, handle, json, retryWithResend } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { collectUntil, until } from '@rxq/core/testing';
 import { migrate, pgQueue, publishMany } from '@rxq/postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oneLineError, rxq, rxqJson, start, uniqueName, until } from './helpers.js';
+import { oneLineError, rxq, rxqJson, start, uniqueName } from './helpers.js';
 
 const URL = process.env.RXQ_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = 'rxq_console_test';
@@ -62,7 +62,7 @@ describe('rxq on PostgreSQL', () => {
       (v) => v.length === 4,
     );
     expect(got).toEqual([{ a: 1 }, { a: 2 }, 'x', 'y']);
-    await until(async () => (await jobs(q)) === 1, 'the acks deleted the rows');
+    await until(async () => (await jobs(q)) === 1, { what: 'the acks deleted the rows', timeoutMs: 60_000 });
   });
 
   it('lists what an rxq consumer dead-lettered, filters, redrives (a dry run moves none) and purges', async () => {
@@ -118,7 +118,7 @@ describe('rxq on PostgreSQL', () => {
     const q = uniqueName('pg10k');
     await deadLetters(q, 10_000);
     const first = start(['dlq', 'redrive', TARGET, q, '--rate', '2000']);
-    await until(async () => (await jobs(q)) >= 1000, 'the redrive under way');
+    await until(async () => (await jobs(q)) >= 1000, { what: 'the redrive under way', timeoutMs: 60_000 });
     first.kill('SIGKILL');
     expect((await first.result).signal).toBe('SIGKILL');
     expect((await jobs(q)) + (await dead(q))).toBe(10_000);

@@ -3,12 +3,12 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ack, deadLetterHeaders, fixed, fromQueue, handle, HEADERS, json, retryWithResend, text } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { collectUntil, until } from '@rxq/core/testing';
 import { publishMany, readListEntry, redis, redisStream } from '@rxq/redis';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openAdmin } from '../src/admin/index.js';
-import { oneLineError, rxq, rxqJson, start, uniqueName, until } from './helpers.js';
+import { oneLineError, rxq, rxqJson, start, uniqueName } from './helpers.js';
 
 const URL = 'redis://127.0.0.1:6379';
 const client = new Redis(URL);
@@ -44,7 +44,10 @@ async function consumerDeadLetters(queue: string, good: number, poison: number):
     (v) => v.length === good,
   );
   expect(records.every((r) => r.settlement === 'dead-lettered')).toBe(true);
-  await until(async () => (await client.llen(`${queue}:dead`)) === good + poison, 'every dead letter');
+  await until(async () => (await client.llen(`${queue}:dead`)) === good + poison, {
+    what: 'every dead letter',
+    timeoutMs: 60_000,
+  });
 }
 
 /** `count` dead letters written with @rxq/redis's own envelope, dead `ageMs` ago. */
@@ -134,7 +137,7 @@ describe('rxq on Redis lists', () => {
         ack(),
       )
       .subscribe();
-    await until(async () => started === 4, 'four messages in flight');
+    await until(async () => started === 4, { what: 'four messages in flight', timeoutMs: 60_000 });
     const stats = await rxqJson<Record<string, unknown>>(['stats', URL, q]);
     const ids = await client.smembers(`${q}:consumers`);
     let processing = 0;
@@ -248,7 +251,7 @@ describe('rxq on Redis lists', () => {
     const q = name('ten-k');
     await deadLetters(q, 10_000);
     const first = start(['dlq', 'redrive', URL, q, '--rate', '2000']);
-    await until(async () => (await client.llen(q)) >= 1000, 'the redrive under way');
+    await until(async () => (await client.llen(q)) >= 1000, { what: 'the redrive under way', timeoutMs: 60_000 });
     first.kill('SIGKILL');
     const killed = await first.result;
     expect(killed.signal).toBe('SIGKILL');

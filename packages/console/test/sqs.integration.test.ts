@@ -1,5 +1,5 @@
 import { ack, fixed, fromQueue, handle, json, retryWithResend } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { collectUntil, until } from '@rxq/core/testing';
 import { sqs } from '@rxq/sqs';
 import {
   CreateQueueCommand,
@@ -11,7 +11,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { oneLineError, rxq, rxqJson, start, uniqueName, until } from './helpers.js';
+import { oneLineError, rxq, rxqJson, start, uniqueName } from './helpers.js';
 
 const ENDPOINT = process.env.RXQ_SQS_ENDPOINT ?? 'http://127.0.0.1:9324';
 const URL = `sqs://rxq:rxq@${new globalThis.URL(ENDPOINT).host}`;
@@ -173,11 +173,14 @@ describe('rxq on SQS (ElasticMQ)', () => {
     const { q, url, dead } = await queues('sqs10k');
     await deadLetters(dead, 10_000);
     const first = start(['dlq', 'redrive', URL, q, '--rate', '1000']);
-    await until(async () => (await counts(url)).visible >= 1000, 'the redrive under way');
+    await until(async () => (await counts(url)).visible >= 1000, { what: 'the redrive under way', timeoutMs: 60_000 });
     first.kill('SIGKILL');
     expect((await first.result).signal).toBe('SIGKILL');
     // What the killed run held comes back after its hold (30 s).
-    await until(async () => (await counts(dead)).hidden === 0, 'the held dead letters visible again', 90_000);
+    await until(async () => (await counts(dead)).hidden === 0, {
+      what: 'the held dead letters visible again',
+      timeoutMs: 90_000,
+    });
     await rxqJson(['dlq', 'redrive', URL, q]);
     expect(await counts(dead)).toEqual({ visible: 0, hidden: 0 });
     const bodies = await drain(url);

@@ -11,6 +11,12 @@ export interface NackOptions {
   readonly requeue?: boolean;
   /** With `requeue`, delay before it is delivered again (a resend with `attempt + 1`). @default 0 */
   readonly delayMs?: number;
+  /**
+   * The error that caused the nack. With `requeue: false` its name and message go into the
+   * dead-letter record, as `deadLetter(reason, error)` puts them; with a `delayMs`, into the
+   * copy's headers, as `resend({ error })` does. A requeue at once (no delay) carries nothing.
+   */
+  readonly error?: unknown;
 }
 
 /** Options of {@link Message.resend}. */

@@ -3,7 +3,6 @@ import { exponential, fixed } from './backoff.js';
 import { codec, json } from './codec.js';
 import type { Connector, Delivery } from './connector.js';
 import { consume } from './consume.js';
-import { InvalidOptionError } from './errors.js';
 import { fromQueue } from './fromQueue.js';
 import { ack } from './operators/ack.js';
 import { chunk } from './operators/chunk.js';
@@ -14,18 +13,7 @@ import { shutdownSignal } from './shutdown.js';
 import { stderrLogger } from './stderrLogger.js';
 import { batcher } from './kit/batcher.js';
 import { fakeMessage } from './testing/fakeMessage.js';
-
-/** The InvalidOptionError `make` throws. */
-function rejection(make: () => unknown): InvalidOptionError {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidOptionError);
-    expect(error).toMatchObject({ name: 'InvalidOptionError', code: 'INVALID_OPTION' });
-    return error as InvalidOptionError;
-  }
-  throw new Error('expected an InvalidOptionError');
-}
+import { invalidOption } from './testing/invalidOption.js';
 
 /** A connector that is never opened: these tests only construct. */
 const connector = (): Connector<Delivery, number> => ({ name: 'unopened', open: () => new Promise(() => undefined) });
@@ -85,7 +73,7 @@ describe('typos are errors: every options object rejects unknown names, naming t
   ];
   for (const [where, make, option, suggestion] of cases) {
     it(`${where}: ${option}`, () => {
-      const error = rejection(make);
+      const error = invalidOption(make);
       expect(error.option).toBe(option);
       expect(error.code).toBe('INVALID_OPTION');
       if (suggestion === undefined) expect(error.message).not.toContain('did you mean');

@@ -1,19 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidOptionError } from '@rxq/core';
+import { invalidOption } from '@rxq/core/testing';
 import { describe, expect, it } from 'vitest';
 import { resolveOptions, type DashboardOptions } from './options.js';
 
-const optionOf = (options: unknown): string => {
-  try {
-    resolveOptions(options as DashboardOptions);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidOptionError);
-    return (error as InvalidOptionError).option;
-  }
-  throw new Error('no error');
-};
+const optionOf = (options: unknown): string => invalidOption(() => resolveOptions(options as DashboardOptions)).option;
 
 describe('dashboard options', () => {
   it('has loopback, read-only defaults', () => {

@@ -13,10 +13,10 @@ import {
   screenshotDir,
   startConsumer,
   uniqueName,
-  until,
   waitForText,
   type ConsumerProcess,
 } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 const TOKEN = 'amqp-test-token';
 const stem = uniqueName('amqp');
@@ -53,16 +53,22 @@ beforeAll(async () => {
   rabbit = await amqplib.connect(AMQP_URL);
   await redis.set(broken, '1');
   [browser, consumer] = await Promise.all([launchBrowser(), startConsumer(queue, broken, 'shipping', 'amqp')]);
-  await until(async () => {
-    const report = (await (await fetch(`${consumer.address}/rxq/consumer`)).json()) as ConsumerReport;
-    return report.sources[0]?.status === 'connected';
-  }); // the consumer has declared its queue
+  await until(
+    async () => {
+      const report = (await (await fetch(`${consumer.address}/rxq/consumer`)).json()) as ConsumerReport;
+      return report.sources[0]?.status === 'connected';
+    },
+    { timeoutMs: 30_000 },
+  ); // the consumer has declared its queue
   await publishMany(
     AMQP_URL,
     queue,
     Array.from({ length: 20 }, (_, n) => ({ n, fail: n % 5 === 0 })),
   );
-  await until(async () => (await counts(`${queue}.dead`))?.messageCount === 4, 30_000, '4 dead letters');
+  await until(async () => (await counts(`${queue}.dead`))?.messageCount === 4, {
+    what: '4 dead letters',
+    timeoutMs: 30_000,
+  });
   dashboard = await startDashboard({
     port: 0,
     pollMs: 300,

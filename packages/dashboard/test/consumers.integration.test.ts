@@ -11,10 +11,10 @@ import {
   screenshotDir,
   startConsumer,
   uniqueName,
-  until,
   waitForText,
   type ConsumerProcess,
 } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 const stem = uniqueName('consumers');
 const queue = `${stem}:orders`;
@@ -50,8 +50,8 @@ describe('live consumers on the page', () => {
       queue,
       Array.from({ length: 60 }, (_, n) => ({ n, fail: n % 5 === 0, card: 'secret-card-4242' })),
     );
-    await until(async () => (await redis.llen(`${queue}:dead`)) === 12, 30_000, '12 dead letters');
-    await until(async () => (await redis.llen(queue)) === 0, 30_000, 'the queue drained');
+    await until(async () => (await redis.llen(`${queue}:dead`)) === 12, { what: '12 dead letters', timeoutMs: 30_000 });
+    await until(async () => (await redis.llen(queue)) === 0, { what: 'the queue drained', timeoutMs: 30_000 });
     const dead = await redis.llen(`${queue}:dead`);
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

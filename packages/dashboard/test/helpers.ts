@@ -88,15 +88,6 @@ export async function cleanup(redis: Redis, stem: string): Promise<void> {
   } while (cursor !== '0');
 }
 
-/** Polls `check` until it holds or `timeoutMs` passes (a broker-side condition, not a sleep). */
-export async function until(check: () => Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`until: ${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Waits until the element at `selector` shows `want` (the page updates by server-sent events). */
 export async function waitForText(
   page: import('playwright-core').Page,

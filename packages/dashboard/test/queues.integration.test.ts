@@ -11,10 +11,10 @@ import {
   screenshotDir,
   startConsumer,
   uniqueName,
-  until,
   waitForText,
   type ConsumerProcess,
 } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 const TOKEN = 'test-token-5f2c9a';
 const SECRET = 'secret-card-4242';
@@ -66,8 +66,8 @@ beforeAll(async () => {
     Array.from({ length: 7 }, (_, n) => ({ n })),
   );
   await publishOrders(0, 40, (n) => n % 5 === 0); // 8 fail while `broken` exists: dead-lettered
-  await until(async () => (await deadInRedis()) === 8, 30_000, '8 dead letters');
-  await until(async () => (await redis.llen(orders)) === 0, 30_000, 'orders drained');
+  await until(async () => (await deadInRedis()) === 8, { what: '8 dead letters', timeoutMs: 30_000 });
+  await until(async () => (await redis.llen(orders)) === 0, { what: 'orders drained', timeoutMs: 30_000 });
   const queues = [
     { url: REDIS_URL, queue: orders },
     { url: REDIS_URL, queue: backlog },
@@ -197,7 +197,7 @@ describe('queues and dead letters on the page (Redis)', () => {
     // Three new dead letters; purge one selected row.
     await redis.set(broken, '1');
     await publishOrders(100, 3, () => true);
-    await until(async () => (await deadInRedis()) === 3, 30_000, '3 new dead letters');
+    await until(async () => (await deadInRedis()) === 3, { what: '3 new dead letters', timeoutMs: 30_000 });
     await page.waitForFunction(() => document.querySelectorAll('#dead-table tbody tr').length === 3, undefined, {
       timeout: 30_000,
     });

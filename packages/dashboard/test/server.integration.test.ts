@@ -3,7 +3,8 @@ import { publishMany } from '@rxq/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard, type DashboardState } from '../src/index.js';
-import { cleanup, REDIS_URL, uniqueName, until } from './helpers.js';
+import { cleanup, REDIS_URL, uniqueName } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 const TOKEN = 'server-test-token';
 const stem = uniqueName('server');
@@ -86,10 +87,13 @@ describe('the dashboard server', () => {
 
   it('shows a consumer that does not answer as unreachable, beside the queues that do', async () => {
     let state: DashboardState | undefined;
-    await until(async () => {
-      state = JSON.parse((await raw(readOnly.url, '/api/state')).body) as DashboardState;
-      return state.consumers[0]?.error != null && state.queues[0]?.stats != null;
-    });
+    await until(
+      async () => {
+        state = JSON.parse((await raw(readOnly.url, '/api/state')).body) as DashboardState;
+        return state.consumers[0]?.error != null && state.queues[0]?.stats != null;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(state!.consumers[0]).toMatchObject({ up: false, address: 'http://127.0.0.1:9/rxq/consumer' });
     expect(state!.queues[0]!.error).toBeNull();
   });

@@ -9,7 +9,8 @@ import { connect, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../src/index.js';
 import { queueFromSpec } from '../src/queueSpec.js';
-import { RawClient, until } from './helpers.js';
+import { RawClient } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 const run = promisify(execFile);
 const AMQP = 'amqp://guest:guest@127.0.0.1:5672';
@@ -57,7 +58,10 @@ describe('an AMQP queue served by the gateway', () => {
     }
     // Closing returned the last lease to the broker.
     const ch = await admin.createChannel();
-    await until(async () => (await ch.checkQueue(name)).messageCount === 1, 5_000, 'message back in the queue');
+    await until(async () => (await ch.checkQueue(name)).messageCount === 1, {
+      what: 'message back in the queue',
+      timeoutMs: 5_000,
+    });
     await ch.close();
   });
 

@@ -89,19 +89,6 @@ export class RawClient {
   }
 }
 
-/** Polls `check` until it holds, at most `timeoutMs`. */
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`until: ${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Everything in a memory queue, left in place. */
 export function contents<T>(q: {
   size: number;

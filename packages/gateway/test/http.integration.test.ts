@@ -1,7 +1,8 @@
 import { MemoryQueue } from '@rxq/memory';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serve, type Gateway } from '../src/index.js';
-import { contents, RawClient, until } from './helpers.js';
+import { contents, RawClient } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 let gw: Gateway;
 let q: MemoryQueue<unknown>;

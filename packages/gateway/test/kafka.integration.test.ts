@@ -5,7 +5,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gateway, LineClient, serve } from '../src/index.js';
 import { queueFromSpec } from '../src/queueSpec.js';
-import { RawClient, until } from './helpers.js';
+import { RawClient } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 const BROKERS = ['127.0.0.1:9092'];
 const topic = `rxq-gw-test-${randomBytes(4).toString('hex')}`;

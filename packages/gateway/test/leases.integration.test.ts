@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { MemoryQueue } from '@rxq/memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serve, type Gateway } from '../src/index.js';
-import { contents, RawClient, until } from './helpers.js';
+import { contents, RawClient } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 const script = fileURLToPath(new URL('./fixtures/pull_and_wait.py', import.meta.url));
 let gw: Gateway | undefined;
@@ -67,7 +68,7 @@ describe('leases: plain clients of the old protocol', () => {
     const c = await open(port);
     expect(await c.call(['pull_many', [3, 0]])).toEqual(['success', ['a', 'b', 'c']]);
     c.kill();
-    await until(() => q.size === 4, 5_000, 'items back');
+    await until(() => q.size === 4, { what: 'items back', timeoutMs: 5_000 });
     expect(await attemptOfNext(port)).toEqual(['a', 2]);
     expect(contents(q)).toEqual(['a', 'b', 'c', 'd']);
   });
@@ -76,12 +77,15 @@ describe('leases: plain clients of the old protocol', () => {
     const { q, port } = await start();
     const { child, lines } = pythonPull(port, 'none');
     expect((await lines.next()).value).toBe('sent');
-    await until(() => gw!.stats().pulling === 1, 5_000, 'the pull waiting');
+    await until(() => gw!.stats().pulling === 1, { what: 'the pull waiting', timeoutMs: 5_000 });
     child.kill('SIGKILL');
     // Pushed at once, before the gateway notices: the waiting pull takes it and writes it to a dead socket.
     q.push('precious');
     await once(child, 'exit');
-    await until(() => gw!.stats().connections === 0 && gw!.stats().leases === 0 && q.size === 1, 5_000, 'item back');
+    await until(() => gw!.stats().connections === 0 && gw!.stats().leases === 0 && q.size === 1, {
+      what: 'item back',
+      timeoutMs: 5_000,
+    });
     expect(contents(q)).toEqual(['precious']);
   });
 
@@ -92,7 +96,7 @@ describe('leases: plain clients of the old protocol', () => {
     expect((await lines.next()).value).toBe('sent');
     expect(JSON.parse((await lines.next()).value as string)).toEqual(['success', { order: 7 }]);
     child.kill('SIGKILL');
-    await until(() => q.size === 1, 5_000, 'item back');
+    await until(() => q.size === 1, { what: 'item back', timeoutMs: 5_000 });
     expect(await attemptOfNext(port)).toEqual([{ order: 7 }, 2]);
   });
 
@@ -101,7 +105,7 @@ describe('leases: plain clients of the old protocol', () => {
     q.push('slow');
     const c = await open(port);
     expect(await c.call(['pull'])).toEqual(['success', 'slow']);
-    await until(() => q.size === 1, 5_000, 'lease timed out');
+    await until(() => q.size === 1, { what: 'lease timed out', timeoutMs: 5_000 });
     // The client's next request acks nothing: its lease had ended.
     expect(await c.call(['size'])).toEqual(['success', 1]);
     expect(await attemptOfNext(port)).toEqual(['slow', 2]);
@@ -140,7 +144,7 @@ describe('leases: explicit ack and nack', () => {
       true,
     ]);
     expect(contents(q)).toEqual(['release', 'rest']);
-    await until(() => q.size === 3, 5_000, 'nack delay');
+    await until(() => q.size === 3, { what: 'nack delay', timeoutMs: 5_000 });
     const [, again] = (await c.call(['lease_many', [3, 0]])) as [
       string,
       { value: string; attempt: number; headers?: object }[],
@@ -167,7 +171,7 @@ describe('leases: explicit ack and nack', () => {
     q.push('short');
     const c = await open(port);
     const [, item] = (await c.call(['lease', [0], { lease_ms: 100 }])) as [string, { id: string }];
-    await until(() => q.size === 1, 5_000, 'lease timed out');
+    await until(() => q.size === 1, { what: 'lease timed out', timeoutMs: 5_000 });
     expect(await c.call(['ack', [item.id]])).toEqual(['success', 0]);
     expect(await c.call(['lease', [0]])).toMatchObject(['success', { value: 'short', attempt: 2 }]);
   });

@@ -1,7 +1,8 @@
 import { MemoryQueue } from '@rxq/memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serve, type Gateway } from '../src/index.js';
-import { contents, RawClient, until } from './helpers.js';
+import { contents, RawClient } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 let gw: Gateway | undefined;
 const clients: RawClient[] = [];
@@ -18,7 +19,7 @@ describe('many clients', () => {
     const port = gw.port;
     const all = await Promise.all(Array.from({ length: 1_000 }, () => RawClient.open(port)));
     clients.push(...all);
-    await until(() => gw!.stats().connections === 1_000, 10_000, '1,000 connections');
+    await until(() => gw!.stats().connections === 1_000, { what: '1,000 connections' });
     // Every connection pushes its own value and pulls one (waiting if need be), all at once.
     const replies = await Promise.all(
       all.map(async (c, i) => {

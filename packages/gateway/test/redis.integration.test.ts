@@ -10,7 +10,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../src/index.js';
 import { queueFromSpec } from '../src/queueSpec.js';
-import { RawClient, until } from './helpers.js';
+import { RawClient } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 const run = promisify(execFile);
 const REDIS = 'redis://127.0.0.1:6379';

@@ -9,8 +9,8 @@ import { listTopics, subscriberOffsets } from '@rxq/postgres';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serve, type Gateway } from '../src/index.js';
-import { until } from './helpers.js';
 import { adminPool, client, type Answer, dropSchema, PG_URL, startCli, uniqueSchema } from './topicHelpers.js';
+import { until } from '@rxq/core/testing';
 
 const admin = adminPool();
 afterAll(() => admin.end());

@@ -1,18 +1,12 @@
-import { InvalidOptionError } from '@rxq/core';
+import type { InvalidOptionError } from '@rxq/core';
+import { invalidOption } from '@rxq/core/testing';
 import { Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { kafka } from './kafka.js';
 import type { KafkaSourceOptions } from './options.js';
 
-const bad = (topics: unknown, options: unknown): InvalidOptionError => {
-  try {
-    kafka(topics as string, options as KafkaSourceOptions);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidOptionError);
-    return error as InvalidOptionError;
-  }
-  throw new Error('expected kafka() to throw');
-};
+const bad = (topics: unknown, options: unknown): InvalidOptionError =>
+  invalidOption(() => kafka(topics as string, options as KafkaSourceOptions));
 
 describe('kafka() options', () => {
   it("driver: 'kafkajs', 'platformatic' or a factory; platformatic takes no kafkajs client, logLevel or aws sasl", () => {

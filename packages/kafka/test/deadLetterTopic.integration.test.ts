@@ -3,7 +3,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { kafkajsDriver, type KafkaDriverFactory } from '../src/index.js';
 import { BROKERS, TestTopic } from './helpers.js';
-import { recordingLogger, until } from './tools.js';
+import { recordingLogger } from './tools.js';
+import { until } from '@rxq/core/testing';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -34,7 +35,7 @@ it('the dead-letter topic exists before the first dead letter is produced to it'
   const logger = recordingLogger();
   const source = fromQueue(topic.connector({ driver }), { maxInFlight: 4, logger });
   const sub = source.subscribe((m) => void m.deadLetter('test'));
-  await until(() => source.metrics.snapshot().deadLettered >= 2, 30_000, 'two dead letters');
+  await until(() => source.metrics.snapshot().deadLettered >= 2, { what: 'two dead letters', timeoutMs: 30_000 });
   sub.unsubscribe();
   await topic.sessionsClosed();
   expect(producedTo).toEqual([

@@ -2,7 +2,7 @@ import { fromQueue, type Message } from '@rxq/core';
 import { type Subscription } from 'rxjs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { TestTopic } from './helpers.js';
-import { until } from './tools.js';
+import { until } from '@rxq/core/testing';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -35,12 +35,12 @@ it('an ack after its partition moved to another consumer commits nothing', async
       }
     }),
   );
-  await until(() => a.length === 20, 20_000, 'A to hold all 20');
+  await until(() => a.length === 20, { what: 'A to hold all 20', timeoutMs: 20_000 });
   // B joins: a new generation, one partition each. A's 20 messages now belong to a dead one.
   const b: Message[] = [];
   const sourceB = fromQueue(topic.connector(), { maxInFlight: 100 });
   subscriptions.push(sourceB.subscribe((m) => b.push(m)));
-  await until(() => b.length > 0 && aSecond !== undefined, 20_000, 'both to be assigned again');
+  await until(() => b.length > 0 && aSecond !== undefined, { what: 'both to be assigned again', timeoutMs: 20_000 });
   const mine = aSecond!.partition;
   const theirs = b[0]!.partition;
   expect(mine).not.toBe(theirs);
@@ -51,7 +51,10 @@ it('an ack after its partition moved to another consumer commits nothing', async
     const offsets = await topic.admin.fetchOffsets({ groupId: topic.group, topics: [topic.name] });
     return offsets[0]?.partitions.find((x) => x.partition === p)?.offset;
   };
-  await until(async () => (await committed(mine!)) !== '-1', 20_000, 'A to commit its new generation');
+  await until(async () => (await committed(mine!)) !== '-1', {
+    what: 'A to commit its new generation',
+    timeoutMs: 20_000,
+  });
   // Only the new-generation ack counts: offset 0 settled → commit 1 (the 10 late acks did not).
   expect(await committed(mine!)).toBe(String(Number(aSecond!.offset) + 1));
   // B's partition: A's late acks never committed it.

@@ -2,7 +2,8 @@ import { fromQueue } from '@rxq/core';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { kafkaTransport, type KafkaTransport } from '../src/index.js';
 import { DRIVER, TestTopic } from './helpers.js';
-import { javaDump, javaTool, recordingLogger, until } from './tools.js';
+import { javaDump, javaTool, recordingLogger } from './tools.js';
+import { until } from '@rxq/core/testing';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -40,8 +41,8 @@ it('binary and repeated headers from a Java producer: shown losslessly, and copi
     if (m.attempt === 1) void m.resend();
     else void m.deadLetter('test-reason');
   });
-  await until(() => seen.length >= 2, 30_000, 'the original and its resent copy');
-  await until(async () => (await topic.admin.listTopics()).includes(topic.dead), 10_000, 'the dead-letter topic');
+  await until(() => seen.length >= 2, { what: 'the original and its resent copy', timeoutMs: 30_000 });
+  await until(async () => (await topic.admin.listTopics()).includes(topic.dead), { what: 'the dead-letter topic' });
 
   // The text view: exactly the UTF-8 values (the last of a repeated name); bytes that are not
   // UTF-8, and null values, only in transport.

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { TestTopic } from './helpers.js';
-import { until } from './tools.js';
+import { until } from '@rxq/core/testing';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 const fixture = fileURLToPath(new URL('./fixtures/consumer.mjs', import.meta.url));
@@ -68,12 +68,12 @@ it(`redeliveries per SIGKILL, counted: median ≤ 2 × maxInFlight (${2 * MAX_IN
       },
     );
     if (k === KILLS) {
-      await until(() => acked.size === total, 90_000, `all ${total} acked (${acked.size})`);
+      await until(() => acked.size === total, { what: `all ${total} acked (${acked.size})`, timeoutMs: 90_000 });
       child.kill('SIGTERM');
       await exited;
     } else {
       // Mid-stream: wait (bounded polling on the counter) for 600 new acks, then SIGKILL.
-      await until(() => acks - again >= 600, 60_000, `consumer ${k} acking`);
+      await until(() => acks - again >= 600, { what: `consumer ${k} acking`, timeoutMs: 60_000 });
       child.kill('SIGKILL');
       await exited;
     }

@@ -1,9 +1,9 @@
 import { ack, fromQueue, handle, text } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { collectUntil, until } from '@rxq/core/testing';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { kafka, kafkaTransport } from '../src/index.js';
 import { QUICK, TestTopic } from './helpers.js';
-import { consoleProduce, until } from './tools.js';
+import { consoleProduce } from './tools.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -49,7 +49,7 @@ it('delivers tombstones with body null (json and text codecs), nothing dead-lett
     expect(seen[1]?.raw).toBeNull();
     expect(source.metrics.snapshot().poison).toBe(0);
     expect(await topic.admin.listTopics()).not.toContain(topic.dead);
-    await until(async () => (await committed(group)) === 5, 10_000, 'the commit of all five');
+    await until(async () => (await committed(group)) === 5, { what: 'the commit of all five' });
   }
 });
 
@@ -72,7 +72,7 @@ it("with tombstones: 'skip', they are never emitted and are committed with the r
   );
   expect(records.every((r) => r.settlement === 'acked')).toBe(true);
   expect(offsets).toEqual(['0', '2', '4']);
-  await until(async () => (await committed(group)) === 5, 10_000, 'the commit past the skipped tombstones');
+  await until(async () => (await committed(group)) === 5, { what: 'the commit past the skipped tombstones' });
 });
 
 it('a tombstone keeps its raw null value in transport', async () => {

@@ -69,12 +69,3 @@ export function recordingLogger(): Logger & { records: { level: string; message:
     void records.push({ level, message });
   return { records, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
-
-/** Polls `check` every 50 ms until it is true, or rejects after `timeoutMs`. */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -1,8 +1,8 @@
 import { ack, fromQueue, handle } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { collectUntil, until } from '@rxq/core/testing';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { TestTopic } from './helpers.js';
-import { javaTool, until } from './tools.js';
+import { javaTool } from './tools.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -35,7 +35,10 @@ it('a Java transactional producer: exactly the committed records arrive, and the
     const [t] = await topic.admin.fetchOffsets({ groupId: topic.group, topics: [topic.name] });
     return Number(t?.partitions[0]?.offset ?? -1);
   };
-  await until(async () => (await committed()) === high, 20_000, 'the group offset at the end of the log');
+  await until(async () => (await committed()) === high, {
+    what: 'the group offset at the end of the log',
+    timeoutMs: 20_000,
+  });
   sub.unsubscribe();
   expect(bodies.every((b) => b.committed)).toBe(true);
   const ids = bodies.map((b) => `${b.tx}:${b.n}`).sort();

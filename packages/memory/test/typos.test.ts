@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionError } from '@rxq/core';
+import { invalidOption } from '@rxq/core/testing';
+import type { InvalidOptionError } from '@rxq/core';
 import { MemoryQueue, memory } from '../src/index.js';
-
-/** The InvalidOptionError `make` throws. */
-function rejection(make: () => unknown): InvalidOptionError {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidOptionError);
-    expect(error).toMatchObject({ name: 'InvalidOptionError', code: 'INVALID_OPTION' });
-    return error as InvalidOptionError;
-  }
-  throw new Error('expected an InvalidOptionError');
-}
 
 describe('typos are errors: memory options reject unknown names, naming the closest one', () => {
   const cases: [string, () => unknown, string, string][] = [
@@ -32,7 +21,7 @@ describe('typos are errors: memory options reject unknown names, naming the clos
   ];
   for (const [where, make, option, suggestion] of cases) {
     it(`${where}: ${option}`, () => {
-      const error = rejection(make);
+      const error = invalidOption(make);
       expect(error.option).toBe(option);
       expect(error.code).toBe('INVALID_OPTION');
       expect(error.message).toContain(`did you mean \`${suggestion}\``);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { createServer, connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
+import { until } from '@rxq/core/testing';
 
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
@@ -13,14 +14,6 @@ export async function freePort(): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const answers = (port: number): Promise<boolean> =>
@@ -56,7 +49,7 @@ export async function privateServer(extraArgs: readonly string[] = []): Promise<
       child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store, ...extraArgs], {
         stdio: 'ignore',
       });
-      await until(() => answers(port), 10_000, `nats-server did not answer on ${port}`);
+      await until(() => answers(port), { what: `nats-server answering on ${port}` });
     },
     async stop() {
       if (!child || child.exitCode !== null) return;

@@ -7,7 +7,7 @@ import { memory, MemoryQueue } from '@rxq/memory';
 import { redis } from '@rxq/redis';
 import { describe, expect, it } from 'vitest';
 import { health, healthListener } from '../src/index.js';
-import { until } from './otel.js';
+import { until } from '@rxq/core/testing';
 
 describe('health', () => {
   it('idle, connected, draining and closed', async () => {

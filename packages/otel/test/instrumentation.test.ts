@@ -1,10 +1,10 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ack, codec, fromQueue, getInstrumentation, handle, json, silentLogger, type Message } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { collectUntil, until } from '@rxq/core/testing';
 import { memory, MemoryQueue, type DeadLetter } from '@rxq/memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { injectTraceContext, installInstrumentation, traced } from '../src/index.js';
-import { parentOf, registerTracing, until } from './otel.js';
+import { parentOf, registerTracing } from './otel.js';
 
 const { exporter, tracer } = registerTracing();
 

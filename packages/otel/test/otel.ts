@@ -20,12 +20,3 @@ export function registerTracing(): { exporter: InMemorySpanExporter; tracer: Tra
 
 /** The parent span id of an ended span (`undefined` for a root). */
 export const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
-
-/** Polls `check` until it holds (bounded). */
-export async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { until } from './otel.js';
+import { until } from '@rxq/core/testing';
 
 /** The value of the sample `name{…}` whose labels include every one of `labels`. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {

@@ -1,10 +1,10 @@
 import { ack, fromQueue, handle, silentLogger, type Logger, type Message } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { collectUntil, until } from '@rxq/core/testing';
 import { memory, MemoryQueue } from '@rxq/memory';
 import { describe, expect, it } from 'vitest';
 import { health, stuckHandlers, traced } from '../src/index.js';
 import { meterWithReader } from './metricReader.js';
-import { registerTracing, until } from './otel.js';
+import { registerTracing } from './otel.js';
 
 const { exporter } = registerTracing();
 

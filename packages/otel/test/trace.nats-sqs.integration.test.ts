@@ -16,8 +16,9 @@ import { connect } from '@nats-io/transport-node';
 import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { traced } from '../src/index.js';
-import { parentOf, registerTracing, until } from './otel.js';
+import { parentOf, registerTracing } from './otel.js';
 import { traceScenario } from './scenario.js';
+import { until } from '@rxq/core/testing';
 
 const { exporter, tracer } = registerTracing();
 const { produce, scenario } = traceScenario(exporter, tracer);
@@ -35,7 +36,7 @@ async function expectPoisonSpan(
   system: string,
   producer: { traceId: string; spanId: string },
 ) {
-  await until(() => spans.getFinishedSpans().some((s) => s.name === `settle ${source}`), 20_000);
+  await until(() => spans.getFinishedSpans().some((s) => s.name === `settle ${source}`), { timeoutMs: 20_000 });
   const poison = spans.getFinishedSpans().find((s) => s.name === `settle ${source}`)!;
   expect(poison.spanContext().traceId).toBe(producer.traceId);
   expect(parentOf(poison)).toBe(producer.spanId);

@@ -103,6 +103,11 @@ export abstract class PgSession implements Session<PgDelivery> {
     this.markLost(translate(error, 'listening for notifications'));
   };
 
+  /**
+   * The one channel for a loss (the listening connection's error, or a claim or poll that failed
+   * on the connection): `context.lost`, once. A receive in progress ends with nothing rather than
+   * rejecting for it.
+   */
   protected markLost(error: RxqError): void {
     if (this.state !== 'open' || this.lostError !== undefined) return;
     this.lostError = error;
@@ -120,10 +125,15 @@ export abstract class PgSession implements Session<PgDelivery> {
     return this.intakeStopped || this.state !== 'open';
   }
 
+  /**
+   * Up to `max` deliveries, after a wait for a NOTIFY or the next due time when none is due. A
+   * statement that fails on a lost connection reports the loss (`markLost`) and the receive brings
+   * nothing; one that fails otherwise rejects. Called after a loss, it rejects with it.
+   */
   async receive(max: number): Promise<readonly PgDelivery[]> {
+    if (this.lostError) throw this.lostError;
     for (let round = 0; round < 3; round++) {
-      if (this.lostError) throw this.lostError;
-      if (this.stopped) return [];
+      if (this.stopped || this.lostError) return [];
       this.notified = false;
       const claiming = this.claim(max);
       this.claiming = claiming;
@@ -142,7 +152,8 @@ export abstract class PgSession implements Session<PgDelivery> {
       try {
         dueMs = await this.nextDueMs();
       } catch (error) {
-        throw this.failed(error, 'a poll');
+        this.failed(error, 'a poll');
+        return [];
       }
       await this.sleep(Math.min(this.settings.pollMs, dueMs ?? Infinity));
     }
@@ -155,14 +166,17 @@ export abstract class PgSession implements Session<PgDelivery> {
       this.outstanding += got.length;
       return got;
     } catch (error) {
-      throw this.failed(error, 'a claim');
+      this.failed(error, 'a claim');
+      return [];
     }
   }
 
-  private failed(error: unknown, what: string): RxqError {
-    const translated = this.lostError ?? translate(error, what);
-    if (translated.retryable) this.markLost(translated);
-    return translated;
+  /** A statement of `receive` failed: a loss goes to `markLost`, anything else is thrown. */
+  private failed(error: unknown, what: string): void {
+    if (this.lostError !== undefined) return;
+    const translated = translate(error, what);
+    if (!translated.retryable) throw translated;
+    this.markLost(translated);
   }
 
   private async sleep(ms: number): Promise<void> {

@@ -52,15 +52,6 @@ export async function deadLetters(admin: pg.Pool, schema: string, source: string
   return rows.map((r) => ({ raw: r.payload, reason: r.reason, errorMessage: r.error_message ?? undefined }));
 }
 
-/** Polls `check` until it holds or `timeoutMs` passes (a database condition, not a sleep). */
-export async function until(check: () => Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`until: ${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Terminates the server connections whose application_name starts with `prefix`. */
 export async function terminate(admin: pg.Pool, prefix: string): Promise<number> {
   const { rows } = await admin.query<{ ok: boolean }>(

@@ -2,7 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { publishMany, publishTopicMany } from '../src/index.js';
-import { adminPool, freshSchema, until, PG_URL } from './helpers.js';
+import { adminPool, freshSchema, PG_URL } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 const fixture = fileURLToPath(new URL('./fixtures/consumer.mjs', import.meta.url));
 const admin = adminPool();
@@ -40,7 +41,7 @@ async function killTest(mode: 'queue' | 'topic'): Promise<void> {
       reached += Math.floor(200 + Math.random() * (N / KILLS - 300));
       const child = start(mode, schema, name);
       const target = reached;
-      await until(async () => (await handled()) >= target, 30_000, `${target} handled`);
+      await until(async () => (await handled()) >= target, { what: `${target} handled`, timeoutMs: 30_000 });
       child.kill('SIGKILL');
       await exited(child);
     }
@@ -53,7 +54,10 @@ async function killTest(mode: 'queue' | 'topic'): Promise<void> {
             (await admin.query(`SELECT committed FROM "${schema}".subscribers WHERE name = 'kill'`)).rows[0]?.committed,
           ) === N;
     const last = start(mode, schema, name);
-    await until(async () => (await handled()) === N && (await settled()), 60_000, 'every message handled and settled');
+    await until(async () => (await handled()) === N && (await settled()), {
+      what: 'every message handled and settled',
+      timeoutMs: 60_000,
+    });
     last.kill('SIGTERM');
     await exited(last);
     const { rows } = await admin.query<{ n: number; attempt: number }>(
@@ -97,8 +101,7 @@ describe('a consumer killed with SIGKILL mid-stream', { timeout: 120_000 }, () =
       const children = [start('topic', schema, 'k'), start('topic', schema, 'k')];
       await until(
         async () => Number((await admin.query(`SELECT count(DISTINCT n) AS c FROM "${schema}".done`)).rows[0].c) === N,
-        60_000,
-        'every message handled',
+        { what: 'every message handled', timeoutMs: 60_000 },
       );
       for (const c of children) c.kill('SIGTERM');
       await Promise.all(children.map(exited));

@@ -1,11 +1,11 @@
 import { ack, fromQueue, handle, silentLogger, type Message } from '@rxq/core';
-import { collectUntil, gracefulStop } from '@rxq/core/testing';
+import { collectUntil, gracefulStop, until } from '@rxq/core/testing';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { Subject, tap } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate, pgQueue, publish, publishMany, publishTopic } from '../src/index.js';
-import { adminPool, dropSchema, freshSchema, terminate, uniqueSchema, until, PG_URL } from './helpers.js';
+import { adminPool, dropSchema, freshSchema, terminate, uniqueSchema, PG_URL } from './helpers.js';
 
 const admin = adminPool();
 afterAll(() => admin.end());
@@ -64,7 +64,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       expect(got.map((m) => m.body.n)).toEqual([2]);
       expect(got[0]?.headers.traceparent).toBe('00-abc-def-01');
       await source.stop();
-      await until(async () => (await count(schema)) === 0, 5_000, 'acked message deleted');
+      await until(async () => (await count(schema)) === 0, { what: 'acked message deleted', timeoutMs: 5_000 });
     } finally {
       await drop();
     }
@@ -79,16 +79,15 @@ describe('pgQueue', { timeout: 60_000 }, () => {
         source.pipe(tap((m) => void (stamps.push(Date.now() - m.body.n), m.ack()))),
         (ms) => ms.length === 3,
       );
-      await until(
-        async () => source.metrics.snapshot() !== undefined && (await listening(schema)),
-        10_000,
-        'listening',
-      );
+      await until(async () => source.metrics.snapshot() !== undefined && (await listening(schema)), {
+        what: 'listening',
+      });
       for (let i = 0; i < 3; i++) {
         await publish(admin, 'n', { n: Date.now() }, { schema });
         await pause(50);
       }
       await done;
+      await source.stop();
       // Each arrived long before the 20 s poll would have found it.
       for (const latency of stamps) expect(latency).toBeLessThan(5_000);
     } finally {
@@ -101,11 +100,12 @@ describe('pgQueue', { timeout: 60_000 }, () => {
     try {
       const source = fromQueue<N>(pgQueue('nn', { connection: PG_URL, schema, pollMs: 300 }));
       const got = collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 2);
-      await until(async () => listening(schema), 10_000, 'listening');
+      await until(async () => listening(schema), { what: 'listening' });
       await publish(admin, 'nn', { n: 1 }, { schema, notify: false });
       await publishTopic(admin, 'unrelated', { n: 0 }, { schema, notify: false });
       await publish(admin, 'nn', { n: 2 }, { schema, notify: false });
       expect((await got).map((m) => m.body.n)).toEqual([1, 2]);
+      await source.stop();
       await expect(publish(admin, 'nn', 1, { schema, notify: 'yes' as never })).rejects.toThrow(/notify/);
     } finally {
       await drop();
@@ -120,6 +120,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       const source = fromQueue<N>(pgQueue('d', { connection: PG_URL, schema, pollMs: 5_000 }));
       await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
       const waited = Date.now() - at;
+      await source.stop();
       expect(waited).toBeGreaterThanOrEqual(550);
       // Found by the next due time, not by the 5 s poll.
       expect(waited).toBeLessThan(4_000);
@@ -154,7 +155,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       expect((await records)[0]).toMatchObject({ settlement: 'acked', attempt: 1 });
       expect(seenByOther).toEqual([]);
       sub.unsubscribe();
-      await other.stop();
+      await Promise.all([slow.stop(), other.stop()]);
     } finally {
       await drop();
     }
@@ -172,6 +173,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       const source = fromQueue<N>(pgQueue('x', { connection: PG_URL, schema, pollMs: 100 }));
       const got = await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
       expect(got[0]?.attempt).toBe(2);
+      await source.stop();
     } finally {
       await drop();
     }
@@ -210,7 +212,7 @@ describe('pgQueue', { timeout: 60_000 }, () => {
             .subscribe({ complete: resolve }),
         );
       });
-      await until(async () => total() >= N, 30_000, 'all handled');
+      await until(async () => total() >= N, { what: 'all handled', timeoutMs: 30_000 });
       for (const s of stops) s.next();
       await Promise.all(runs);
       const all = seen.flat();
@@ -329,7 +331,10 @@ describe('pgQueue', { timeout: 60_000 }, () => {
       try {
         // Every message handled and its row gone, the consumer still running: an ack cut by the
         // termination leaves its row leased, and it comes again once the lease ends.
-        await until(async () => seen.size === N && (await count(schema)) === 0, 30_000, 'every message acked');
+        await until(async () => seen.size === N && (await count(schema)) === 0, {
+          what: 'every message acked',
+          timeoutMs: 30_000,
+        });
       } finally {
         stop.next();
         await finished;

@@ -3,8 +3,8 @@ import pg from 'pg';
 import { Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, pgQueue, pgTopic, publishMany, publishTopicMany } from '../src/index.js';
-import { until } from './helpers.js';
 import { PrivateCluster } from './privateCluster.js';
+import { until } from '@rxq/core/testing';
 
 const N = 3_000;
 const cluster = new PrivateCluster(55_432 + Math.floor(Math.random() * 1_000));
@@ -49,9 +49,9 @@ async function consumeAcrossRestart(
       )
       .subscribe({ complete: resolve }),
   );
-  await until(async () => seen.size === N, 60_000, 'every message handled');
+  await until(async () => seen.size === N, { what: 'every message handled', timeoutMs: 60_000 });
   await restarted;
-  await until(finished, 20_000, 'everything settled in the database');
+  await until(finished, { what: 'everything settled in the database', timeoutMs: 20_000 });
   stop.next();
   await done;
   expect(seen.size).toBe(N);

@@ -1,5 +1,5 @@
 import { ack, fromQueue, handle, silentLogger, type Message } from '@rxq/core';
-import { collectUntil, gracefulStop } from '@rxq/core/testing';
+import { collectUntil, gracefulStop, until } from '@rxq/core/testing';
 import pg from 'pg';
 import { Subject, tap } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import {
   subscriberOffsets,
   type PgDelivery,
 } from '../src/index.js';
-import { adminPool, freshSchema, terminate, until, PG_URL } from './helpers.js';
+import { adminPool, freshSchema, terminate, PG_URL } from './helpers.js';
 
 const admin = adminPool();
 afterAll(() => admin.end());
@@ -142,7 +142,7 @@ describe('pgTopic', { timeout: 60_000 }, () => {
             .subscribe({ complete: resolve }),
         );
       });
-      await until(async () => seen.flat().length >= N, 30_000, 'all handled');
+      await until(async () => seen.flat().length >= N, { what: 'all handled', timeoutMs: 30_000 });
       for (const s of stops) s.next();
       await Promise.all(runs);
       const all = seen.flat();
@@ -165,10 +165,13 @@ describe('pgTopic', { timeout: 60_000 }, () => {
       );
       const late = collectUntil(fromEnd.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
       const early = collectUntil(fromStart.pipe(tap((m) => void m.ack())), (ms) => ms.length === 6);
-      await until(async () => (await subscriberOffsets({ connection: admin, topic: 'st', schema })).length === 2);
+      await until(async () => (await subscriberOffsets({ connection: admin, topic: 'st', schema })).length === 2, {
+        timeoutMs: 20_000,
+      });
       await publishTopic(admin, 'st', { n: 99 }, { schema });
       expect((await late).map((m) => m.body.n)).toEqual([99]);
       expect((await early).map((m) => m.body.n)).toEqual([0, 1, 2, 3, 4, 99]);
+      await Promise.all([fromEnd.stop(), fromStart.stop()]);
     } finally {
       await drop();
     }
@@ -226,6 +229,7 @@ describe('pgTopic', { timeout: 60_000 }, () => {
       const source = fromQueue<N>(pgTopic('p', { subscriber: 'slow', connection: PG_URL, schema }));
       const got = await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.length === 1);
       expect(got.map((m) => m.body.n)).toEqual([10]);
+      await source.stop();
     } finally {
       await drop();
     }
@@ -337,11 +341,10 @@ describe('pgTopic', { timeout: 60_000 }, () => {
           .subscribe({ complete: resolve }),
       );
       try {
-        await until(
-          async () => seen.size === N && (await committed(schema, topic, 's')) === N,
-          30_000,
-          'all committed',
-        );
+        await until(async () => seen.size === N && (await committed(schema, topic, 's')) === N, {
+          what: 'all committed',
+          timeoutMs: 30_000,
+        });
       } finally {
         stop.next();
         await finished;

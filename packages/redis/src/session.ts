@@ -16,8 +16,6 @@ const noop = (): void => undefined;
 export abstract class RedisSession<D extends Delivery, R> implements Session<D> {
   protected state: 'open' | 'closing' | 'closed' = 'open';
   private lostError: RxqError | undefined;
-  /** Rejects the receive in progress, if any: one slot, not a race against a long-lived promise. */
-  private rejectReceive: ((error: RxqError) => void) | undefined;
   private readonly fetches = new Set<Promise<unknown>>();
   private closing: Promise<void> | undefined;
   private intakeStopped = false;
@@ -57,12 +55,16 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
   abstract deadLetter(delivery: D, request: import('@rxq/core').DeadLetterRequest): Promise<void>;
   abstract release(deliveries: readonly D[]): Promise<void>;
 
+  /**
+   * The one channel for a loss (a close event or a fetch that failed on the connection):
+   * `context.lost`, once. A receive in progress is not rejected for it: `fromQueue` stops waiting
+   * for it, and `close` ends its fetch.
+   */
   protected markLost(error: RxqError): void {
     if (this.state !== 'open' || this.lostError !== undefined) return;
     this.lostError = error;
     const cause = error.cause instanceof Error ? error.cause.message : 'closed by the server or the network';
     this.ctx.logger.warn({ code: error.code, cause }, error.message);
-    this.rejectReceive?.(error);
     this.ctx.lost(error);
   }
 
@@ -81,6 +83,11 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
     return this.intakeStopped || this.state !== 'open';
   }
 
+  /**
+   * Up to `max` deliveries. A fetch that fails on a lost connection reports the loss (`markLost`)
+   * and brings nothing; one that fails otherwise (a script error, a wrong type) rejects. Called
+   * after a loss, it rejects with it.
+   */
   async receive(max: number): Promise<readonly D[]> {
     if (this.state !== 'open' || this.intakeStopped) return [];
     if (this.lostError) throw this.lostError;
@@ -90,16 +97,13 @@ export abstract class RedisSession<D extends Delivery, R> implements Session<D> 
     work.then(forget, forget);
     let raw: R;
     try {
-      raw = await new Promise<R>((resolve, reject) => {
-        this.rejectReceive = reject;
-        work.then(resolve, reject);
-      });
+      raw = await work;
     } catch (error) {
-      const translated = this.lostError ?? translate(error, 'a receive');
-      if (translated.retryable) this.markLost(translated);
-      throw translated;
-    } finally {
-      this.rejectReceive = undefined;
+      if (this.lostError !== undefined || this.state !== 'open') return [];
+      const translated = translate(error, 'a receive');
+      if (!translated.retryable) throw translated;
+      this.markLost(translated);
+      return [];
     }
     if (this.intakeStopped) {
       await this.giveBack(raw).catch(noop);

@@ -3,8 +3,9 @@ import { Redis } from 'ioredis';
 import { firstValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publish, publishToStream, redis, redisSimpleList, redisStream } from '../src/index.js';
-import { cleanup, client, uniqueName, until } from './helpers.js';
+import { cleanup, client, uniqueName } from './helpers.js';
 import { recordingLogger } from './logs.js';
+import { until } from '@rxq/core/testing';
 
 // An ACL user of this test file only (the default user is never touched), deleted afterwards.
 const admin = client();
@@ -152,11 +153,9 @@ describe('the ACL rules the README documents', () => {
       },
       error: (e: unknown) => errors.push(e),
     });
-    await until(
-      async () => (kind === 'stream' ? await admin.xlen(`${q}:dead`) : await admin.llen(`${q}:dead`)) === 1,
-      10_000,
-      'the dead letter',
-    );
+    await until(async () => (kind === 'stream' ? await admin.xlen(`${q}:dead`) : await admin.llen(`${q}:dead`)) === 1, {
+      what: 'the dead letter',
+    });
     const started = Date.now();
     await source.stop();
     expect(errors).toEqual([]);

@@ -2,7 +2,8 @@ import { HEADERS, silentLogger, type Delivery, type OpenContext, type Session } 
 import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { publish, readListEntry, redis, redisSimpleList, redisStream } from '../src/index.js';
-import { cleanup, client, uniqueName, until } from './helpers.js';
+import { cleanup, client, uniqueName } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 // Producers rxq did not write (redis-cli), and copies read back raw: every field or header of the
 // original must come back exactly, plus rxq's own.
@@ -181,7 +182,7 @@ describe.each([
         [HEADERS.errorMessage]: 'boom',
       });
       await session.deadLetter(copy!, { reason: 'max-attempts', error, at: 5 });
-      await until(async () => (await admin.llen(`${q}:dead`)) === 1, 5_000, 'the dead letter');
+      await until(async () => (await admin.llen(`${q}:dead`)) === 1, { what: 'the dead letter', timeoutMs: 5_000 });
       const dead = readListEntry((await admin.lrangeBuffer(`${q}:dead`, 0, -1))[0]!);
       expect(dead.payload).toEqual(BINARY);
       expect(dead.headers).toMatchObject({ [HEADERS.attempt]: '2', [HEADERS.deadReason]: 'max-attempts' });
@@ -209,7 +210,7 @@ describe.each([
         [HEADERS.errorMessage]: 'boom',
       });
       await session.deadLetter(copy!, { reason: 'rejected', at: 5 });
-      await until(async () => (await admin.llen(`${q}:dead`)) === 1, 5_000, 'the dead letter');
+      await until(async () => (await admin.llen(`${q}:dead`)) === 1, { what: 'the dead letter', timeoutMs: 5_000 });
       const dead = readListEntry((await admin.lrangeBuffer(`${q}:dead`, 0, -1))[0]!);
       expect(dead.headers).toMatchObject({ ...headers, [HEADERS.attempt]: '2', [HEADERS.deadReason]: 'rejected' });
       expect(JSON.parse(dead.payload.toString())).toEqual({ n: 1 });

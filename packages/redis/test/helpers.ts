@@ -49,15 +49,6 @@ export async function streamDeadLetters(redis: Redis | Cluster, key: string): Pr
   });
 }
 
-/** Polls `check` until it holds or `timeoutMs` passes (a broker-side condition, not a sleep). */
-export async function until(check: () => Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`until: ${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Kills every server-side connection whose name starts with `prefix`; resolves with how many. */
 export async function killConnections(redis: Redis, prefix: string): Promise<number> {
   const list = (await redis.client('LIST')) as string;

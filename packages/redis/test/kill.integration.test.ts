@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanup, client, uniqueName, until } from './helpers.js';
+import { cleanup, client, uniqueName } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 const fixture = fileURLToPath(new URL('./fixtures/consumer.mjs', import.meta.url));
 const admin = client();
@@ -33,16 +34,15 @@ async function killTest(mode: 'reliable' | 'stream', publish: (key: string) => P
       reached += step;
       const child = start(mode, key, doneKey);
       const target = reached;
-      await until(async () => (await admin.llen(doneKey)) >= target, 30_000, `${target} handled`);
+      await until(async () => (await admin.llen(doneKey)) >= target, { what: `${target} handled`, timeoutMs: 30_000 });
       child.kill('SIGKILL');
       await exited(child);
     }
     const last = start(mode, key, doneKey);
-    await until(
-      async () => new Set((await admin.lrange(doneKey, 0, -1)).map((e) => e.split(':')[0])).size === N,
-      60_000,
-      'every message handled',
-    );
+    await until(async () => new Set((await admin.lrange(doneKey, 0, -1)).map((e) => e.split(':')[0])).size === N, {
+      what: 'every message handled',
+      timeoutMs: 60_000,
+    });
     last.kill('SIGTERM');
     await exited(last);
     const done = await admin.lrange(doneKey, 0, -1);

@@ -3,8 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { redis } from '../src/index.js';
-import { cleanup, client, killConnections, uniqueName, until } from './helpers.js';
+import { cleanup, client, killConnections, uniqueName } from './helpers.js';
 import { recordingLogger } from './logs.js';
+import { until } from '@rxq/core/testing';
 
 const admin = client();
 afterAll(() => admin.quit());
@@ -25,7 +26,7 @@ describe('the connector logs through the source’s logger', () => {
       got.push({ n: m.body.n, attempt: m.attempt });
       void m.ack();
     });
-    await until(async () => got.length === 2, 10_000, 'both recovered messages');
+    await until(async () => got.length === 2, { what: 'both recovered messages' });
     expect(await killConnections(admin, `rxq:${q}`)).toBeGreaterThan(0);
     await reconnected;
     await source.stop();

@@ -1,4 +1,5 @@
 import { InvalidOptionError, json, text, type Codec, type Connector } from '@rxq/core';
+import { invalidOption } from '@rxq/core/testing';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
@@ -20,16 +21,6 @@ import {
 const lazy = new Redis({ lazyConnect: true });
 afterAll(() => lazy.disconnect());
 
-function thrown(f: () => unknown): InvalidOptionError {
-  try {
-    f();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidOptionError);
-    return error as InvalidOptionError;
-  }
-  throw new Error('expected an InvalidOptionError');
-}
-
 async function rejected(p: Promise<unknown>): Promise<InvalidOptionError> {
   const error = await p.then(
     () => undefined,
@@ -49,7 +40,7 @@ describe('unknown options are rejected at construction, naming the closest known
     ['redisStream', () => redisStream('s', { group: 'g', minIdle: 5 } as never), 'minIdle', 'minIdleMs'],
     ['redisStream', () => redisStream('s', { group: 'g', strat: 'new' } as never), 'strat', 'start'],
   ])('%s: %s', (_, make, option, suggestion) => {
-    const error = thrown(make);
+    const error = invalidOption(make);
     expect(error.option).toBe(option);
     expect(error.message).toContain(`\`${option}\``);
     if (suggestion) expect(error.message).toContain(`did you mean \`${suggestion}\``);
@@ -67,12 +58,12 @@ describe('unknown options are rejected at construction, naming the closest known
   });
 
   it('values of the wrong kind', () => {
-    expect(thrown(() => redis('q', { tls: 'yes' } as never)).option).toBe('tls');
-    expect(thrown(() => redis('q', { mode: 'simple', consumerTtlMs: 1_000 })).option).toBe('consumerTtlMs');
-    expect(thrown(() => redis('q', { codec: 'json' } as never)).option).toBe('codec');
-    expect(thrown(() => redis('q', { blockMs: -1 })).option).toBe('blockMs');
-    expect(thrown(() => redisStream('s', { group: '' })).option).toBe('group');
-    expect(thrown(() => redis('q', { connection: 'http://x' })).option).toBe('connection');
+    expect(invalidOption(() => redis('q', { tls: 'yes' } as never)).option).toBe('tls');
+    expect(invalidOption(() => redis('q', { mode: 'simple', consumerTtlMs: 1_000 })).option).toBe('consumerTtlMs');
+    expect(invalidOption(() => redis('q', { codec: 'json' } as never)).option).toBe('codec');
+    expect(invalidOption(() => redis('q', { blockMs: -1 })).option).toBe('blockMs');
+    expect(invalidOption(() => redisStream('s', { group: '' })).option).toBe('group');
+    expect(invalidOption(() => redis('q', { connection: 'http://x' })).option).toBe('connection');
   });
 });
 
@@ -94,21 +85,21 @@ describe('a client passed in is checked by its shape', () => {
   });
 
   it('rejects what is not one, naming what is missing', () => {
-    const error = thrown(() => redis('q', { connection: { status: 'ready', options: {} } as never }));
+    const error = invalidOption(() => redis('q', { connection: { status: 'ready', options: {} } as never }));
     expect(error.option).toBe('connection');
     expect(error.message).toContain('duplicate');
   });
 
   it('rejects options of the client rxq cannot honour, naming them', () => {
     const prefixed = new Redis({ lazyConnect: true, keyPrefix: 'app:' });
-    expect(thrown(() => redis('q', { connection: prefixed })).option).toBe('connection.options.keyPrefix');
+    expect(invalidOption(() => redis('q', { connection: prefixed })).option).toBe('connection.options.keyPrefix');
     prefixed.disconnect();
     const prefixedCluster = new Cluster([{ host: '127.0.0.1', port: 7001 }], {
       lazyConnect: true,
       redisOptions: { keyPrefix: 'app:' },
     });
     // ioredis copies the node options' prefix to the cluster's own options.
-    expect(thrown(() => redis('q', { connection: prefixedCluster })).option).toMatch(
+    expect(invalidOption(() => redis('q', { connection: prefixedCluster })).option).toMatch(
       /^connection\.options\..*keyPrefix$/,
     );
     prefixedCluster.disconnect();
@@ -127,15 +118,15 @@ describe('a Redis Cluster client', () => {
   });
 
   it('refuses keys that cannot share the queue’s slot, naming the option', () => {
-    expect(thrown(() => redis('orders', { connection: cluster, deadLetterKey: 'failed' })).option).toBe(
+    expect(invalidOption(() => redis('orders', { connection: cluster, deadLetterKey: 'failed' })).option).toBe(
       'deadLetterKey',
     );
     expect(() => redis('orders', { connection: cluster, deadLetterKey: '{orders}:failed' })).not.toThrow();
-    expect(thrown(() => redisStream('events', { group: 'g', connection: cluster, deadLetterKey: 'x' })).option).toBe(
-      'deadLetterKey',
-    );
-    expect(thrown(() => redis('a}b', { connection: cluster })).option).toBe('queue');
-    expect(thrown(() => redisSimpleList(['emails', 'sms'], { connection: cluster })).option).toBe('queues');
+    expect(
+      invalidOption(() => redisStream('events', { group: 'g', connection: cluster, deadLetterKey: 'x' })).option,
+    ).toBe('deadLetterKey');
+    expect(invalidOption(() => redis('a}b', { connection: cluster })).option).toBe('queue');
+    expect(invalidOption(() => redisSimpleList(['emails', 'sms'], { connection: cluster })).option).toBe('queues');
     // On a standalone server the same names are fine (nothing changes for existing users).
     expect(() => redis('orders', { connection: lazy, deadLetterKey: 'failed' })).not.toThrow();
     expect(() => redisSimpleList(['emails', 'sms'], { connection: lazy })).not.toThrow();

@@ -1,9 +1,9 @@
 import { ack, fromQueue, handle, HEADERS, InvalidOptionError, type Message } from '@rxq/core';
-import { collectUntil, gracefulStop } from '@rxq/core/testing';
+import { collectUntil, gracefulStop, until } from '@rxq/core/testing';
 import { Subject, tap } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { publish, readListEntry, redis } from '../src/index.js';
-import { cleanup, client, consumeKillingConnections, uniqueName, until, URL } from './helpers.js';
+import { cleanup, client, consumeKillingConnections, uniqueName, URL } from './helpers.js';
 
 interface Numbered {
   n: number;
@@ -125,7 +125,10 @@ describe('redis reliable list', () => {
     const left = (await admin.lrange(q, 0, -1)).map((s) => (JSON.parse(s) as Numbered).n);
     expect(left.length).toBeLessThanOrEqual(64);
     for (const n of left) expect(seen.has(n)).toBe(true);
-    await until(async () => (await processingLists(q)).length === 0, 5_000, 'processing lists gone');
+    await until(async () => (await processingLists(q)).length === 0, {
+      what: 'processing lists gone',
+      timeoutMs: 5_000,
+    });
   });
 
   it('uses an ioredis client the app passes, and leaves it open', async () => {

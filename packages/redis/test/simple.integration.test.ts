@@ -1,9 +1,9 @@
 import { fromQueue, HEADERS } from '@rxq/core';
-import { collectUntil } from '@rxq/core/testing';
+import { collectUntil, until } from '@rxq/core/testing';
 import { tap } from 'rxjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readListEntry, redis, redisSimpleList } from '../src/index.js';
-import { cleanup, client, uniqueName, until, URL } from './helpers.js';
+import { cleanup, client, uniqueName, URL } from './helpers.js';
 
 interface Numbered {
   n: number;
@@ -40,7 +40,7 @@ describe('redis simple list (at-most-once)', () => {
     expect(await admin.lrange(q, 0, -1)).toEqual([JSON.stringify({ n: 2 })]);
     expect(first?.body.n).toBe(1);
     // Released on unsubscribe: pushed back to the head (best effort).
-    await until(async () => (await admin.llen(q)) === 2, 5_000, 'released message back');
+    await until(async () => (await admin.llen(q)) === 2, { what: 'released message back', timeoutMs: 5_000 });
     expect((await admin.lrange(q, 0, -1)).map((s) => (JSON.parse(s) as Numbered).n)).toEqual([1, 2]);
   });
 

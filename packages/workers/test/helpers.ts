@@ -29,20 +29,6 @@ export async function cleanup(redis: Redis, stem: string): Promise<void> {
   if (keys.length > 0) await redis.del(...keys);
 }
 
-/** Polls `check` until it holds or `timeoutMs` passes (a condition, not a sleep); `what` names it in the error. */
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-  what: string | (() => string) = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(`until: ${typeof what === 'function' ? what() : what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** The distinct numbers recorded in a done list (`n:attempt:process`). */
 export async function handledNumbers(redis: Redis, doneKey: string): Promise<Set<number>> {
   return new Set((await redis.lrange(doneKey, 0, -1)).map((e) => Number(e.split(':')[0])));

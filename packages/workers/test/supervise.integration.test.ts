@@ -6,7 +6,8 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES, supervise, type SupervisorEvent } from '../dist/index.js';
-import { cleanup, client, handledNumbers, keysMatching, uniqueName, until } from './helpers.js';
+import { cleanup, client, handledNumbers, keysMatching, uniqueName } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 const consumer = fileURLToPath(new URL('./fixtures/consumer.mjs', import.meta.url));
 const crash = fileURLToPath(new URL('./fixtures/crash.mjs', import.meta.url));
@@ -53,7 +54,7 @@ async function gracefulStop(
     let stderr = '';
     runner.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exit = new Promise<number | null>((resolve) => runner.once('close', (code) => resolve(code)));
-    await until(async () => (await admin.llen(done)) >= before, 30_000, `${before} handled`);
+    await until(async () => (await admin.llen(done)) >= before, { what: `${before} handled`, timeoutMs: 30_000 });
     const stoppedAt = performance.now();
     signal(runner);
     const code = await exit;
@@ -62,11 +63,11 @@ async function gracefulStop(
     expect(stopMs).toBeLessThan(8_000);
     // Both children drained.
     // (The last lines may still be on their way through the pipe when the runner has exited.)
-    await until(
-      () => out.filter((l) => /^\[consumer\.mjs#[01] \d+\] drained$/.test(l)).length === 2,
-      5_000,
-      () => `both children drained; the runner said:\n${stderr}\nthe children said:\n${out.slice(-20).join('\n')}`,
-    );
+    await until(() => out.filter((l) => /^\[consumer\.mjs#[01] \d+\] drained$/.test(l)).length === 2, {
+      what: () =>
+        `both children drained; the runner said:\n${stderr}\nthe children said:\n${out.slice(-20).join('\n')}`,
+      timeoutMs: 5_000,
+    });
     // Under load: work was left when the stop came, and it is all back in the list.
     const handled = await handledNumbers(admin, done);
     const left = (await admin.lrange(list, 0, -1)).map((p) => (JSON.parse(p) as { n: number }).n);
@@ -104,22 +105,21 @@ describe('supervise', () => {
         stdout,
         onEvent: (e) => events.push(e),
       });
-      await until(async () => (await admin.llen(done)) >= 300, 30_000, '300 handled');
+      await until(async () => (await admin.llen(done)) >= 300, { what: '300 handled', timeoutMs: 30_000 });
       const victim = supervisor.pids()[0]!;
       process.kill(victim, 'SIGKILL');
-      await until(
-        () => events.some((e) => e.type === 'started' && e.index === 0 && e.pid !== victim),
-        10_000,
-        'restart',
-      );
+      await until(() => events.some((e) => e.type === 'started' && e.index === 0 && e.pid !== victim), {
+        what: 'restart',
+      });
       const restartedPid = supervisor.pids()[0]!;
       // The new child is consuming (and so drains on the stop below).
-      await until(
-        () => out.some((l) => l.startsWith(`[consumer.mjs#0 ${restartedPid}] consuming`)),
-        10_000,
-        'consuming',
-      );
-      await until(async () => (await handledNumbers(admin, done)).size === N + 1, 60_000, 'every message handled');
+      await until(() => out.some((l) => l.startsWith(`[consumer.mjs#0 ${restartedPid}] consuming`)), {
+        what: 'consuming',
+      });
+      await until(async () => (await handledNumbers(admin, done)).size === N + 1, {
+        what: 'every message handled',
+        timeoutMs: 60_000,
+      });
       expect(await supervisor.stop()).toBe(EXIT_CODES.ok);
 
       const exited = events.find((e) => e.type === 'exited' && e.pid === victim);
@@ -132,8 +132,14 @@ describe('supervise', () => {
       // Each child's lines carry its prefix, the restarted child's with its new pid.
       expect(supervisor.pids()).toEqual([undefined, undefined]); // every child has exited after the stop
       expect(out.some((l) => l.startsWith(`[consumer.mjs#0 ${victim}] consuming`))).toBe(true);
-      await until(() => out.some((l) => /^\[consumer\.mjs#1 \d+\] drained$/.test(l)), 5_000, '#1 drained');
-      await until(() => out.includes(`[consumer.mjs#0 ${restartedPid}] drained`), 5_000, '#0 drained');
+      await until(() => out.some((l) => /^\[consumer\.mjs#1 \d+\] drained$/.test(l)), {
+        what: '#1 drained',
+        timeoutMs: 5_000,
+      });
+      await until(() => out.includes(`[consumer.mjs#0 ${restartedPid}] drained`), {
+        what: '#0 drained',
+        timeoutMs: 5_000,
+      });
     } finally {
       await cleanup(admin, list);
     }
@@ -184,11 +190,11 @@ describe('supervise', () => {
       stdout,
       onEvent: (e) => events.push(e),
     });
-    await until(() => out.some((l) => l.endsWith('] running')), 10_000, 'child running');
+    await until(() => out.some((l) => l.endsWith('] running')), { what: 'child running' });
     const started = performance.now();
     expect(await supervisor.stop()).toBe(EXIT_CODES.drainTimedOut);
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
-    await until(() => out.some((l) => l.endsWith('] SIGTERM ignored')), 5_000, 'SIGTERM seen');
+    await until(() => out.some((l) => l.endsWith('] SIGTERM ignored')), { what: 'SIGTERM seen', timeoutMs: 5_000 });
     expect(events.find((e) => e.type === 'exited')).toMatchObject({ signal: 'SIGKILL' });
   });
 

@@ -83,9 +83,9 @@ export class Settler implements MessageOwner {
   }
 
   nack(message: MessageImpl<unknown>, options: NackOptions | undefined): Promise<void> {
-    if (options?.requeue === false) return this.deadLetter(message, 'rejected', undefined);
+    if (options?.requeue === false) return this.deadLetter(message, 'rejected', options.error);
     const delayMs = options?.delayMs ?? 0;
-    if (delayMs > 0) return this.resend(message, { delayMs });
+    if (delayMs > 0) return this.resend(message, { delayMs, error: options?.error });
     return this.settle(message, 'requeued');
   }
 

@@ -38,10 +38,10 @@ describe('ack', () => {
     ]);
   });
 
-  it('with requeue: false nacks failures without requeue (dead-letter)', async () => {
+  it('with requeue: false nacks failures without requeue (dead-letter), with the error', async () => {
     const a = fake('a');
     const out = await records([{ ok: false, item: a, error: 'e', durationMs: 0 }], { requeue: false });
-    expect(nackOptions(a)).toEqual([{ requeue: false }]);
+    expect(nackOptions(a)).toEqual([{ requeue: false, error: 'e' }]);
     expect(out[0]?.settlement).toBe('dead-lettered');
   });
 

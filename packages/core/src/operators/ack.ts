@@ -29,7 +29,7 @@ export interface SettlementRecord {
 export interface AckOptions {
   /**
    * Give a failure another attempt (`true`, after `backoff`, up to `maxAttempts`), or dead-letter
-   * it at once with reason `rejected` (`false`). @default true
+   * it at once with reason `rejected` and the handler's error (`false`). @default true
    */
   readonly requeue?: boolean;
   /**
@@ -94,7 +94,7 @@ export function ack<I extends Item, R>(options: AckOptions = {}): OperatorFuncti
     });
 
   function retryLater(message: Message<unknown>, error: unknown): void {
-    if (!requeue) void message.nack({ requeue: false });
+    if (!requeue) void message.nack({ requeue: false, error });
     else if (!isRetryable(error)) void message.deadLetter('non-retryable', error);
     else if (message.attempt >= maxAttempts) void message.deadLetter('max-attempts', error);
     else {

@@ -6,7 +6,7 @@ import type { Message } from '../message.js';
 import { PartialFailure, type Batch, type Outcome } from '../outcome.js';
 import { fakeMessage } from '../testing/fakeMessage.js';
 import { handle, type Handler, type HandleOptions } from './handle.js';
-import { aliveAfterGc } from '../../test/gc.js';
+import { aliveAfterGc } from '../testing/aliveAfterGc.js';
 
 const fake = (id: string, key?: string): Message<string> => fakeMessage(id, key === undefined ? {} : { key });
 

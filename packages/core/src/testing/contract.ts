@@ -1,7 +1,7 @@
 import { filter, firstValueFrom, Subject, tap } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixed } from '../backoff.js';
-import { fromQueue } from '../fromQueue.js';
+import { fromQueue, type FromQueueOptions, type QueueObservable } from '../fromQueue.js';
 import type { Message } from '../message.js';
 import { ack } from '../operators/ack.js';
 import { handle } from '../operators/handle.js';
@@ -38,24 +38,34 @@ export function contractSuite(options: ContractSuiteOptions): void {
 
   describe(`contract: ${options.name}`, { timeout }, () => {
     let h: ContractHarness;
+    const sources: QueueObservable<Numbered>[] = [];
     beforeEach(async () => {
       h = await options.create();
     });
+    // Every source stopped (its last settlements written) before the harness removes the queue.
     afterEach(async () => {
+      await Promise.all(sources.splice(0).map((s) => s.stop()));
       await h.close();
     });
+
+    /** A source on a fresh connector, stopped after the test. */
+    function consumer(opts: Omit<FromQueueOptions<Numbered>, 'codec'> = {}): QueueObservable<Numbered> {
+      const source = fromQueue<Numbered>(h.connector(), opts);
+      sources.push(source);
+      return source;
+    }
 
     /** Consumes with a fresh connector until the sentinel arrives; returns the ns seen before it. */
     async function seenBeforeSentinel(): Promise<number[]> {
       await h.publish([{ n: -1 }]);
-      const source = fromQueue<Numbered>(h.connector());
+      const source = consumer();
       const seen = await collectUntil(source.pipe(tap((m) => void m.ack())), (ms) => ms.some((m) => m.body.n === -1));
       return ns(seen).filter((n) => n !== -1);
     }
 
     it('handles and acks every published message, and none comes back', async () => {
       await h.publish(bodies(100));
-      const source = fromQueue<Numbered>(h.connector(), { maxInFlight: 32 });
+      const source = consumer({ maxInFlight: 32 });
       const handled: number[] = [];
       const records = await collectUntil(
         source.pipe(
@@ -80,7 +90,7 @@ export function contractSuite(options: ContractSuiteOptions): void {
     if (atLeastOnce) {
       it('delivers a nacked message again', async () => {
         await h.publish([{ n: 7 }]);
-        const source = fromQueue<Numbered>(h.connector());
+        const source = consumer();
         let seen = 0;
         const deliveries = await collectUntil(
           source.pipe(tap((m) => void (seen++ === 0 ? m.nack() : m.ack()))),
@@ -94,7 +104,7 @@ export function contractSuite(options: ContractSuiteOptions): void {
 
     it('resends a failing message with attempt + 1, then dead-letters it with its error', async () => {
       await h.publish([{ n: 1 }]);
-      const source = fromQueue<Numbered>(h.connector());
+      const source = consumer();
       const records = await collectUntil(
         source.pipe(
           handle(() => {
@@ -119,7 +129,7 @@ export function contractSuite(options: ContractSuiteOptions): void {
 
     it('waits out the backoff delay before a resent copy comes back', async () => {
       await h.publish([{ n: 1 }]);
-      const source = fromQueue<Numbered>(h.connector());
+      const source = consumer();
       const stamps: number[] = [];
       await collectUntil(
         source.pipe(
@@ -138,7 +148,7 @@ export function contractSuite(options: ContractSuiteOptions): void {
     it('dead-letters poison bodies with reason decode and goes on', async () => {
       await h.publishRaw(['{not json', '', new Uint8Array([0xff, 0xfe, 0x00])]);
       await h.publish([{ n: 1 }]);
-      const source = fromQueue<Numbered>(h.connector());
+      const source = consumer();
       const ok = await collectUntil(
         source.pipe(
           handle((m: Message<Numbered>) => m.body.n),
@@ -156,7 +166,7 @@ export function contractSuite(options: ContractSuiteOptions): void {
 
     it('never holds more than maxInFlight unsettled messages', async () => {
       await h.publish(bodies(300));
-      const source = fromQueue<Numbered>(h.connector(), { maxInFlight: 10 });
+      const source = consumer({ maxInFlight: 10 });
       let outstanding = 0;
       let peak = 0;
       const records = await collectUntil(
@@ -177,7 +187,7 @@ export function contractSuite(options: ContractSuiteOptions): void {
     if (ordered) {
       it('keeps per-key order under concurrency', async () => {
         await h.publish(Array.from({ length: 200 }, (_, i) => ({ n: i, k: i % 5 })));
-        const source = fromQueue<Numbered>(h.connector(), { maxInFlight: 64 });
+        const source = consumer({ maxInFlight: 64 });
         const order = new Map<number, number[]>();
         await collectUntil(
           source.pipe(
@@ -202,7 +212,7 @@ export function contractSuite(options: ContractSuiteOptions): void {
     it('drains in-flight messages on a graceful stop: nothing lost, nothing finished comes back', async () => {
       await h.publish(bodies(100));
       const stop = new Subject<void>();
-      const source = fromQueue<Numbered>(h.connector(), { maxInFlight: 20, stop });
+      const source = consumer({ maxInFlight: 20, stop });
       let acked = 0;
       const done = collectAll(
         source.pipe(
@@ -228,7 +238,7 @@ export function contractSuite(options: ContractSuiteOptions): void {
       // What was not consumed is still there, and what was acked is not.
       const firstRun = new Set(records.map((r) => r.id));
       expect(firstRun.size).toBe(records.length);
-      const rest = fromQueue<Numbered>(h.connector());
+      const rest = consumer();
       const second = await collectUntil(
         rest.pipe(tap((m) => void m.ack())),
         (ms) => ms.length === 100 - records.length,
@@ -242,7 +252,7 @@ export function contractSuite(options: ContractSuiteOptions): void {
     it('releases unsettled messages on unsubscribe, and after a drain timeout', async () => {
       await h.publish(bodies(10));
       const stop = new Subject<void>();
-      const source = fromQueue<Numbered>(h.connector(), { maxInFlight: 5, stop, drainTimeoutMs: 100 });
+      const source = consumer({ maxInFlight: 5, stop, drainTimeoutMs: 100 });
       const closed = firstValueFrom(source.status$.pipe(filter((s) => s.status === 'closed')));
       // Five arrive and are never settled; a stop then has to release them after its drain timeout.
       const held = await collectUntil(source, (ms) => {
@@ -253,11 +263,11 @@ export function contractSuite(options: ContractSuiteOptions): void {
       expect(held).toHaveLength(5);
       expect(source.metrics.snapshot()).toMatchObject({ released: 5, acked: 0, inFlight: 0 });
       // Unsubscribing releases too.
-      const again = fromQueue<Numbered>(h.connector(), { maxInFlight: 3 });
+      const again = consumer({ maxInFlight: 3 });
       const firstThree = await collectUntil(again, (ms) => ms.length === 3);
       expect(firstThree).toHaveLength(3);
       // All ten are still there to consume.
-      const last = fromQueue<Numbered>(h.connector());
+      const last = consumer();
       const all = await collectUntil(last.pipe(tap((m) => void m.ack())), (ms) => new Set(ns(ms)).size === 10);
       expect([...new Set(ns(all))]).toEqual(range(10));
       expect(held.every((m) => m.settlement === 'released')).toBe(true);
@@ -269,7 +279,7 @@ export function contractSuite(options: ContractSuiteOptions): void {
         const stop = new Subject<void>();
         const drainTimeoutMs = 300;
         const closeTimeoutMs = 5_000;
-        const source = fromQueue<Numbered>(h.connector(), { maxInFlight: 10, stop, drainTimeoutMs, closeTimeoutMs });
+        const source = consumer({ maxInFlight: 10, stop, drainTimeoutMs, closeTimeoutMs });
         let letGo: () => void = () => undefined;
         const hang = new Promise<void>((resolve) => (letGo = resolve));
         const started: number[] = [];
@@ -299,7 +309,7 @@ export function contractSuite(options: ContractSuiteOptions): void {
         letGo();
         await pause(0);
         expect(started).toHaveLength(2); // letting them go starts nothing more
-        const last = fromQueue<Numbered>(h.connector());
+        const last = consumer();
         const all = await collectUntil(last.pipe(tap((m) => void m.ack())), (ms) => new Set(ns(ms)).size === 20);
         await last.stop();
         expect([...new Set(ns(all))]).toEqual(range(20));

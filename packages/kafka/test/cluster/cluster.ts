@@ -50,12 +50,3 @@ export async function committedToEnd(admin: Admin, group: string, topic: string)
   const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
   return ends.every((e) => committed?.partitions.find((p) => p.partition === e.partition)?.offset === String(e.high));
 }
-
-/** Polls `check` until it holds (an awaited state, not a sleep), or fails after `timeoutMs`. */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

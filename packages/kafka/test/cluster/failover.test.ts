@@ -1,7 +1,8 @@
 import { afterEach, expect, it } from 'vitest';
 import type { TestTopic } from '../helpers.js';
-import { cluster, clusterTopic, committedToEnd, eventually, fullyInSync, leaderOf } from './cluster.js';
+import { cluster, clusterTopic, committedToEnd, fullyInSync, leaderOf } from './cluster.js';
 import { countingConsumer, MAX_IN_FLIGHT, type CountingConsumer } from './consume.js';
+import { until } from '@rxq/core/testing';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -40,7 +41,11 @@ it('the leader of a partition is SIGKILLed mid-stream and restarted later: nothi
   down = undefined;
   await fullyInSync(topic.admin, topic.name);
   // Commits resumed: the group's committed offsets reach the end of every partition.
-  await eventually('committed to the end', () => committedToEnd(topic!.admin, topic!.group, topic!.name));
+  await until(() => committedToEnd(topic!.admin, topic!.group, topic!.name).catch(() => false), {
+    what: 'committed to the end',
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
   consumer.stop();
 
   const duplicates = consumer.duplicates();

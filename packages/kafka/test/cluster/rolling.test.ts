@@ -1,7 +1,8 @@
 import { afterEach, expect, it } from 'vitest';
 import type { TestTopic } from '../helpers.js';
-import { cluster, clusterTopic, committedToEnd, eventually, fullyInSync } from './cluster.js';
+import { cluster, clusterTopic, committedToEnd, fullyInSync } from './cluster.js';
 import { countingConsumer, type CountingConsumer } from './consume.js';
+import { until } from '@rxq/core/testing';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -87,7 +88,11 @@ it('a rolling restart of the three brokers under a steady produce load: nothing 
     kept = await inTopic();
     notKept = produced - [...kept].filter((n) => n < produced).length;
     await caughtUp('every message in the topic acked', kept);
-    await eventually('committed to the end', () => committedToEnd(t.admin, t.group, t.name));
+    await until(() => committedToEnd(t.admin, t.group, t.name).catch(() => false), {
+      what: 'committed to the end',
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
     c.stop();
     console.log(
       `kafka cluster rolling restart (${restarts.join(', ')}): ${produced} messages produced ` +

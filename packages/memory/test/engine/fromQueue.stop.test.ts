@@ -13,7 +13,7 @@ import {
   ShutdownError,
   silentLogger,
 } from '@rxq/core';
-import { collectAll, collectUntil } from '@rxq/core/testing';
+import { collectAll, collectUntil, until } from '@rxq/core/testing';
 import { MemoryQueue, memory } from '../../src/index.js';
 
 /** A promise and its resolve, for handlers that hang until the test lets them go. */
@@ -297,7 +297,7 @@ describe('a stop means stop (drain timeout)', () => {
     await source.stop();
     expect(await done).toEqual([]);
     opened.open();
-    await until(() => closed === 1);
+    await until(() => closed === 1, { timeoutMs: 2_000 });
     expect(closed).toBe(1);
   });
 
@@ -321,15 +321,6 @@ describe('a stop means stop (drain timeout)', () => {
     expect(seen?.reason).toBeInstanceOf(ShutdownError);
   });
 });
-
-/** Polls `condition` until it holds, for at most `timeoutMs`. */
-async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('until: condition not met');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('handlers that read their signal', () => {
   it('64 at once raise no MaxListenersExceededWarning', async () => {

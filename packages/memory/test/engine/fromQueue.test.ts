@@ -2,6 +2,7 @@ import { filter, firstValueFrom, map, Subject, tap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   ack,
+  type AckOptions,
   codec,
   ConnectionGaveUpError,
   ConnectionLostError,
@@ -10,6 +11,7 @@ import {
   fromQueue,
   type FromQueueOptions,
   handle,
+  HEADERS,
   identity,
   InvalidOptionError,
   json,
@@ -19,9 +21,8 @@ import {
   type Session,
   type SourceStatus,
 } from '@rxq/core';
-import { collectAll, collectUntil } from '@rxq/core/testing';
-import { MemoryQueue, memory } from '../../src/index.js';
-import { aliveAfterGc } from '../gc.js';
+import { aliveAfterGc, collectAll, collectUntil } from '@rxq/core/testing';
+import { MemoryQueue, memory, type DeadLetter } from '../../src/index.js';
 
 /** Resolves with the first status event of `status`. */
 const statusOf = (source: QueueObservable<unknown>, status: SourceStatus): Promise<unknown> =>
@@ -210,6 +211,53 @@ describe('fromQueue: in-flight and release', () => {
       ['delay', 2, 'acked'],
     ]);
     expect(await connector.deadLetters.pull({ timeoutMs: 0 })).toMatchObject({ value: '"reject"', reason: 'rejected' });
+  });
+
+  it('a nack carries its error: the dead letter of requeue: false and the copy of a delayed nack name it', async () => {
+    const queue = new MemoryQueue<string>();
+    const connector = memory(queue, { codec: json, pollMs: 20 });
+    queue.pushMany(['"reject"', '"delay"']);
+    const seen = await collectUntil(
+      fromQueue<string>(connector).pipe(
+        tap((m) => {
+          if (m.attempt > 1) void m.ack();
+          else if (m.body === 'reject') void m.nack({ requeue: false, error: new TypeError('bad shape') });
+          else void m.nack({ delayMs: 10, error: new RangeError('too soon') });
+        }),
+      ),
+      (ms) => ms.length === 3,
+    );
+    expect(seen[2]?.headers).toMatchObject({ [HEADERS.errorName]: 'RangeError' });
+    expect(await connector.deadLetters.pull({ timeoutMs: 0 })).toMatchObject({
+      reason: 'rejected',
+      error: { name: 'TypeError', message: 'bad shape' },
+    });
+  });
+
+  it("ack({ requeue: false }) dead-letters a failure with reason rejected and the handler's error, like its other dead-letter paths", async () => {
+    class PaymentDeclined extends Error {
+      override name = 'PaymentDeclined';
+    }
+    const dead = async (options: AckOptions): Promise<DeadLetter<number> | undefined> => {
+      const queue = new MemoryQueue<number>();
+      const connector = memory(queue, { pollMs: 20 });
+      queue.push(1);
+      const source = fromQueue(connector);
+      await collectUntil(
+        source.pipe(
+          handle(() => {
+            throw new PaymentDeclined('card 1 declined');
+          }),
+          ack(options),
+        ),
+        (rs) => rs.length === 1,
+      );
+      await source.stop();
+      return connector.deadLetters.pull({ timeoutMs: 0 });
+    };
+    const error = { name: 'PaymentDeclined', message: 'card 1 declined' };
+    expect(await dead({ requeue: false })).toMatchObject({ reason: 'rejected', error });
+    expect(await dead({ maxAttempts: 1 })).toMatchObject({ reason: 'max-attempts', error });
   });
 });
 

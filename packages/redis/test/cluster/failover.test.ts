@@ -4,6 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { redis, redisStream } from '../../src/index.js';
 import { uniqueName } from '../helpers.js';
 import { awaitFailover, cleanupCluster, clusterClient, killNode, masterOf, restoreCluster } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 // A master SIGKILLed while a source consumes from it: its replica takes over (the cluster's node
 // timeout is 2 s), the source reconnects by itself, and every message is handled at least once.
@@ -95,13 +96,13 @@ describe.each(modes)('a master killed mid-stream ($name)', (mode) => {
         )
         .subscribe();
       // Messages published after the kill reach the new master and the resumed source too.
-      await until(() => killedAt > 0);
+      await until(() => killedAt > 0, { timeoutMs: 120_000 });
       await awaitFailover(admin, key, master);
       expect(await masterOf(key)).not.toBe(master);
       // (The new master has no replica until the killed node is back.)
       await mode.publish(key, TOTAL, TOTAL + 100, 0);
       await all;
-      await until(() => seen.size === TOTAL + 100);
+      await until(() => seen.size === TOTAL + 100, { timeoutMs: 120_000 });
       await source.stop();
       await closed;
       const missing = Array.from({ length: TOTAL + 100 }, (_, n) => n).filter((n) => !seen.has(n));
@@ -118,12 +119,3 @@ describe.each(modes)('a master killed mid-stream ($name)', (mode) => {
     }
   });
 });
-
-/** Waits until `check()` holds (polling, for a condition the test's own handler sets). */
-async function until(check: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

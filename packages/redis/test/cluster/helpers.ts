@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Cluster, Redis } from 'ioredis';
-import { until } from '../helpers.js';
+import { until } from '@rxq/core/testing';
 
 /** The local cluster of `scripts/cluster.d/redis.sh`: six nodes, three masters with a replica each. */
 export const PORTS = [7001, 7002, 7003, 7004, 7005, 7006] as const;
@@ -51,15 +51,17 @@ export async function restoreCluster(): Promise<void> {
 
 /** Waits until `port`'s replica took over: `key`'s slot is served by another master and writable. */
 export async function awaitFailover(cluster: Cluster, key: string, from: number): Promise<void> {
-  await until(async () => (await masterOf(key).catch(() => from)) !== from, 60_000, `failover of ${from}`);
+  await until(async () => (await masterOf(key).catch(() => from)) !== from, {
+    what: `failover of ${from}`,
+    timeoutMs: 60_000,
+  });
   await until(
     async () =>
       await cluster.exists(key).then(
         () => true,
         () => false,
       ),
-    60_000,
-    'writes after failover',
+    { what: 'writes after failover', timeoutMs: 60_000 },
   );
 }
 

@@ -5,8 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { redis, redisSimpleList, redisStream } from '../../src/index.js';
 import { keySlot } from '../../src/keys.js';
 import { Connections } from '../../src/connection.js';
-import { uniqueName, until } from '../helpers.js';
+import { uniqueName } from '../helpers.js';
 import { cleanupCluster, clusterClient, keysOf, masterOf } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 const run = promisify(execFile);
 const admin = clusterClient();
@@ -44,7 +45,9 @@ describe('key layout on a cluster', () => {
       .subscribe();
     try {
       await isHolding;
-      await until(async () => (await admin.zcard(`{${q}}:delayed`)) === 1 && (await admin.llen(`{${q}}:dead`)) === 1);
+      await until(async () => (await admin.zcard(`{${q}}:delayed`)) === 1 && (await admin.llen(`{${q}}:dead`)) === 1, {
+        timeoutMs: 20_000,
+      });
       const keys = await keysOf(admin, q);
       const slot = keySlot(q);
       const pattern = (k: string): string =>
@@ -82,7 +85,7 @@ describe('key layout on a cluster', () => {
     await admin.rpush(q, ...bodies);
     await admin.rpush(sq, ...bodies);
     for (const b of bodies) await admin.xadd(s, '*', 'body', b);
-    await until(async () => admin.nodes('all').length === 6);
+    await until(async () => admin.nodes('all').length === 6, { timeoutMs: 20_000 });
     const before = await moved();
     let handled = 0;
     const drive = <X>(source: QueueObservable<unknown, X>): QueueObservable<unknown, X> => {
@@ -106,7 +109,7 @@ describe('key layout on a cluster', () => {
       drive(fromQueue(redisStream(s, { group: 'g', connection, blockMs: 200 }))),
     ];
     try {
-      await until(async () => handled >= 3 * 301);
+      await until(async () => handled >= 3 * 301, { timeoutMs: 20_000 });
       for (const source of sources) await source.stop();
       expect(await moved()).toBe(before);
     } finally {
@@ -133,7 +136,7 @@ describe('key layout on a cluster', () => {
         String(await node?.client('LIST'))
           .split('\n')
           .some((l) => l.startsWith(`id=${id} `) && l.includes('cmd=blmove'));
-      await until(blocked);
+      await until(blocked, { timeoutMs: 20_000 });
       await connections.unblock(cmd, blk, id);
       // Unblocked, the read answers nil at once; sent to another node it would wait out its 60 s.
       const outcome = await Promise.race([
@@ -173,7 +176,7 @@ describe('a producer rxq did not write (redis-cli -c)', () => {
       )
       .subscribe();
     try {
-      await until(async () => seen.length === 2 && (await admin.llen(`{${q}}:dead`)) === 1);
+      await until(async () => seen.length === 2 && (await admin.llen(`{${q}}:dead`)) === 1, { timeoutMs: 20_000 });
       expect(seen).toEqual(
         expect.arrayContaining([
           ['list', { n: 1, from: 'redis-cli' }, 1],
@@ -183,7 +186,7 @@ describe('a producer rxq did not write (redis-cli -c)', () => {
       // 'plain text' is not JSON: dead-lettered beside the queue, in its slot.
       const [dead] = await admin.lrangeBuffer(`{${q}}:dead`, 0, -1);
       expect(dead?.toString()).toContain('plain text');
-      await until(async () => (await admin.xpending(s, 'g'))[0] === 0);
+      await until(async () => (await admin.xpending(s, 'g'))[0] === 0, { timeoutMs: 20_000 });
       expect(await admin.llen(q)).toBe(0);
     } finally {
       await list.stop();

@@ -2,8 +2,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { uniqueName, until } from '../helpers.js';
+import { uniqueName } from '../helpers.js';
 import { cleanupCluster, clusterClient, masterOf } from './helpers.js';
+import { until } from '@rxq/core/testing';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/consumer.mjs', import.meta.url));
 const admin = clusterClient();
@@ -43,7 +44,10 @@ it('several consumer processes on queues spread over the three masters handle ev
   try {
     await Promise.all(children.map((child) => once(child, 'message')));
     for (const q of [a, b, c])
-      await until(async () => new Set(await handled(q)).size === PER_QUEUE, 120_000, `every message of ${q}`);
+      await until(async () => new Set(await handled(q)).size === PER_QUEUE, {
+        what: `every message of ${q}`,
+        timeoutMs: 120_000,
+      });
     const exits = children.map((child) => once(child, 'exit'));
     for (const child of children) child.kill('SIGTERM');
     expect((await Promise.all(exits)).map(([code]) => code as number)).toEqual([0, 0, 0, 0]);
