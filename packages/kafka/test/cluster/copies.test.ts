@@ -1,7 +1,8 @@
 import { fromQueue, HEADERS, type Message } from '@rxq/core';
+import { until } from '@rxq/core/testing';
 import { afterEach, expect, it } from 'vitest';
 import type { TestTopic } from '../helpers.js';
-import { cluster, clusterTopic, committedToEnd, eventually, fullyInSync } from './cluster.js';
+import { cluster, clusterTopic, committedToEnd, fullyInSync } from './cluster.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -58,7 +59,7 @@ it('a rolling restart while the consumer resends and dead-letters under load: ev
 
   const restarts: string[] = [];
   try {
-    await eventually('copies made', () => Promise.resolve(settled.resent + settled.deadLettered >= 200));
+    await until(() => settled.resent + settled.deadLettered >= 200, { what: 'copies made', timeoutMs: 60_000 });
     for (const node of [1, 2, 3]) {
       const from = Date.now();
       down = node;
@@ -76,11 +77,13 @@ it('a rolling restart while the consumer resends and dead-letters under load: ev
   const progress = () =>
     `${produced} produced; ${settled.resent} resent, ${settled.deadLettered} dead-lettered, ` +
     `${settled.copiesAcked} copies acked; ${source.metrics.snapshot().settleErrors} settlement writes failed`;
-  await eventually('committed to the end', () => committedToEnd(t.admin, t.group, t.name), 240_000).catch(
-    (error: unknown) => {
-      throw new Error(`${(error as Error).message} (${progress()})`, { cause: error });
-    },
-  );
+  await until(() => committedToEnd(t.admin, t.group, t.name).catch(() => false), {
+    what: 'committed to the end',
+    timeoutMs: 240_000,
+    intervalMs: 200,
+  }).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message} (${progress()})`, { cause: error });
+  });
   stop();
 
   const records = await t.readAll(t.name);
