@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aliveAfterGc } from '../../test/gc.js';
+import { aliveAfterGc } from '../testing/aliveAfterGc.js';
 import { INTERRUPTED, Interruptible } from './wait.js';
 
 describe('Interruptible', () => {
