@@ -109,6 +109,36 @@ describe('chunk: very long waits', () => {
   });
 });
 
+describe('chunk: the batch arrays', () => {
+  it('emits a partial batch as a dense array of exactly its messages', () => {
+    const source = new Subject<Message<string>>();
+    const batches: Batch<string>[] = [];
+    source.pipe(chunk({ size: 10, maxWaitMs: Infinity })).subscribe((b) => batches.push(b));
+    source.next(fake('a'));
+    source.next(fake('b'));
+    source.complete();
+    expect(batches).toHaveLength(1);
+    const [batch] = batches as [Batch<string>];
+    expect(batch.length).toBe(2);
+    // No trailing holes: every index up to length holds a message.
+    expect(Object.keys(batch)).toEqual(['0', '1']);
+    expect(ids(batch)).toBe('ab');
+  });
+
+  it('fills batches larger than it allocates ahead, and starts each batch on a new array', () => {
+    const source = new Subject<Message<string>>();
+    const batches: Batch<string>[] = [];
+    source.pipe(chunk({ size: 3000, maxWaitMs: Infinity })).subscribe((b) => batches.push(b));
+    const sent = Array.from({ length: 4500 }, (_, i) => fake(String(i)));
+    for (const m of sent) source.next(m);
+    source.complete();
+    expect(batches.map((b) => b.length)).toEqual([3000, 1500]);
+    expect(batches[0]).not.toBe(batches[1]);
+    expect([...(batches[0] ?? []), ...(batches[1] ?? [])]).toEqual(sent);
+    expect(Object.keys(batches[1] ?? []).length).toBe(1500);
+  });
+});
+
 describe('chunk: validation', () => {
   const bad: [string, ChunkOptions][] = [
     ['size', { size: 0 }],
