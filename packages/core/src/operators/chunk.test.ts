@@ -1,4 +1,4 @@
-import { map, Subject } from 'rxjs';
+import { map, Subject, type SchedulerLike } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../errors.js';
@@ -11,6 +11,18 @@ const fake = (id: string): Message<string> => fakeMessage(id);
 const letters = 'abcdefghij';
 const messages = Object.fromEntries([...letters].map((l) => [l, fake(l)]));
 const ids = (batch: Batch<string>): string => batch.map((m) => m.id).join('');
+/** `ts`, recording the delay of every timer scheduled through it. */
+const countTimers = (ts: TestScheduler): { timers: number[]; counting: SchedulerLike } => {
+  const timers: number[] = [];
+  const counting: SchedulerLike = {
+    now: () => ts.now(),
+    schedule: (work, delay, state) => {
+      timers.push(delay ?? 0);
+      return ts.schedule(work, delay, state);
+    },
+  };
+  return { timers, counting };
+};
 const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 describe('chunk (marbles)', () => {
@@ -84,6 +96,34 @@ describe('chunk (marbles)', () => {
       expectObservable(source.pipe(chunk({ size: 5, maxWaitMs: 5, scheduler: ts }), map(ids)), '^--!').toBe('---');
       expectSubscriptions(source.subscriptions).toBe('^--!');
     });
+  });
+
+  it('keeps one timer for batches that fill before their wait ends, and waits out each partial batch in full', () => {
+    const ts = scheduler();
+    const { timers, counting } = countTimers(ts);
+    ts.run(({ hot, expectObservable }) => {
+      // Three full batches by frame 5 share the timer armed at 0; g opens a batch at 7 whose wait
+      // (until 17) the timer, firing at 10, sees unfinished: it waits again, for 7 more frames.
+      const source = hot('abcdef-g----------|', messages);
+      expectObservable(source.pipe(chunk({ size: 2, maxWaitMs: 10, scheduler: counting }), map(ids))).toBe(
+        '-x-y-z-----------w|',
+        { x: 'ab', y: 'cd', z: 'ef', w: 'g' },
+      );
+    });
+    expect(timers).toEqual([10, 7]);
+  });
+
+  it('stops its timer when it finds no batch open', () => {
+    const ts = scheduler();
+    const { timers, counting } = countTimers(ts);
+    ts.run(({ hot, expectObservable }) => {
+      const source = hot('ab------------------|', messages);
+      expectObservable(source.pipe(chunk({ size: 2, maxWaitMs: 5, scheduler: counting }), map(ids))).toBe(
+        '-x------------------|',
+        { x: 'ab' },
+      );
+    });
+    expect(timers).toEqual([5]);
   });
 
   it('uses the defaults: size 100 and maxWaitMs 100', () => {

@@ -49,10 +49,17 @@ export function chunk<T>(options: ChunkOptions = {}): OperatorFunction<Message<T
     new Observable<Batch<T>>((subscriber) => {
       let batch: Message<T>[] = new Array<Message<T>>(initial);
       let count = 0;
+      /** When the current batch got its first message, on the scheduler's clock. */
+      let startedAt = 0;
+      /**
+       * One timer, not one per batch: a batch filled before its wait ended leaves the timer
+       * running, and when it fires it flushes the batch then open if that batch's wait is over, or
+       * waits again for the rest of it. Under load that is a timer per `maxWaitMs`, not per batch.
+       */
       let timer: Subscription | undefined;
+      /** When the pending timer fires. */
+      let timerDue = 0;
       const flush = (): void => {
-        timer?.unsubscribe();
-        timer = undefined;
         if (count === 0) return;
         const full = batch;
         if (count < full.length) full.length = count;
@@ -60,11 +67,27 @@ export function chunk<T>(options: ChunkOptions = {}): OperatorFunction<Message<T
         count = 0;
         subscriber.next(full);
       };
+      const arm = (due: number, delay: number): void => {
+        timerDue = due;
+        timer = scheduler.schedule(fire, delay);
+      };
+      function fire(): void {
+        timer = undefined;
+        if (count === 0) return;
+        const due = startedAt + maxWaitMs;
+        const left = due - scheduler.now();
+        // Armed for this very batch: its wait is over, whatever a clock's rounding says.
+        if (left <= 0 || due === timerDue) flush();
+        else arm(due, left);
+      }
       const subscription = source.subscribe({
         next(message) {
           batch[count++] = message;
           if (count >= size) flush();
-          else if (count === 1 && timed) timer = scheduler.schedule(flush, maxWaitMs);
+          else if (count === 1 && timed) {
+            startedAt = scheduler.now();
+            if (timer === undefined) arm(startedAt + maxWaitMs, maxWaitMs);
+          }
         },
         error(error: unknown) {
           timer?.unsubscribe();
