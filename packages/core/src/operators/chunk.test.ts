@@ -1,4 +1,4 @@
-import { map, Subject, type SchedulerLike } from 'rxjs';
+import { map, Subject, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../errors.js';
@@ -14,13 +14,15 @@ const ids = (batch: Batch<string>): string => batch.map((m) => m.id).join('');
 /** `ts`, recording the delay of every timer scheduled through it. */
 const countTimers = (ts: TestScheduler): { timers: number[]; counting: SchedulerLike } => {
   const timers: number[] = [];
-  const counting: SchedulerLike = {
-    now: () => ts.now(),
-    schedule: (work, delay, state) => {
-      timers.push(delay ?? 0);
-      return ts.schedule(work, delay, state);
-    },
+  const schedule = (
+    work: (this: SchedulerAction<unknown>, state?: unknown) => void,
+    delay?: number,
+    state?: unknown,
+  ): Subscription => {
+    timers.push(delay ?? 0);
+    return ts.schedule(work, delay, state);
   };
+  const counting: SchedulerLike = { now: () => ts.now(), schedule };
   return { timers, counting };
 };
 const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
