@@ -1,6 +1,6 @@
-import { ack, fromQueue, handle, HEADERS, retryWithResend, silentLogger, type Message } from '@rxq/core';
+import { ack, chunk, fromQueue, handle, HEADERS, retryWithResend, silentLogger, type Message } from '@rxq/core';
 import { collectUntil } from '@rxq/core/testing';
-import { filter, firstValueFrom, Subject } from 'rxjs';
+import { filter, firstValueFrom, merge, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { MemoryQueue } from './memoryQueue.js';
 import { memory, type DeadLetter } from './memory.js';
@@ -72,5 +72,66 @@ describe('memory: copies keep every header of the original', () => {
 
   it('rejects headers that are not strings', () => {
     expect(() => new MemoryQueue<number>().push(1, { headers: { n: 1 } as never })).toThrow(/headers/);
+  });
+});
+
+describe('memory: ids', () => {
+  it('are the decimal sequence numbers of the deliveries, read in any order', async () => {
+    const queue = new MemoryQueue<number>();
+    queue.pushMany(Array.from({ length: 2_345 }, (_, i) => i + 1));
+    const source = fromQueue(memory(queue, { pollMs: 20 }), { maxInFlight: 3_000, logger: silentLogger });
+    const messages = await collectUntil(source, (ms) => ms.length === 2_345);
+    // Backwards first, then forwards: the ids do not depend on the order they are asked in.
+    const backwards = [...messages]
+      .reverse()
+      .map((m) => m.id)
+      .reverse();
+    const expected = messages.map((m) => String(m.body));
+    expect(backwards).toEqual(expected);
+    expect(messages.map((m) => m.id)).toEqual(expected);
+  });
+
+  it('go on counting across sessions and redeliveries', async () => {
+    const queue = new MemoryQueue<string>();
+    queue.pushMany(['a', 'b']);
+    const connector = memory(queue, { pollMs: 20 });
+    const first = fromQueue(connector, { logger: silentLogger });
+    const seen: string[] = [];
+    const sub = first.subscribe((m) => {
+      seen.push(`${m.body}:${m.id}`);
+      if (m.body === 'a' && m.attempt === 1) void m.nack();
+      else void m.ack();
+    });
+    await firstValueFrom(first.metrics.observe(5).pipe(filter((s) => s.acked === 2)));
+    sub.unsubscribe();
+    queue.push('c');
+    const second = fromQueue(connector, { logger: silentLogger });
+    const [c] = await collectUntil(second, (ms) => ms.length === 1);
+    await second.stop();
+    expect(seen).toEqual(['a:1', 'b:2', 'a:3']);
+    expect(c?.id).toBe('4');
+  });
+});
+
+describe('memory: handler metrics of batches', () => {
+  it('count one handler run per message of a batch, on the source each message came from', async () => {
+    const a = new MemoryQueue<string>();
+    const b = new MemoryQueue<string>();
+    a.pushMany(['a1', 'a2', 'a3']);
+    b.pushMany(['b1', 'b2']);
+    const sourceA = fromQueue(memory(a, { pollMs: 20 }), { logger: silentLogger });
+    const sourceB = fromQueue(memory(b, { pollMs: 20 }), { logger: silentLogger });
+    const records = await collectUntil(
+      merge(sourceA, sourceB).pipe(
+        chunk({ size: 5, maxWaitMs: 1_000 }),
+        handle(() => undefined),
+        ack(),
+      ),
+      (rs) => rs.length === 5,
+    );
+    await Promise.all([sourceA.stop(), sourceB.stop()]);
+    expect(records.every((r) => r.settlement === 'acked')).toBe(true);
+    expect(sourceA.metrics.snapshot().handler.count).toBe(3);
+    expect(sourceB.metrics.snapshot().handler.count).toBe(2);
   });
 });

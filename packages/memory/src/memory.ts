@@ -58,25 +58,60 @@ export interface MemoryDelivery<T = unknown> extends Delivery {
   readonly transport: undefined;
 }
 
+/** What the deliveries of one session share: the source's name, and the cache of {@link Entry.id}. */
+class SessionShared {
+  /** `sequence / 1000` of the last id made, and its decimal string. */
+  thousands = -1;
+  thousandsText = '';
+  constructor(readonly source: string) {}
+}
+
+/** `i`, three digits, zero-padded: the last three digits of an id. */
+const LAST_DIGITS: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
 class Entry<T> implements MemoryDelivery<T> {
-  /** Past its visibility timeout and put back: settling it does nothing. */
-  expired = false;
-  readonly headers: Readonly<Record<string, string>> | undefined;
   constructor(
-    private readonly sequence: number,
+    readonly sequence: number,
     readonly payload: T,
     readonly attempt: number,
-    headers: Readonly<Record<string, string>> | undefined,
-    readonly source: string,
-    readonly deadline: number,
-  ) {
-    this.headers = headers;
-  }
+    readonly headers: Readonly<Record<string, string>> | undefined,
+    private readonly shared: SessionShared,
+  ) {}
+  /**
+   * The sequence number in decimal, made when asked. Consecutive ids share their leading digits,
+   * kept per session, so that most cost one short concatenation rather than a number conversion.
+   */
   get id(): string {
-    return String(this.sequence);
+    const { sequence, shared } = this;
+    if (sequence < 1000) return String(sequence);
+    const thousands = Math.floor(sequence / 1000);
+    if (thousands !== shared.thousands) {
+      shared.thousands = thousands;
+      shared.thousandsText = String(thousands);
+    }
+    return shared.thousandsText + (LAST_DIGITS[sequence % 1000] as string);
+  }
+  get source(): string {
+    return this.shared.source;
   }
   get transport(): undefined {
     return undefined;
+  }
+}
+
+/** A delivery of a source with a visibility timeout. */
+class TimedEntry<T> extends Entry<T> {
+  /** Past its visibility timeout and put back: settling it does nothing. */
+  expired = false;
+  constructor(
+    sequence: number,
+    payload: T,
+    attempt: number,
+    headers: Readonly<Record<string, string>> | undefined,
+    shared: SessionShared,
+    readonly deadline: number,
+  ) {
+    super(sequence, payload, attempt, headers, shared);
   }
 }
 
@@ -117,7 +152,8 @@ export function memory<T, B>(queue: MemoryQueue<T>, options: MemorySourceOptions
   };
 
   function openSession(): Session<Entry<T>> {
-    const outstanding = visibilityTimeoutMs === Infinity ? undefined : new Set<Entry<T>>();
+    const shared = new SessionShared(name);
+    const outstanding = visibilityTimeoutMs === Infinity ? undefined : new Set<TimedEntry<T>>();
     const sweeper =
       outstanding &&
       setInterval(
@@ -146,29 +182,25 @@ export function memory<T, B>(queue: MemoryQueue<T>, options: MemorySourceOptions
 
     /** Marks a delivery settled; false if it had expired (then the settlement does nothing). */
     const settled = (d: Entry<T>): boolean => {
-      if (d.expired) return false;
-      outstanding?.delete(d);
+      if (outstanding === undefined) return true;
+      const timed = d as TimedEntry<T>;
+      if (timed.expired) return false;
+      outstanding.delete(timed);
       return true;
     };
 
-    const deliveries = (values: T[], envelopes: (Envelope | undefined)[]): Entry<T>[] => {
-      const now = performance.now();
-      const out = new Array<Entry<T>>(values.length);
-      for (let i = 0; i < values.length; i++) {
-        const e = envelopes[i];
-        const d = new Entry<T>(
-          ++sequence,
-          values[i] as T,
-          e?.attempt ?? 1,
-          e?.headers,
-          name,
-          now + visibilityTimeoutMs,
-        );
-        outstanding?.add(d);
-        out[i] = d;
-      }
-      return out;
-    };
+    /** A delivery of a taken value; the receive's time is read once, at its first value. */
+    let deadline = 0;
+    const entry =
+      outstanding === undefined
+        ? (value: T, e: Envelope | undefined): Entry<T> =>
+            new Entry<T>(++sequence, value, e?.attempt ?? 1, e?.headers, shared)
+        : (value: T, e: Envelope | undefined, i: number): Entry<T> => {
+            if (i === 0) deadline = performance.now() + visibilityTimeoutMs;
+            const d = new TimedEntry<T>(++sequence, value, e?.attempt ?? 1, e?.headers, shared, deadline);
+            outstanding.add(d);
+            return d;
+          };
 
     return {
       async receive(max) {
@@ -176,8 +208,7 @@ export function memory<T, B>(queue: MemoryQueue<T>, options: MemorySourceOptions
         if (queue.size === 0) await queue.wait(max, 1, pollMs, (cancel) => (cancelWait = cancel));
         cancelWait = undefined;
         if (stopped) return [];
-        const { values, envelopes } = queue.take(max);
-        return deliveries(values, envelopes);
+        return queue.takeEach(max, entry);
       },
       stopIntake: stop,
       ack(d) {
@@ -218,8 +249,8 @@ export function memory<T, B>(queue: MemoryQueue<T>, options: MemorySourceOptions
       },
       release(ds) {
         // Back to the front in delivery order, whatever order the caller lists them in (fromQueue
-        // lists its unsettled messages newest first): ids are increasing sequence numbers.
-        const ordered = [...ds].sort((a, b) => Number(a.id) - Number(b.id));
+        // lists its unsettled messages newest first).
+        const ordered = [...ds].sort((a, b) => a.sequence - b.sequence);
         for (let i = ordered.length - 1; i >= 0; i--) {
           const d = ordered[i] as Entry<T>;
           if (settled(d)) queue.put(d.payload, envelope(d.attempt, d.headers), true);

@@ -149,6 +149,26 @@ export class MemoryQueue<T> {
     return { values, envelopes };
   }
 
+  /** @internal Take up to `max` items now, each made into what `make` returns from it, its envelope and its index. */
+  takeEach<D>(max: number, make: (value: T, envelope: Envelope | undefined, index: number) => D): D[] {
+    const n = Math.min(max, this.count);
+    const out = new Array<D>(n);
+    const { values, envelopes } = this;
+    const cap = values.length;
+    let index = this.head;
+    for (let i = 0; i < n; i++) {
+      const value = values[index] as T;
+      const e = envelopes[index];
+      values[index] = undefined;
+      envelopes[index] = undefined;
+      out[i] = make(value, e, i);
+      if (++index === cap) index = 0;
+    }
+    this.head = index;
+    this.count -= n;
+    return out;
+  }
+
   /**
    * @internal Resolves when at least `min` items are there, or after `timeoutMs`, or when the
    * function handed to `onCancel` is called (the waiter then leaves the line at once).

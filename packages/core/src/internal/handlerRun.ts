@@ -156,12 +156,22 @@ export class HandlerRun<I extends Item, R> implements StopListener {
     const { item } = this;
     const giveBack = !ok && this.stoppedBySource;
     if (Array.isArray(item)) {
+      // A batch's messages mostly come from one source: each run of them is told to it at once.
+      let hooks: SourceHooks | undefined;
+      let counted = 0;
       for (const m of item as readonly Message<unknown>[]) {
-        sourceHooks(m)?.handled(durationMs);
+        const h = sourceHooks(m);
+        if (h !== hooks) {
+          if (counted > 0) hooks?.handled(durationMs, counted);
+          hooks = h;
+          counted = 0;
+        }
+        counted++;
         if (giveBack) release(m);
       }
+      if (counted > 0) hooks?.handled(durationMs, counted);
     } else {
-      sourceHooks(item)?.handled(durationMs);
+      sourceHooks(item)?.handled(durationMs, 1);
       if (giveBack) release(item as Message<unknown>);
     }
     this.owner.finish(this, ok, valueOrError, durationMs);

@@ -4,7 +4,7 @@ import type { Delivery, Session } from '../connector.js';
 import type { InFlightCount } from '../kit/inFlightCount.js';
 import type { Message } from '../message.js';
 import type { Ledger } from './ledger.js';
-import { MessageImpl } from './messageImpl.js';
+import { MessageImpl, Origin } from './messageImpl.js';
 import type { Settler } from './settlement.js';
 import { INTERRUPTED, type Interruptible, type Interrupted } from './wait.js';
 
@@ -83,7 +83,7 @@ export class Intake<T> {
     }
     host.received();
     const { codec } = this;
-    const now = performance.now();
+    const origin = new Origin(this.settler, session, count, performance.now());
     for (let i = 0; i < batch.length; i++) {
       const delivery = batch[i] as Delivery;
       let body: T | Promise<T>;
@@ -94,26 +94,24 @@ export class Intake<T> {
         continue;
       }
       // An async codec (a schema with async checks): the rest of the batch waits, in order.
-      if (body instanceof Promise) return this.emitAsync(session, count, batch, i, body, now);
-      this.emit(session, count, delivery, body, now);
+      if (body instanceof Promise) return this.emitAsync(origin, batch, i, body);
+      this.emit(origin, delivery, body);
     }
     return CONTINUE;
   }
 
-  private emit(session: Session, count: InFlightCount, delivery: Delivery, body: T, now: number): void {
-    const message = new MessageImpl<T>(this.settler, session, count, delivery, body, now);
+  private emit(origin: Origin, delivery: Delivery, body: T): void {
+    const message = new MessageImpl<T>(origin, delivery, body);
     this.ledger.link(message);
     this.subscriber.next(message);
   }
 
   /** The slow path of `receiveAndEmit`, from the first delivery whose decode returned a Promise. */
   private async emitAsync(
-    session: Session,
-    count: InFlightCount,
+    origin: Origin,
     batch: readonly Delivery[],
     from: number,
     first: Promise<T>,
-    now: number,
   ): Promise<typeof CONTINUE> {
     const { codec } = this;
     for (let i = from; i < batch.length; i++) {
@@ -122,10 +120,10 @@ export class Intake<T> {
       try {
         body = await (i === from ? first : codec.decode(delivery.payload, delivery.headers ?? NO_HEADERS, delivery));
       } catch (error) {
-        this.settler.poison(session, delivery, error);
+        this.settler.poison(origin.session, delivery, error);
         continue;
       }
-      this.emit(session, count, delivery, body, now);
+      this.emit(origin, delivery, body);
     }
     return CONTINUE;
   }

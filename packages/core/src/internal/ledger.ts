@@ -23,7 +23,7 @@ export class Ledger {
     message.next = this.head;
     if (this.head) this.head.prev = message;
     this.head = message;
-    message.sessionCount.add();
+    message.origin.count.add();
     this.metrics.received++;
     const inFlight = ++this.inFlight;
     this.metrics.inFlight++;
@@ -47,9 +47,10 @@ export class Ledger {
       m.settlement = 'released';
       this.unlink(m);
       released++;
-      const list = bySession.get(m.session) ?? [];
-      list.push(m.delivery);
-      bySession.set(m.session, list);
+      const { session } = m.origin;
+      const list = bySession.get(session);
+      if (list) list.push(m.delivery);
+      else bySession.set(session, [m.delivery]);
     }
     return { bySession, released };
   }
@@ -93,7 +94,7 @@ export class Ledger {
     else this.head = next;
     if (next) next.prev = prev;
     message.prev = message.next = undefined;
-    message.sessionCount.remove();
+    message.origin.count.remove();
     this.inFlight--;
     this.metrics.inFlight--;
     if (this.waiter) this.wake();

@@ -16,6 +16,21 @@ export interface MessageOwner extends SourceHooks {
   release(message: MessageImpl<unknown>): Promise<void>;
 }
 
+/**
+ * Where a batch of messages came from and when: one per receive, shared by the messages it
+ * brought, so that a message holds one reference instead of four (and no number of its own).
+ */
+export class Origin {
+  constructor(
+    readonly owner: MessageOwner,
+    readonly session: Session,
+    /** The in-flight count of the session that delivered it (its `context.inFlight`). */
+    readonly count: InFlightCount,
+    /** When the receive's messages were emitted, `performance.now()` clock. */
+    readonly receivedAt: number,
+  ) {}
+}
+
 /** The one implementation of {@link Message}; also a node of its owner's unsettled list. */
 export class MessageImpl<T> implements Message<T, unknown> {
   settlement: Settlement | undefined = undefined;
@@ -23,15 +38,20 @@ export class MessageImpl<T> implements Message<T, unknown> {
   next: MessageImpl<unknown> | undefined = undefined;
 
   constructor(
-    readonly owner: MessageOwner,
-    readonly session: Session,
-    /** The in-flight count of the session that delivered it (its `context.inFlight`). */
-    readonly sessionCount: InFlightCount,
+    readonly origin: Origin,
     readonly delivery: Delivery,
     readonly body: T,
-    readonly receivedAt: number,
   ) {}
 
+  get owner(): MessageOwner {
+    return this.origin.owner;
+  }
+  get session(): Session {
+    return this.origin.session;
+  }
+  get receivedAt(): number {
+    return this.origin.receivedAt;
+  }
   get id(): string {
     return this.delivery.id;
   }
@@ -63,20 +83,20 @@ export class MessageImpl<T> implements Message<T, unknown> {
     return this.delivery.transport;
   }
   get [SOURCE_HOOKS](): SourceHooks {
-    return this.owner;
+    return this.origin.owner;
   }
 
   ack(): Promise<void> {
-    return this.owner.settle(this, 'acked');
+    return this.origin.owner.settle(this, 'acked');
   }
   nack(options?: NackOptions): Promise<void> {
-    return this.owner.nack(this, options);
+    return this.origin.owner.nack(this, options);
   }
   resend(options?: ResendOptions): Promise<void> {
-    return this.owner.resend(this, options);
+    return this.origin.owner.resend(this, options);
   }
   deadLetter(reason: string | Error, error?: unknown): Promise<void> {
-    return this.owner.deadLetter(this, reason, error);
+    return this.origin.owner.deadLetter(this, reason, error);
   }
 }
 

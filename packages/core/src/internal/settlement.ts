@@ -61,8 +61,8 @@ export class Settler implements MessageOwner {
     this.host.unwatchStop(listener);
   }
 
-  handled(durationMs: number): void {
-    this.metrics.recordHandler(durationMs);
+  handled(durationMs: number, count: number): void {
+    for (let i = 0; i < count; i++) this.metrics.recordHandler(durationMs);
   }
 
   releaseUnhandled(message: Message<unknown>): void {
@@ -72,7 +72,8 @@ export class Settler implements MessageOwner {
 
   settle(message: MessageImpl<unknown>, settlement: 'acked' | 'requeued'): Promise<void> {
     if (!this.ledger.begin(message, settlement)) return RESOLVED;
-    const { session, delivery } = message;
+    const { delivery } = message;
+    const { session } = message.origin;
     let result: void | Promise<void>;
     try {
       result = settlement === 'acked' ? session.ack(delivery) : session.requeue(delivery);

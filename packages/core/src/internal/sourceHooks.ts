@@ -20,8 +20,8 @@ export interface SourceHooks {
   watchStop(listener: StopListener): unknown;
   /** Forgets a listener of {@link watchStop} (its handler finished). */
   unwatchStop(listener: StopListener): void;
-  /** Records how long a handler ran on one of the source's messages. */
-  handled(durationMs: number): void;
+  /** Records how long a handler ran on `count` of the source's messages (a batch's, or one). */
+  handled(durationMs: number, count: number): void;
   /** Gives one of the source's messages back unhandled, no attempt counted, unless it is settled. */
   releaseUnhandled(message: Message<unknown>): void;
 }

@@ -1,4 +1,4 @@
-import { map, Subject } from 'rxjs';
+import { map, Subject, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '../errors.js';
@@ -11,6 +11,20 @@ const fake = (id: string): Message<string> => fakeMessage(id);
 const letters = 'abcdefghij';
 const messages = Object.fromEntries([...letters].map((l) => [l, fake(l)]));
 const ids = (batch: Batch<string>): string => batch.map((m) => m.id).join('');
+/** `ts`, recording the delay of every timer scheduled through it. */
+const countTimers = (ts: TestScheduler): { timers: number[]; counting: SchedulerLike } => {
+  const timers: number[] = [];
+  const schedule = (
+    work: (this: SchedulerAction<unknown>, state?: unknown) => void,
+    delay?: number,
+    state?: unknown,
+  ): Subscription => {
+    timers.push(delay ?? 0);
+    return ts.schedule(work, delay, state);
+  };
+  const counting: SchedulerLike = { now: () => ts.now(), schedule };
+  return { timers, counting };
+};
 const scheduler = (): TestScheduler => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
 describe('chunk (marbles)', () => {
@@ -86,6 +100,34 @@ describe('chunk (marbles)', () => {
     });
   });
 
+  it('keeps one timer for batches that fill before their wait ends, and waits out each partial batch in full', () => {
+    const ts = scheduler();
+    const { timers, counting } = countTimers(ts);
+    ts.run(({ hot, expectObservable }) => {
+      // Three full batches by frame 5 share the timer armed at 0; g opens a batch at 7 whose wait
+      // (until 17) the timer, firing at 10, sees unfinished: it waits again, for 7 more frames.
+      const source = hot('abcdef-g----------|', messages);
+      expectObservable(source.pipe(chunk({ size: 2, maxWaitMs: 10, scheduler: counting }), map(ids))).toBe(
+        '-x-y-z-----------w|',
+        { x: 'ab', y: 'cd', z: 'ef', w: 'g' },
+      );
+    });
+    expect(timers).toEqual([10, 7]);
+  });
+
+  it('stops its timer when it finds no batch open', () => {
+    const ts = scheduler();
+    const { timers, counting } = countTimers(ts);
+    ts.run(({ hot, expectObservable }) => {
+      const source = hot('ab------------------|', messages);
+      expectObservable(source.pipe(chunk({ size: 2, maxWaitMs: 5, scheduler: counting }), map(ids))).toBe(
+        '-x------------------|',
+        { x: 'ab' },
+      );
+    });
+    expect(timers).toEqual([5]);
+  });
+
   it('uses the defaults: size 100 and maxWaitMs 100', () => {
     const ts = scheduler();
     ts.run(({ hot, expectObservable }) => {
@@ -106,6 +148,36 @@ describe('chunk: very long waits', () => {
     expect(batches).toEqual([]);
     source.complete();
     expect(batches).toEqual(['a']);
+  });
+});
+
+describe('chunk: the batch arrays', () => {
+  it('emits a partial batch as a dense array of exactly its messages', () => {
+    const source = new Subject<Message<string>>();
+    const batches: Batch<string>[] = [];
+    source.pipe(chunk({ size: 10, maxWaitMs: Infinity })).subscribe((b) => batches.push(b));
+    source.next(fake('a'));
+    source.next(fake('b'));
+    source.complete();
+    expect(batches).toHaveLength(1);
+    const [batch] = batches as [Batch<string>];
+    expect(batch.length).toBe(2);
+    // No trailing holes: every index up to length holds a message.
+    expect(Object.keys(batch)).toEqual(['0', '1']);
+    expect(ids(batch)).toBe('ab');
+  });
+
+  it('fills batches larger than it allocates ahead, and starts each batch on a new array', () => {
+    const source = new Subject<Message<string>>();
+    const batches: Batch<string>[] = [];
+    source.pipe(chunk({ size: 3000, maxWaitMs: Infinity })).subscribe((b) => batches.push(b));
+    const sent = Array.from({ length: 4500 }, (_, i) => fake(String(i)));
+    for (const m of sent) source.next(m);
+    source.complete();
+    expect(batches.map((b) => b.length)).toEqual([3000, 1500]);
+    expect(batches[0]).not.toBe(batches[1]);
+    expect([...(batches[0] ?? []), ...(batches[1] ?? [])]).toEqual(sent);
+    expect(Object.keys(batches[1] ?? []).length).toBe(1500);
   });
 });
 

@@ -6,6 +6,8 @@ import type { Batch } from '../outcome.js';
 
 /** The longest delay a timer takes as it is; Node turns a longer one into 1 ms. */
 const MAX_TIMER_MS = 0x7fffffff;
+/** The largest batch array made ahead of its messages; a larger batch grows as they come. */
+const MAX_PREALLOCATED = 1024;
 
 /** Options of {@link chunk}. */
 export interface ChunkOptions {
@@ -41,23 +43,51 @@ export function chunk<T>(options: ChunkOptions = {}): OperatorFunction<Message<T
   // Timers clamp delays above 2^31-1 ms (about 24.8 days) to 1 ms: wait for size alone then.
   const timed = maxWaitMs <= MAX_TIMER_MS;
   const scheduler = options.scheduler ?? asyncScheduler;
+  // A batch's array is made at its full size (up to a bound), so that filling it never copies it.
+  const initial = Math.min(size, MAX_PREALLOCATED);
   return (source) =>
     new Observable<Batch<T>>((subscriber) => {
-      let batch: Message<T>[] = [];
+      let batch: Message<T>[] = new Array<Message<T>>(initial);
+      let count = 0;
+      /** When the current batch got its first message, on the scheduler's clock. */
+      let startedAt = 0;
+      /**
+       * One timer, not one per batch: a batch filled before its wait ended leaves the timer
+       * running, and when it fires it flushes the batch then open if that batch's wait is over, or
+       * waits again for the rest of it. Under load that is a timer per `maxWaitMs`, not per batch.
+       */
       let timer: Subscription | undefined;
+      /** When the pending timer fires. */
+      let timerDue = 0;
       const flush = (): void => {
-        timer?.unsubscribe();
-        timer = undefined;
-        if (batch.length === 0) return;
+        if (count === 0) return;
         const full = batch;
-        batch = [];
+        if (count < full.length) full.length = count;
+        batch = new Array<Message<T>>(initial);
+        count = 0;
         subscriber.next(full);
       };
+      const arm = (due: number, delay: number): void => {
+        timerDue = due;
+        timer = scheduler.schedule(fire, delay);
+      };
+      function fire(): void {
+        timer = undefined;
+        if (count === 0) return;
+        const due = startedAt + maxWaitMs;
+        const left = due - scheduler.now();
+        // Armed for this very batch: its wait is over, whatever a clock's rounding says.
+        if (left <= 0 || due === timerDue) flush();
+        else arm(due, left);
+      }
       const subscription = source.subscribe({
         next(message) {
-          batch.push(message);
-          if (batch.length >= size) flush();
-          else if (batch.length === 1 && timed) timer = scheduler.schedule(flush, maxWaitMs);
+          batch[count++] = message;
+          if (count >= size) flush();
+          else if (count === 1 && timed) {
+            startedAt = scheduler.now();
+            if (timer === undefined) arm(startedAt + maxWaitMs, maxWaitMs);
+          }
         },
         error(error: unknown) {
           timer?.unsubscribe();
