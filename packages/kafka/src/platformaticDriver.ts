@@ -40,6 +40,37 @@ function loadPlatformatic(): Promise<Module> {
   return loaded;
 }
 
+/** The description of `@platformatic/kafka`'s (1.x) own symbol for a client's connection look-up. */
+const GET_CONNECTION = 'plt.kafka.base.getConnection';
+
+/**
+ * Makes a connection look-up for a broker the client's metadata does not list fail through its
+ * callback, as a retryable network error, instead of throwing. `@platformatic/kafka` 1.x looks up
+ * the group coordinator it found once in its current metadata; while that broker is stopped it is
+ * missing there, and the look-up threw a `TypeError` ("reading 'host'") inside a callback, out of
+ * reach of every caller: an uncaught exception that ends the process. As an error, it goes
+ * through the client's retries to the heartbeat's or commit's error, which ends the session as
+ * lost, and the next session finds the coordinator again. Does nothing where the client has no
+ * such method (another major version).
+ */
+export function guardUnknownBroker(client: object, m: Pick<Module, 'NetworkError'>): void {
+  let proto: object | null = Object.getPrototypeOf(client) as object | null;
+  for (; proto !== null; proto = Object.getPrototypeOf(proto) as object | null) {
+    const symbol = Object.getOwnPropertySymbols(proto).find((s) => s.description === GET_CONNECTION);
+    if (symbol === undefined) continue;
+    const target = client as Record<symbol, (broker: unknown, callback: (error?: unknown) => void) => unknown>;
+    const original = target[symbol] as (broker: unknown, callback: (error?: unknown) => void) => unknown;
+    target[symbol] = function (this: unknown, broker, callback) {
+      if (broker === undefined || broker === null) {
+        callback(new m.NetworkError('the broker asked for is not in the client metadata (it is stopped or gone)'));
+        return undefined;
+      }
+      return original.call(this, broker, callback);
+    };
+    return;
+  }
+}
+
 /** A rebalance noticed by the driver while a batch is held. */
 class RebalanceInProgress extends Error {
   override readonly name = 'RebalanceInProgress';
@@ -167,12 +198,20 @@ export function platformaticDriver(
   const key = (topic: string, partition: number): string => `${topic}:${partition}`;
 
   const ensureProducer = (): Promise<Producer> => {
-    producer ??= loadPlatformatic().then((m) => new m.Producer({ ...base, acks: -1, autocreateTopics: true } as never));
+    producer ??= loadPlatformatic().then((m) => {
+      const p = new m.Producer({ ...base, acks: -1, autocreateTopics: true } as never);
+      guardUnknownBroker(p, m);
+      return p;
+    });
     producer.catch(() => (producer = undefined));
     return producer;
   };
   const ensureAdmin = (): Promise<Admin> => {
-    admin ??= loadPlatformatic().then((m) => new m.Admin({ ...base } as never));
+    admin ??= loadPlatformatic().then((m) => {
+      const a = new m.Admin({ ...base } as never);
+      guardUnknownBroker(a, m);
+      return a;
+    });
     admin.catch(() => (admin = undefined));
     return admin;
   };
@@ -363,6 +402,7 @@ export function platformaticDriver(
         maxBytesPerPartition: options.maxBytesPerPartition,
         isolationLevel: 1,
       } as never);
+      guardUnknownBroker(c, m);
       consumer = c;
       c.on('consumer:group:rebalance', () => {
         if (rebalancing) return;
