@@ -53,7 +53,7 @@ const GET_CONNECTION = 'plt.kafka.base.getConnection';
  * lost, and the next session finds the coordinator again. Does nothing where the client has no
  * such method (another major version).
  */
-export function guardUnknownBroker(client: object, m: Pick<Module, 'NetworkError'>): void {
+export function guardUnknownBroker(client: object, m: { NetworkError: new (message: string) => Error }): void {
   let proto: object | null = Object.getPrototypeOf(client) as object | null;
   for (; proto !== null; proto = Object.getPrototypeOf(proto) as object | null) {
     const symbol = Object.getOwnPropertySymbols(proto).find((s) => s.description === GET_CONNECTION);
