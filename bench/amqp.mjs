@@ -162,7 +162,10 @@ async function latency(queue) {
       publish: (b) => void pub.sendToQueue(queue, Buffer.from(JSON.stringify(b)), { persistent: true }),
       rxq: (onBody) => runRxq(fromQueue(amqp(queue, { connection: URL }), { maxInFlight: 100 }), onBody),
       raw: async (onBody) => {
-        const ch = await conn.createChannel();
+        // A connection of its own, as rxq's source has: one shared with the publisher is throttled
+        // with it (RabbitMQ's flow control is per connection).
+        const own = await amqplib.connect(URL);
+        const ch = await own.createChannel();
         await ch.prefetch(100);
         const handler = async () => {};
         const { consumerTag } = await ch.consume(queue, (msg) => {
@@ -170,7 +173,7 @@ async function latency(queue) {
         });
         return async () => {
           await ch.cancel(consumerTag);
-          await ch.close();
+          await own.close();
         };
       },
     });
