@@ -1,3 +1,4 @@
+import { wakeOrTimeout } from '@rxq/core/kit';
 import type { KafkaDriver, PartitionOffset, TopicPartition } from './driver.js';
 import type { SeekTarget } from './options.js';
 import { PartitionState } from './partition.js';
@@ -96,18 +97,19 @@ export class Assignments {
   settled(states: readonly PartitionState[], timeoutMs: number): Promise<void> {
     const busy = (): boolean => states.some((s) => s.emitted > 0);
     if (!busy()) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve();
-      };
-      const check = (): void => {
-        if (!busy()) done();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.waiters.add(check);
-    });
+    let check!: () => void;
+    return wakeOrTimeout(
+      timeoutMs,
+      (wake) => {
+        check = () => {
+          if (busy()) return;
+          this.waiters.delete(check);
+          wake();
+        };
+        this.waiters.add(check);
+      },
+      () => this.waiters.delete(check),
+    ).then(() => undefined);
   }
 
   /** Tells waiters that something settled. */

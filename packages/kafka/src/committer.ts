@@ -1,3 +1,4 @@
+import { serial } from '@rxq/core/kit';
 import type { PartitionOffset } from './driver.js';
 import type { PartitionState } from './partition.js';
 
@@ -7,7 +8,7 @@ import type { PartitionState } from './partition.js';
  * moved forward since the last commit.
  */
 export class Committer {
-  private chain: Promise<void> = Promise.resolve();
+  private readonly chain = serial();
 
   /** Commits what `states` can commit now through `send`; rejects with `send`'s error. */
   commit(states: readonly PartitionState[], send: (offsets: PartitionOffset[]) => Promise<void>): Promise<void> {
@@ -25,9 +26,7 @@ export class Committer {
       await send(offsets);
       for (const [s, offset] of moved) if (offset > s.committed) s.committed = offset;
     };
-    const result = this.chain.then(run);
-    this.chain = result.catch(() => undefined);
-    return result;
+    return this.chain.run(run);
   }
 }
 

@@ -57,7 +57,8 @@ export interface DriverHandlers {
    * A fetched batch of one partition, in offset order. The driver has already moved its fetch
    * position past it; the promise holds the fetch loop (credit) until it resolves. `lastOffset` is
    * the last offset the fetch covered, past the last record when it ended with records that are not
-   * delivered (a transaction marker, aborted records).
+   * delivered (a transaction marker, aborted records). One batch at a time: the next call comes
+   * only after the promise of the last one resolved (the session holds one fetch loop for credit).
    */
   batch(
     partition: TopicPartition,

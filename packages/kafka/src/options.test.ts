@@ -27,6 +27,11 @@ describe('kafka() options', () => {
     expect(bad('t', {}).option).toBe('groupId');
     expect(bad('t', { groupId: 'g', commitIntervalMs: -1 }).option).toBe('commitIntervalMs');
     expect(bad('t', { groupId: 'g', maxUncommitted: 0 }).option).toBe('maxUncommitted');
+    expect(bad('t', { groupId: 'g', maxUncommitted: 2.5 }).option).toBe('maxUncommitted');
+    expect(bad('t', { groupId: 'g', fromBeginning: 'yes' }).option).toBe('fromBeginning');
+    expect(bad('t', { groupId: 'g', maxBytesPerPartition: 100 }).option).toBe('maxBytesPerPartition');
+    expect(bad('t', { groupId: 'g', maxFetchBytes: 2 ** 31 }).option).toBe('maxFetchBytes');
+    expect(bad('t', { groupId: 'g', codec: { encode: JSON.stringify } }).option).toBe('codec');
     expect(bad('t', { groupId: 'g', heartbeatIntervalMs: 6_000, sessionTimeoutMs: 6_000 }).option).toBe(
       'heartbeatIntervalMs',
     );

@@ -1,4 +1,15 @@
-import { InvalidOptionError, rejectUnknownOptions, type Codec } from '@rxq/core';
+import { InvalidOptionError, type Codec } from '@rxq/core';
+import {
+  bool,
+  codecOption,
+  duration,
+  nonEmpty,
+  numberIn,
+  oneOf,
+  opt,
+  positiveInt,
+  rejectUnknownOptions,
+} from '@rxq/core/kit';
 import type { Kafka } from 'kafkajs';
 import { checkConnection, CONNECTION_KEYS, isKafkaClient, type KafkaConnectionOptions } from './connection.js';
 import type { KafkaDriverFactory } from './driver.js';
@@ -141,12 +152,9 @@ export interface KafkaSettings {
   readonly skipTombstones: boolean;
 }
 
-const duration = (name: string, value: number | undefined, fallback: number, min = 1): number => {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
-    throw new InvalidOptionError(name, `a finite number >= ${min}`, v);
-  return v;
-};
+/** A fetch size in bytes: the protocol's int32, at least 1 KiB. */
+const fetchBytes = (option: string, value: unknown): number =>
+  numberIn(option, value, 524_288, { min: 1_024, max: 2_147_483_647, integer: true });
 
 const topicName = (name: string, v: unknown): string => {
   if (typeof v !== 'string' || v.length === 0) throw new InvalidOptionError(name, 'a non-empty topic name', v);
@@ -173,11 +181,8 @@ export function settingsOf<T>(topics: string | readonly string[], options: Kafka
         typeof options[ignored[0] as keyof KafkaConnectionOptions],
       );
   } else checkConnection(options);
-  if (options.codec !== undefined && typeof options.codec?.decode !== 'function')
-    throw new InvalidOptionError('codec', 'a Codec with decode()', options.codec);
-  const tombstones = options.tombstones ?? 'deliver';
-  if (tombstones !== 'deliver' && tombstones !== 'skip')
-    throw new InvalidOptionError('tombstones', "'deliver' or 'skip'", tombstones);
+  codecOption(options.codec);
+  const tombstones = oneOf('tombstones', options.tombstones, ['deliver', 'skip'], 'deliver');
   const driver = options.driver;
   if (driver !== undefined && driver !== 'kafkajs' && driver !== 'platformatic' && typeof driver !== 'function')
     throw new InvalidOptionError('driver', "'kafkajs', 'platformatic' or a function (options) => KafkaDriver", driver);
@@ -197,9 +202,7 @@ export function settingsOf<T>(topics: string | readonly string[], options: Kafka
         mechanism,
       );
   }
-  const groupId = options.groupId;
-  if (typeof groupId !== 'string' || groupId.length === 0)
-    throw new InvalidOptionError('groupId', 'a non-empty string', groupId);
+  const groupId = nonEmpty('groupId', options.groupId);
   const dead = options.deadLetterTopic;
   if (dead !== undefined && typeof dead !== 'function') topicName('deadLetterTopic', dead);
   if (options.retryTopic !== undefined) topicName('retryTopic', options.retryTopic);
@@ -231,12 +234,11 @@ export function settingsOf<T>(topics: string | readonly string[], options: Kafka
   return {
     topics: [...(list as readonly string[])],
     groupId,
-    fromBeginning: options.fromBeginning ?? false,
+    fromBeginning: bool('fromBeginning', options.fromBeginning, false),
     retryTopic: options.retryTopic,
     deadLetterTopic: typeof dead === 'function' ? dead : dead !== undefined ? () => dead : (t) => `${t}.dead`,
     commitIntervalMs: duration('commitIntervalMs', options.commitIntervalMs, 1_000, 0),
-    maxUncommitted:
-      options.maxUncommitted === undefined ? undefined : duration('maxUncommitted', options.maxUncommitted, 1),
+    maxUncommitted: opt<number | undefined>(options.maxUncommitted, undefined, (v) => positiveInt('maxUncommitted', v)),
     revokeTimeoutMs: duration('revokeTimeoutMs', options.revokeTimeoutMs, 5_000, 0),
     sessionTimeoutMs,
     heartbeatIntervalMs,
@@ -245,8 +247,8 @@ export function settingsOf<T>(topics: string | readonly string[], options: Kafka
     pollMs: duration('pollMs', options.pollMs, 1_000),
     unknownTopicRetryMs: duration('unknownTopicRetryMs', options.unknownTopicRetryMs, 10_000, 0),
     stallTimeoutMs: duration('stallTimeoutMs', options.stallTimeoutMs, 30_000, 0),
-    maxBytesPerPartition: duration('maxBytesPerPartition', options.maxBytesPerPartition, 524_288, 1_024),
-    maxFetchBytes: duration('maxFetchBytes', options.maxFetchBytes, 524_288, 1_024),
+    maxBytesPerPartition: fetchBytes('maxBytesPerPartition', options.maxBytesPerPartition),
+    maxFetchBytes: fetchBytes('maxFetchBytes', options.maxFetchBytes),
     seek,
     skipTombstones: tombstones === 'skip',
   };

@@ -1,4 +1,5 @@
 import { attemptOf, HEADERS, OffsetTracker, type Delivery } from '@rxq/core';
+import { wakeOrTimeout } from '@rxq/core/kit';
 import type { HeaderValue, KafkaRecord, PartitionOffset } from './driver.js';
 
 /**
@@ -38,17 +39,17 @@ export class PartitionState {
   /** Resolves true after `ms`, or false at once when this assignment is revoked or cancelled. */
   delay(ms: number): Promise<boolean> {
     if (!this.live || this.revoking) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      const cancel = (): void => {
-        clearTimeout(timer);
-        this.delayed.delete(cancel);
-        resolve(false);
-      };
-      const timer = setTimeout(() => {
-        this.delayed.delete(cancel);
-        resolve(true);
-      }, ms);
-      this.delayed.add(cancel);
+    let cancel!: () => void;
+    return wakeOrTimeout(
+      ms,
+      (wake) => {
+        cancel = wake;
+        this.delayed.add(cancel);
+      },
+      () => this.delayed.delete(cancel),
+    ).then((cancelled) => {
+      this.delayed.delete(cancel);
+      return !cancelled;
     });
   }
 

@@ -1,5 +1,6 @@
 import type * as Platformatic from '@platformatic/kafka';
 import { UnsupportedError, type Logger } from '@rxq/core';
+import { Wakeup } from '@rxq/core/kit';
 import { installPlatformaticCodecs } from './compression.js';
 import { brokersOf, type KafkaConnectionOptions } from './connection.js';
 import type {
@@ -193,7 +194,8 @@ export function platformaticDriver(
   /** Bumped by a seek: a fetch that started before it is dropped for that partition. */
   const seeks = new Map<string, number>();
   let rebalancing = false;
-  let wakeLoop: (() => void) | undefined;
+  /** Wakes the fetch loop's idle wait. */
+  const woken = new Wakeup();
   const ensured = new Map<string, Promise<void>>();
   const key = (topic: string, partition: number): string => `${topic}:${partition}`;
 
@@ -231,7 +233,7 @@ export function platformaticDriver(
       const at = committed.get(topic)?.[partition];
       positions.set(k, at !== undefined && at >= 0n ? at : (ends.get(topic)?.[partition] ?? 0n));
     }
-    wakeLoop?.();
+    woken.wake();
   }
 
   /**
@@ -252,19 +254,12 @@ export function platformaticDriver(
       `the offset is out of range of the partition's log; starting again at its ${options.fromBeginning ? 'earliest' : 'latest'} offset`,
     );
     positions.set(k, to);
-    wakeLoop?.();
+    woken.wake();
   }
 
   /** Waits up to `ms`, or until the loop is woken (a position set, a seek, a stop). */
   async function idle(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wakeLoop = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    wakeLoop = undefined;
+    await woken.wait(ms);
   }
 
   async function fetchLoop(c: Consumer, handlers: DriverHandlers): Promise<void> {
@@ -473,7 +468,7 @@ export function platformaticDriver(
       const k = key(target.topic, target.partition);
       seeks.set(k, (seeks.get(k) ?? 0) + 1);
       positions.set(k, BigInt(target.offset));
-      wakeLoop?.();
+      woken.wake();
     },
     async offsetsAt(topic, timestamp) {
       const c = consumer;
@@ -502,7 +497,7 @@ export function platformaticDriver(
     },
     async stop() {
       running = false;
-      wakeLoop?.();
+      woken.wake();
       const quietly = async (f: () => Promise<unknown>): Promise<void> => {
         try {
           await f();

@@ -1,4 +1,5 @@
-import { InvalidOptionError, json, publishHeaders, rejectUnknownOptions, type Codec } from '@rxq/core';
+import { InvalidOptionError, json, publishHeaders, type Codec } from '@rxq/core';
+import { codecOption, nonEmpty, opt, positiveInt, rejectUnknownOptions } from '@rxq/core/kit';
 import kafkajs, { type Kafka } from 'kafkajs';
 import { confirmingProducer } from './confirmingProducer.js';
 import {
@@ -119,15 +120,14 @@ export async function publishMany<T = unknown>(
   options: KafkaPublishOptions<T> = {},
 ): Promise<void> {
   rejectUnknownOptions(options, ['codec', 'acks', 'compression', 'maxBatch']);
-  if (typeof topic !== 'string' || topic.length === 0) throw new InvalidOptionError('topic', 'a topic name', topic);
-  const codec = (options.codec ?? json) as Codec<T>;
+  nonEmpty('topic', topic);
+  const codec = (codecOption(options.codec, { encode: true }) ?? json) as Codec<T>;
   const acks = options.acks ?? -1;
   if (acks !== -1 && acks !== 0 && acks !== 1) throw new InvalidOptionError('acks', '-1, 0 or 1', acks);
   const compression = COMPRESSION[options.compression ?? 'none'];
   if (compression === undefined)
     throw new InvalidOptionError('compression', "'none', 'gzip', 'snappy' or 'lz4'", options.compression);
-  const maxBatch = options.maxBatch ?? 1_000;
-  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InvalidOptionError('maxBatch', 'an integer ≥ 1', maxBatch);
+  const maxBatch = opt(options.maxBatch, 1_000, (v) => positiveInt('maxBatch', v));
   const client = clientOf(connection);
   const trace = publishHeaders(undefined);
   installCompressionCodecs();

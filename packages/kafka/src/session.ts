@@ -8,6 +8,7 @@ import {
   type ResendRequest,
   type Session,
 } from '@rxq/core';
+import { Wakeup } from '@rxq/core/kit';
 import type {
   BatchControl,
   HeaderValue,
@@ -24,17 +25,6 @@ import { COUNT_COMMIT_GAP_MS, CommitScheduler, Committer } from './committer.js'
 import { UnknownTopicGrace } from './unknownTopic.js';
 import { StallWatchdog, type PartitionBacklog } from './stall.js';
 
-/** Resolves after `ms`, or as soon as the function handed to `setWaker` is called. */
-function wakeOrTimeout(ms: number, setWaker: (wake: () => void) => void): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    setWaker(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 /**
  * One consumer-group membership: buffers fetched records, holds the fetch loop while buffered + in
  * flight (`context.inFlight`, and the copies being produced) reaches `maxInFlight`, tracks settled
@@ -44,8 +34,10 @@ function wakeOrTimeout(ms: number, setWaker: (wake: () => void) => void): Promis
 export class KafkaSession implements Session<KafkaDelivery> {
   private readonly buffer = new Fifo<KafkaDelivery>();
   private readonly assignments: Assignments;
-  private dataWaiter: (() => void) | undefined;
-  private creditWaiter: (() => void) | undefined;
+  /** Wakes a `receive` waiting for records (they came, or the session failed or closed). */
+  private readonly data = new Wakeup();
+  /** Wakes the fetch loop held for credit (a settle, a stop). */
+  private readonly credit = new Wakeup();
   private failure: RxqError | undefined;
   private closed = false;
   private readonly committer = new Committer();
@@ -72,8 +64,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
     this.watchdog = new StallWatchdog(
       {
         owned: () => this.assignments.committing(),
-        busy: () =>
-          this.buffer.size > 0 || context.inFlight > 0 || this.creditWaiter !== undefined || this.ops.size > 0,
+        busy: () => this.buffer.size > 0 || context.inFlight > 0 || this.credit.waiting || this.ops.size > 0,
         backlog: (partitions) => this.backlog(partitions),
         stalled: (lagging, idleMs) => {
           const behind = lagging.end - lagging.position;
@@ -160,11 +151,10 @@ export class KafkaSession implements Session<KafkaDelivery> {
     if (lastOffset !== undefined && Number(lastOffset) > last && this.pastTheEnd(state, Number(lastOffset)))
       settled = true;
     if (settled) this.scheduler.settled(0);
-    this.dataWaiter?.();
+    this.data.wake();
     // Credit: hold the fetch loop (heartbeating) until buffered + in flight drops below the bound.
     while (!this.closed && !state.revoking && !this.hasCredit()) {
-      await wakeOrTimeout(this.settings.heartbeatIntervalMs, (wake) => (this.creditWaiter = wake));
-      this.creditWaiter = undefined;
+      await this.credit.wait(this.settings.heartbeatIntervalMs);
       try {
         await control.heartbeat();
       } catch (error) {
@@ -205,7 +195,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
 
   private dropBuffered(): void {
     this.buffer.clear();
-    this.creditWaiter?.();
+    this.credit.wake();
   }
 
   private fail(error: unknown): void {
@@ -216,7 +206,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
     this.watchdog.stop();
     if (!this.failure.retryable)
       this.context.logger.error({ code: this.failure.code }, `Kafka consumer failed: ${this.failure.message}`);
-    this.dataWaiter?.();
+    this.data.wake();
     this.context.lost(this.failure);
   }
 
@@ -227,8 +217,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
   async receive(max: number): Promise<readonly KafkaDelivery[]> {
     this.check();
     if (this.buffer.size === 0 && !this.closed) {
-      await wakeOrTimeout(this.settings.pollMs, (wake) => (this.dataWaiter = wake));
-      this.dataWaiter = undefined;
+      await this.data.wait(this.settings.pollMs);
       this.check();
     }
     const out: KafkaDelivery[] = [];
@@ -239,7 +228,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
       d.state.emitted++;
       out.push(d);
     }
-    if (this.hasCredit(out.length)) this.creditWaiter?.();
+    if (this.hasCredit(out.length)) this.credit.wake();
     return out;
   }
 
@@ -251,7 +240,7 @@ export class KafkaSession implements Session<KafkaDelivery> {
     if (settle && d.state.live && d.state.tracker.settle(d.position)) this.scheduler.settled(1);
     this.watchdog.activity();
     this.assignments.wake();
-    if (this.hasCredit()) this.creditWaiter?.();
+    if (this.hasCredit()) this.credit.wake();
   }
 
   ack(d: KafkaDelivery): void {
@@ -327,8 +316,8 @@ export class KafkaSession implements Session<KafkaDelivery> {
     this.scheduler.stop();
     this.watchdog.stop();
     this.assignments.cancelDelayed();
-    this.dataWaiter?.();
-    this.creditWaiter?.();
+    this.data.wake();
+    this.credit.wake();
     await Promise.allSettled([...this.ops]);
     if (!this.failure)
       await this.commit(this.assignments.committing(), (o) => this.driver.commit(o)).catch(() => undefined);
