@@ -13,6 +13,7 @@ import {
   type Logger,
   type Session,
 } from '@rxq/core';
+import { Wakeup } from '@rxq/core/kit';
 import type { DeadLetterRecord, Item, PutBack, QueueBackend } from './backend.js';
 
 /** Options of {@link connectorBackend}. */
@@ -76,6 +77,8 @@ export function connectorBackend(name: string, options: ConnectorBackendOptions)
   let held = 0;
   let turn: Promise<unknown> = Promise.resolve();
   let closed = false;
+  /** Wakes a take that waits for credit: a settlement freed some, or a close began. */
+  const freed = new Wakeup();
 
   const current = (): Promise<Session> => {
     if (session !== undefined) return session;
@@ -101,6 +104,7 @@ export function connectorBackend(name: string, options: ConnectorBackendOptions)
   };
   const settle = (item: Item, how: (h: Held) => unknown): Promise<void> => {
     held--;
+    freed.wake();
     const h = item.handle as Held;
     h.count.remove();
     return Promise.resolve(how(h)).then(
@@ -153,7 +157,13 @@ export function connectorBackend(name: string, options: ConnectorBackendOptions)
             }
           }
         }
-      } else await new Promise((r) => setTimeout(r, 10));
+      } else {
+        // No credit: wait for a settlement, the deadline, an abort or a close.
+        const onAbort = (): boolean => freed.wake();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        await freed.wait(deadline - performance.now());
+        signal?.removeEventListener('abort', onAbort);
+      }
       if (items.length > 0 || performance.now() >= deadline) return items;
     }
   }
@@ -202,6 +212,7 @@ export function connectorBackend(name: string, options: ConnectorBackendOptions)
     },
     async close() {
       closed = true;
+      freed.wake();
       await turn;
       await drop();
       await options.close?.();

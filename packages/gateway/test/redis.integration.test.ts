@@ -5,10 +5,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { HEADERS, silentLogger } from '@rxq/core';
-import { readListEntry } from '@rxq/redis';
+import { readListEntry, redis } from '@rxq/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../src/index.js';
+import { connectorBackend } from '../src/connectorBackend.js';
 import { queueFromSpec } from '../src/queueSpec.js';
 import { RawClient } from './helpers.js';
 import { until } from '@rxq/core/testing';
@@ -57,6 +58,38 @@ describe('a Redis list served by the gateway', () => {
       await gw.close();
     }
     expect(await admin.llen(name)).toBe(0);
+  });
+
+  it('a take without credit waits for an ack, an abort or a close, and then returns', async () => {
+    const name = `${stem}-credit`;
+    await admin.rpush(name, '1', '2', '3');
+    const backend = connectorBackend(name, {
+      connector: redis(name, { connection: REDIS, blockMs: 100 }),
+      publish: async () => undefined,
+      maxInFlight: 2,
+    });
+    try {
+      const held = await backend.take(2, 5_000, undefined);
+      expect(held.map((i) => i.value)).toEqual([1, 2]);
+      // No credit: this take gets the third item once one of the two is acked. Each wake below
+      // comes 100 ms on, when the take waits for credit (one not waiting yet would find the same).
+      const next = backend.take(1, 30_000, undefined);
+      await once(AbortSignal.timeout(100), 'abort');
+      await backend.ack([held[0]!]);
+      expect((await next).map((i) => i.value)).toEqual([3]);
+      // Credit spent again (2 and 3 held): an abort ends a take that would wait for ever...
+      expect(await backend.take(1, Infinity, AbortSignal.timeout(100))).toEqual([]);
+      // ...and so does a close (which then waits for what is held to be settled).
+      const last = backend.take(1, Infinity, undefined);
+      await once(AbortSignal.timeout(100), 'abort');
+      const closing = backend.close();
+      expect(await last).toEqual([]);
+      await backend.putBack([held[1]!, ...(await next)], { countAttempt: false, front: true });
+      await closing;
+    } finally {
+      await backend.close();
+    }
+    expect((await admin.lrange(name, 0, -1)).sort()).toEqual(['2', '3']);
   });
 
   it('an item pulled by a client that dies goes back to the Redis list with attempt + 1', async () => {
