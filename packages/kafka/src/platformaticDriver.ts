@@ -218,6 +218,11 @@ export function platformaticDriver(
     return admin;
   };
 
+  /** Where a new group starts on each partition of `topics` (Kafka's `auto.offset.reset`). */
+  function resetOffsets(c: Consumer, topics: string[]): ReturnType<Consumer['listOffsets']> {
+    return c.listOffsets({ topics, timestamp: options.fromBeginning ? -2n : -1n });
+  }
+
   /** Where each assigned partition starts: the group's committed offset, else earliest or latest. */
   async function position(c: Consumer, gen: number): Promise<void> {
     const byTopic = new Map<string, number[]>();
@@ -225,7 +230,7 @@ export function platformaticDriver(
     if (byTopic.size === 0) return;
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
     const committed = await c.listCommittedOffsets({ topics });
-    const ends = await c.listOffsets({ topics: [...byTopic.keys()], timestamp: options.fromBeginning ? -2n : -1n });
+    const ends = await resetOffsets(c, [...byTopic.keys()]);
     if (gen !== generation) return;
     for (const { topic, partition } of assignment) {
       const k = key(topic, partition);
@@ -246,7 +251,7 @@ export function platformaticDriver(
     const k = key(topic, partition);
     const seek = seeks.get(k) ?? 0;
     positions.delete(k);
-    const ends = await c.listOffsets({ topics: [topic], timestamp: options.fromBeginning ? -2n : -1n });
+    const ends = await resetOffsets(c, [topic]);
     if (gen !== generation || (seeks.get(k) ?? 0) !== seek || positions.has(k)) return;
     const to = ends.get(topic)?.[partition] ?? 0n;
     logger.warn(
