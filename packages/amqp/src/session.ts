@@ -186,12 +186,12 @@ export class AmqpSession implements Session<AmqpDelivery> {
     this.inbox.end();
   }
 
-  /** The channel or connection is gone: reject the waiting receive and tell `fromQueue`. */
+  /** The channel or connection is gone: end a waiting receive and tell `fromQueue`, once. */
   private fail(error: Error): void {
     if (this.lostError || this.closed) return;
     this.lostError = error;
     this.acker.kill();
-    this.inbox.fail(error);
+    this.inbox.drop();
     this.context.lost(error);
   }
 }

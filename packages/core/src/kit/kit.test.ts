@@ -108,11 +108,13 @@ describe('PullBuffer', () => {
     expect(buffer.size).toBe(1);
   });
 
-  it('fail() rejects the waiting receive and drops what is buffered', async () => {
+  it('drop() resolves the waiting receive empty and drops what is buffered', async () => {
     const buffer = new PullBuffer<number>(60_000);
     const received = buffer.receive(10);
-    buffer.fail(new Error('lost'));
-    await expect(received).rejects.toThrow('lost');
+    buffer.drop();
+    await expect(received).resolves.toEqual([]);
+    buffer.push(1);
+    buffer.drop();
     await expect(buffer.receive(10)).resolves.toEqual([]);
   });
 

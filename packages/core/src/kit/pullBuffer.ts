@@ -1,7 +1,6 @@
 interface Waiter<T> {
   readonly max: number;
   readonly resolve: (items: readonly T[]) => void;
-  readonly reject: (error: unknown) => void;
   readonly timer: NodeJS.Timeout;
 }
 
@@ -15,7 +14,10 @@ interface Waiter<T> {
  * @example
  * const inbox = new PullBuffer<MyDelivery>(1_000);
  * channel.consume(queue, (m) => inbox.push(toDelivery(m)));
- * channel.on('close', () => inbox.fail(new ConnectionLostError('channel closed')));
+ * channel.on('close', () => {
+ *   inbox.drop();
+ *   context.lost(new ConnectionLostError('channel closed'));
+ * });
  * session.receive = (max) => inbox.receive(max);
  */
 export class PullBuffer<T> {
@@ -44,12 +46,12 @@ export class PullBuffer<T> {
   /** Up to `max` items; waits for the first one up to `pollMs`. One receive at a time. */
   receive(max: number): Promise<readonly T[]> {
     if (this.items.length > 0 || this.ended) return Promise.resolve(this.take(max));
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;
         resolve([]);
       }, this.pollMs);
-      this.waiter = { max, resolve, reject, timer };
+      this.waiter = { max, resolve, timer };
     });
   }
 
@@ -59,11 +61,13 @@ export class PullBuffer<T> {
     this.settleWaiter((w) => w.resolve([]));
   }
 
-  /** Drops what is buffered and rejects a waiting receive with `error` (a lost connection). */
-  fail(error: unknown): void {
-    this.ended = true;
+  /**
+   * The connection is gone: drops what is buffered (the broker delivers it again) and ends, so a
+   * waiting receive resolves empty. Report the loss itself through `context.lost`, its one channel.
+   */
+  drop(): void {
     this.items = [];
-    this.settleWaiter((w) => w.reject(error));
+    this.end();
   }
 
   /** Drops what is buffered and returns it (the broker requeues it when the channel closes). */
