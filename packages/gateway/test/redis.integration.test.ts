@@ -82,12 +82,12 @@ describe('a Redis list served by the gateway', () => {
       // ...and so does a close (which then waits for what is held to be settled).
       const last = backend.take(1, Infinity, undefined);
       await once(AbortSignal.timeout(100), 'abort');
-      const closing = backend.close();
+      const closing = backend.close?.();
       expect(await last).toEqual([]);
       await backend.putBack([held[1]!, ...(await next)], { countAttempt: false, front: true });
       await closing;
     } finally {
-      await backend.close();
+      await backend.close?.();
     }
     expect((await admin.lrange(name, 0, -1)).sort()).toEqual(['2', '3']);
   });
