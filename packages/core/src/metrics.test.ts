@@ -17,6 +17,13 @@ describe('SourceMetrics', () => {
     expect(snapshot.acked).toBe(2);
   });
 
+  it('counts a run over a batch once per message', () => {
+    const metrics = new SourceMetrics();
+    metrics.recordHandler(4, 3);
+    metrics.recordHandler(2);
+    expect(metrics.snapshot().handler).toEqual({ count: 4, totalMs: 14, maxMs: 4 });
+  });
+
   it('observe(intervalMs) reads at once, then every interval, until unsubscribed', () => {
     const ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
     const metrics = new SourceMetrics();

@@ -64,10 +64,10 @@ export class SourceMetrics {
     return timer(0, intervalMs).pipe(map(() => this.snapshot()));
   }
 
-  /** Records one handler run (used by `handle`). */
-  recordHandler(durationMs: number): void {
-    this.handlerCount++;
-    this.handlerTotalMs += durationMs;
+  /** Records a handler run of `durationMs` over `count` messages (used by `handle`). */
+  recordHandler(durationMs: number, count = 1): void {
+    this.handlerCount += count;
+    this.handlerTotalMs += durationMs * count;
     if (durationMs > this.handlerMaxMs) this.handlerMaxMs = durationMs;
   }
 }
