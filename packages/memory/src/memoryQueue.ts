@@ -133,19 +133,11 @@ export class MemoryQueue<T> {
 
   /** @internal Take up to `max` items now, with their envelopes. */
   take(max: number): { values: T[]; envelopes: (Envelope | undefined)[] } {
-    const n = Math.min(max, this.count);
-    const values = new Array<T>(n);
-    const envelopes = new Array<Envelope | undefined>(n);
-    const cap = this.values.length;
-    for (let i = 0; i < n; i++) {
-      const index = (this.head + i) % cap;
-      values[i] = this.values[index] as T;
-      envelopes[i] = this.envelopes[index];
-      this.values[index] = undefined;
-      this.envelopes[index] = undefined;
-    }
-    this.head = (this.head + n) % cap;
-    this.count -= n;
+    const envelopes = new Array<Envelope | undefined>(Math.min(max, this.count));
+    const values = this.takeEach(max, (value, envelope, i) => {
+      envelopes[i] = envelope;
+      return value;
+    });
     return { values, envelopes };
   }
 
